@@ -1,0 +1,363 @@
+// Package smtpd is the SMTP half of Nanhu's mail server, on
+// github.com/emersion/go-smtp: the MX listener that takes mail for the local
+// domains from anyone, and the submission listeners (STARTTLS and implicit
+// TLS) where authenticated staff send mail anywhere.
+//
+// The server answers 250 to DATA only after every local copy is committed to
+// the mail store and every remote copy to the outbound queue, both of which
+// fsync before they return. It never relays for an unauthenticated client,
+// refuses unknown local recipients at RCPT, enforces the senders an account
+// may use, and limits connections, messages and failed logins per client
+// address (loopback and the configured internal networks exempt) and failed
+// logins per account.
+package smtpd
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/emersion/go-smtp"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"nanhu/mailserver/store"
+)
+
+// Directory is what the SMTP server needs to know of the organisation's
+// accounts. cmd/nanhu adapts the directory of package oa/org to it.
+type Directory interface {
+	// Authenticate checks a login name or mail address with its password
+	// and returns the account's login. It returns ErrDisabled for a
+	// disabled account.
+	Authenticate(ctx context.Context, username, password string) (login string, err error)
+	// Resolve turns a local address (a person's address, an alias or a
+	// distribution list) into the logins of its recipients, or returns
+	// ErrUnknownRecipient.
+	Resolve(ctx context.Context, address string) (logins []string, err error)
+	// SenderAddresses lists the addresses login may use as MAIL FROM.
+	SenderAddresses(ctx context.Context, login string) ([]string, error)
+	// IsLocalDomain reports whether mail for domain is delivered here.
+	IsLocalDomain(ctx context.Context, domain string) bool
+	// Quota is the number of bytes login's mailboxes may hold; 0 means no limit.
+	Quota(ctx context.Context, login string) (int64, error)
+}
+
+// Errors a Directory returns.
+var (
+	ErrUnknownRecipient = errors.New("no such local recipient")
+	ErrDisabled         = errors.New("account disabled")
+)
+
+// Mailstore is where local mail goes.
+type Mailstore interface {
+	Deliver(ctx context.Context, d store.Delivery) ([]store.Delivered, error)
+	Usage(ctx context.Context, owner string) (bytes, messages int64, err error)
+}
+
+// Outbound is the queue of mail for remote domains.
+type Outbound interface {
+	Enqueue(ctx context.Context, from string, rcpts []string, raw []byte) (int64, error)
+}
+
+// Options configure the SMTP server.
+type Options struct {
+	Hostname        string        // our name in the greeting and Received headers
+	MaxMessageBytes int64         // SIZE; default 50 MiB
+	MaxRecipients   int           // per message; default 1000
+	ReadTimeout     time.Duration // default 5 minutes
+	WriteTimeout    time.Duration // default 1 minute
+	TLSConfig       *tls.Config   // for STARTTLS and implicit TLS; nil disables both
+	Limits          LimitOptions
+	Logger          *slog.Logger
+	Registerer      prometheus.Registerer // metrics; nil means none are registered
+	Now             func() time.Time
+}
+
+// DefaultOptions returns the defaults.
+func DefaultOptions() Options {
+	return Options{
+		Hostname:        "localhost",
+		MaxMessageBytes: 50 << 20,
+		MaxRecipients:   1000,
+		ReadTimeout:     5 * time.Minute,
+		WriteTimeout:    time.Minute,
+		Limits:          DefaultLimits(),
+		Now:             time.Now,
+	}
+}
+
+// Server is the SMTP server. One Server serves any number of listeners.
+type Server struct {
+	opts    Options
+	log     *slog.Logger
+	dir     Directory
+	store   Mailstore
+	out     Outbound
+	limits  *limiter
+	metrics *metrics
+	ctx     context.Context
+	cancel  context.CancelFunc
+
+	draining atomic.Bool
+	mu       sync.Mutex
+	servers  []*smtp.Server
+	conns    map[*trackedConn]struct{}
+	wg       sync.WaitGroup
+}
+
+// New returns a server that delivers local mail into st and queues remote
+// mail on out (nil refuses remote recipients).
+func New(opts Options, dir Directory, st Mailstore, out Outbound) *Server {
+	d := DefaultOptions()
+	if opts.Hostname == "" {
+		opts.Hostname = d.Hostname
+	}
+	if opts.MaxMessageBytes == 0 {
+		opts.MaxMessageBytes = d.MaxMessageBytes
+	}
+	if opts.MaxRecipients == 0 {
+		opts.MaxRecipients = d.MaxRecipients
+	}
+	if opts.ReadTimeout == 0 {
+		opts.ReadTimeout = d.ReadTimeout
+	}
+	if opts.WriteTimeout == 0 {
+		opts.WriteTimeout = d.WriteTimeout
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Server{
+		opts:    opts,
+		log:     opts.Logger,
+		dir:     dir,
+		store:   st,
+		out:     out,
+		limits:  newLimiter(opts.Limits, opts.Now),
+		metrics: newMetrics(opts.Registerer),
+		ctx:     ctx,
+		cancel:  cancel,
+		conns:   map[*trackedConn]struct{}{},
+	}
+}
+
+type mode int
+
+const (
+	modeMX mode = iota
+	modeSubmission
+)
+
+// ServeMX serves the MX protocol (mail for local domains, no AUTH) on l
+// until Shutdown. STARTTLS is offered when TLS is configured.
+func (s *Server) ServeMX(l net.Listener) error {
+	return s.serve(l, modeMX, "smtp")
+}
+
+// ServeSubmission serves message submission on l: AUTH is required before
+// MAIL. With implicitTLS the listener's connections are TLS from the first
+// byte (port 465 style); otherwise STARTTLS is offered and AUTH is allowed
+// only after it.
+func (s *Server) ServeSubmission(l net.Listener, implicitTLS bool) error {
+	name := "submission"
+	if implicitTLS {
+		if s.opts.TLSConfig == nil {
+			return fmt.Errorf("implicit TLS on %s needs a TLS certificate", l.Addr())
+		}
+		name = "submissions"
+	}
+	tl := &limitListener{Listener: l, srv: s, listener: name}
+	var inner net.Listener = tl
+	if implicitTLS {
+		inner = tls.NewListener(tl, s.opts.TLSConfig)
+	}
+	return s.serveListener(inner, modeSubmission, name)
+}
+
+func (s *Server) serve(l net.Listener, m mode, name string) error {
+	return s.serveListener(&limitListener{Listener: l, srv: s, listener: name}, m, name)
+}
+
+func (s *Server) serveListener(l net.Listener, m mode, name string) error {
+	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
+		return s.newSession(c, m, name)
+	}))
+	srv.Domain = s.opts.Hostname
+	srv.MaxMessageBytes = s.opts.MaxMessageBytes
+	srv.MaxRecipients = s.opts.MaxRecipients
+	srv.MaxLineLength = 2000
+	srv.ReadTimeout = s.opts.ReadTimeout
+	srv.WriteTimeout = s.opts.WriteTimeout
+	srv.TLSConfig = s.opts.TLSConfig
+	srv.EnableSMTPUTF8 = true
+	srv.ErrorLog = slogPrinter{s.log.With("listener", name)}
+	s.mu.Lock()
+	if s.draining.Load() {
+		s.mu.Unlock()
+		l.Close()
+		return smtp.ErrServerClosed
+	}
+	s.servers = append(s.servers, srv)
+	s.mu.Unlock()
+	err := srv.Serve(l)
+	if errors.Is(err, net.ErrClosed) || errors.Is(err, smtp.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown stops accepting connections, lets transactions in progress
+// finish, answers 421 to every idle client, and returns when every
+// connection is closed or ctx ends (then the rest are cut).
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.draining.Store(true)
+	servers := s.servers
+	s.mu.Unlock()
+	for _, srv := range servers {
+		go srv.Shutdown(ctx) // closes the listeners; connections are handled below
+	}
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		s.mu.Lock()
+		n := len(s.conns)
+		for c := range s.conns {
+			if !c.inTx.Load() {
+				// The blocked read ends at once; go-smtp answers
+				// "421 4.4.2" and closes the connection.
+				c.Conn.SetReadDeadline(time.Unix(1, 0))
+			}
+		}
+		s.mu.Unlock()
+		if n == 0 {
+			break
+		}
+		select {
+		case <-tick.C:
+			continue
+		case <-ctx.Done():
+			for _, srv := range servers {
+				srv.Close()
+			}
+			s.cancel()
+			return ctx.Err()
+		}
+	}
+	s.cancel()
+	return nil
+}
+
+// trackedConn is a client connection the server knows about, for the
+// per-IP limits and for a graceful shutdown.
+type trackedConn struct {
+	net.Conn
+	srv    *Server
+	ip     netip.Addr
+	inTx   atomic.Bool
+	closed sync.Once
+}
+
+func (c *trackedConn) Close() error {
+	err := c.Conn.Close()
+	c.closed.Do(func() {
+		c.srv.limits.disconnect(c.ip)
+		c.srv.metrics.open.Dec()
+		c.srv.mu.Lock()
+		delete(c.srv.conns, c)
+		c.srv.mu.Unlock()
+	})
+	return err
+}
+
+// limitListener applies the connection limits at accept time, before the
+// greeting, and answers 421 to a refused client.
+type limitListener struct {
+	net.Listener
+	srv      *Server
+	listener string
+}
+
+func (l *limitListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		ip := remoteIP(c)
+		if l.srv.draining.Load() {
+			c.Write([]byte("421 4.3.2 Service shutting down, try again later\r\n"))
+			c.Close()
+			continue
+		}
+		if why := l.srv.limits.connect(ip); why != "" {
+			l.srv.metrics.refused.WithLabelValues(l.listener, "connection-limit").Inc()
+			l.srv.log.Warn("smtp connection refused", "remote", ip, "reason", why, "listener", l.listener)
+			c.SetWriteDeadline(time.Now().Add(5 * time.Second))
+			c.Write([]byte("421 4.7.0 " + upperFirst(why) + ", try again later\r\n"))
+			c.Close()
+			continue
+		}
+		l.srv.metrics.connections.WithLabelValues(l.listener).Inc()
+		l.srv.metrics.open.Inc()
+		tc := &trackedConn{Conn: c, srv: l.srv, ip: ip}
+		l.srv.mu.Lock()
+		l.srv.conns[tc] = struct{}{}
+		l.srv.mu.Unlock()
+		return tc, nil
+	}
+}
+
+func remoteIP(c net.Conn) netip.Addr {
+	if ap, err := netip.ParseAddrPort(c.RemoteAddr().String()); err == nil {
+		return ap.Addr().Unmap()
+	}
+	return netip.Addr{}
+}
+
+// trackedOf finds our connection under go-smtp's (which may be TLS).
+func trackedOf(c net.Conn) *trackedConn {
+	for i := 0; i < 3; i++ {
+		switch v := c.(type) {
+		case *trackedConn:
+			return v
+		case *tls.Conn:
+			c = v.NetConn()
+		default:
+			return nil
+		}
+	}
+	return nil
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return string(s[0]-'a'+'A') + s[1:]
+}
+
+func newID() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// slogPrinter lets go-smtp's error log go to slog.
+type slogPrinter struct{ l *slog.Logger }
+
+func (p slogPrinter) Printf(format string, v ...any) { p.l.Debug(fmt.Sprintf(format, v...)) }
+func (p slogPrinter) Println(v ...any)               { p.l.Debug(fmt.Sprint(v...)) }

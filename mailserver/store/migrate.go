@@ -1,0 +1,81 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// migrations are the numbered schema changes, applied in order at Open and
+// recorded in PRAGMA user_version. Never edit one that has shipped; add a
+// new one.
+var migrations = []string{
+	// 1: mailboxes, contents, messages, search.
+	`CREATE TABLE mailboxes (
+		id          INTEGER PRIMARY KEY,
+		owner       TEXT NOT NULL,              -- a login, or "@dept:CODE" for a department's shared mailbox
+		name        TEXT NOT NULL,              -- UTF-8, "/" separates levels
+		special_use TEXT NOT NULL DEFAULT '',   -- \Sent, \Drafts, ...
+		uidvalidity INTEGER NOT NULL,
+		uidnext     INTEGER NOT NULL DEFAULT 1,
+		highestmodseq INTEGER NOT NULL DEFAULT 1,
+		subscribed  INTEGER NOT NULL DEFAULT 1,
+		created     INTEGER NOT NULL,
+		UNIQUE (owner, name)
+	);
+	CREATE TABLE uidvalidity_seq (id INTEGER PRIMARY KEY CHECK (id = 1), next INTEGER NOT NULL);
+	CREATE TABLE contents (
+		id      INTEGER PRIMARY KEY,
+		raw     BLOB NOT NULL,
+		size    INTEGER NOT NULL,
+		refs    INTEGER NOT NULL,
+		message_id TEXT NOT NULL DEFAULT '',
+		created INTEGER NOT NULL
+	);
+	CREATE TABLE messages (
+		mailbox_id    INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+		uid           INTEGER NOT NULL,
+		content_id    INTEGER NOT NULL REFERENCES contents(id),
+		flags         TEXT NOT NULL DEFAULT '',  -- space-separated system flags and keywords
+		internal_date INTEGER NOT NULL,          -- unix seconds
+		size          INTEGER NOT NULL,
+		modseq        INTEGER NOT NULL,
+		PRIMARY KEY (mailbox_id, uid)
+	) WITHOUT ROWID;
+	CREATE INDEX messages_content ON messages(content_id);
+	CREATE TABLE usage (owner TEXT PRIMARY KEY, bytes INTEGER NOT NULL, messages INTEGER NOT NULL) WITHOUT ROWID;
+	CREATE TABLE search_text (
+		content_id INTEGER PRIMARY KEY REFERENCES contents(id) ON DELETE CASCADE,
+		subject TEXT NOT NULL, from_ TEXT NOT NULL, to_ TEXT NOT NULL, cc TEXT NOT NULL, bcc TEXT NOT NULL,
+		body TEXT NOT NULL, filenames TEXT NOT NULL, date INTEGER NOT NULL
+	);
+	CREATE VIRTUAL TABLE search_index USING fts4(subject, from_, to_, cc, bcc, body, filenames, tokenize=simple);`,
+}
+
+func migrate(ctx context.Context, db *sql.DB) error {
+	var version int
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if version > len(migrations) {
+		return fmt.Errorf("the database has schema version %d but this nanhu knows only %d: upgrade nanhu", version, len(migrations))
+	}
+	for i := version; i < len(migrations); i++ {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("begin migration %d: %w", i+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", i+1)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("record migration %d: %w", i+1, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("commit migration %d: %w", i+1, err)
+		}
+	}
+	return nil
+}
