@@ -1,0 +1,93 @@
+package org
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// migrations are the schema changes of org.db, in order. Migration i brings
+// the file from user_version i to i+1. Never edit one that has shipped; add
+// a new one.
+var migrations = []string{
+	// 1: the first schema.
+	`
+CREATE TABLE settings (
+	key   TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+);
+CREATE TABLE users (
+	login         TEXT PRIMARY KEY,
+	name          TEXT NOT NULL,
+	password_hash TEXT NOT NULL,
+	mobile        TEXT NOT NULL DEFAULT '',
+	disabled      INTEGER NOT NULL DEFAULT 0,
+	quota_bytes   INTEGER NOT NULL,
+	created       TEXT NOT NULL
+);
+CREATE TABLE user_roles (
+	login TEXT NOT NULL REFERENCES users(login) ON DELETE CASCADE,
+	role  TEXT NOT NULL,
+	PRIMARY KEY (login, role)
+);
+-- Extra addresses of a user; login@each-local-domain is implicit.
+CREATE TABLE user_addresses (
+	address TEXT PRIMARY KEY,
+	login   TEXT NOT NULL REFERENCES users(login) ON DELETE CASCADE
+);
+CREATE TABLE departments (
+	code   TEXT PRIMARY KEY,
+	name   TEXT NOT NULL,
+	parent TEXT REFERENCES departments(code),
+	kind   TEXT NOT NULL CHECK (kind IN ('organ', 'department', 'section', 'township', 'street')),
+	leader TEXT REFERENCES users(login)
+);
+CREATE INDEX departments_parent ON departments(parent);
+CREATE TABLE memberships (
+	login TEXT NOT NULL REFERENCES users(login) ON DELETE CASCADE,
+	dept  TEXT NOT NULL REFERENCES departments(code),
+	title TEXT NOT NULL DEFAULT '',
+	PRIMARY KEY (login, dept)
+);
+CREATE INDEX memberships_dept ON memberships(dept);
+CREATE TABLE aliases (
+	address TEXT PRIMARY KEY,
+	target  TEXT NOT NULL
+);
+CREATE TABLE lists (
+	address TEXT PRIMARY KEY,
+	dept    TEXT REFERENCES departments(code)
+);
+CREATE TABLE list_members (
+	list  TEXT NOT NULL REFERENCES lists(address) ON DELETE CASCADE,
+	login TEXT NOT NULL REFERENCES users(login) ON DELETE CASCADE,
+	PRIMARY KEY (list, login)
+);
+`,
+}
+
+// migrate applies the migrations the file has not seen yet. It runs in one
+// write transaction, so two processes opening a fresh file at once do not
+// both apply a migration.
+func (d *Directory) migrate(ctx context.Context) error {
+	return d.write(ctx, func(tx *sql.Tx) error {
+		var version int
+		if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+			return fmt.Errorf("read schema version: %w", err)
+		}
+		if version > len(migrations) {
+			return fmt.Errorf("schema version %d is newer than this program knows (%d); run a newer nanhu", version, len(migrations))
+		}
+		for i := version; i < len(migrations); i++ {
+			if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+				return fmt.Errorf("migration %d: %w", i+1, err)
+			}
+			// PRAGMA takes no bound parameters; i+1 is our own integer.
+			if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", i+1)); err != nil {
+				return fmt.Errorf("migration %d: set schema version: %w", i+1, err)
+			}
+			d.log.Info("schema migrated", "version", i+1)
+		}
+		return nil
+	})
+}
