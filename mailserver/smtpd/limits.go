@@ -92,11 +92,11 @@ type limiter struct {
 	opts LimitOptions
 	now  func() time.Time
 
-	mu    sync.Mutex
-	conns map[netip.Addr]*window // connection rate and concurrency
-	msgs  map[netip.Addr]*window
+	mu               sync.Mutex
+	conns            map[netip.Addr]*window // connection rate and concurrency
+	msgs             map[netip.Addr]*window
 	ipAuth, userAuth map[string]*window
-	sweep time.Time
+	sweep            time.Time
 }
 
 func newLimiter(opts LimitOptions, now func() time.Time) *limiter {
