@@ -28,6 +28,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "nanhu_auth_failures_total", Help: "Failed logins, by protocol.",
 		}, []string{"protocol"}),
 	}
+	m.authFailures.WithLabelValues("smtp") // present at 0 from the start
 	if reg != nil {
 		reg.MustRegister(m.connections, m.open, m.accepted, m.refused, m.authFailures)
 	}

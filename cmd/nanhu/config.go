@@ -1,0 +1,244 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net/netip"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Config is every setting of `nanhu serve`. The TOML file given with
+// --config sets any of them; command-line flags override the file. The
+// README lists them all.
+type Config struct {
+	Data     string   `toml:"data"`     // the data folder
+	Domain   string   `toml:"domain"`   // the primary mail domain
+	Domains  []string `toml:"domains"`  // further local mail domains
+	Hostname string   `toml:"hostname"` // this server's name (greeting, Received, TLS, DKIM); default mail.<domain>
+	Demo     bool     `toml:"demo"`     // seed the Xiucheng demo organisation
+	LogLevel string   `toml:"log_level"`
+	LogJSON  bool     `toml:"log_json"`
+
+	Listen ListenConfig   `toml:"listen"`
+	TLS    TLSConfig      `toml:"tls"`
+	SMTP   SMTPConfig     `toml:"smtp"`
+	Out    OutboundConfig `toml:"outbound"`
+}
+
+// ListenConfig holds the listener addresses; an empty one is not opened.
+type ListenConfig struct {
+	SMTP        string `toml:"smtp"`
+	Submission  string `toml:"submission"`
+	Submissions string `toml:"submissions"`
+	HTTP        string `toml:"http"`
+}
+
+// TLSConfig names a certificate and key; when both are empty a self-signed
+// pair is made in the data folder on first start.
+type TLSConfig struct {
+	Cert string `toml:"cert"`
+	Key  string `toml:"key"`
+}
+
+// SMTPConfig tunes the SMTP server and its limits.
+type SMTPConfig struct {
+	MaxMessageBytes      int64    `toml:"max_message_bytes"`
+	MaxRecipients        int      `toml:"max_recipients"`
+	ReadTimeout          Duration `toml:"read_timeout"`
+	InternalNetworks     []string `toml:"internal_networks"` // exempt from the per-IP limits, besides loopback
+	ConnectionsPerMinute int      `toml:"connections_per_minute"`
+	ConcurrentPerIP      int      `toml:"concurrent_per_ip"`
+	MessagesPerMinute    int      `toml:"messages_per_minute"`
+	AuthFailuresPerIP    int      `toml:"auth_failures_per_ip"`
+	AuthFailuresPerUser  int      `toml:"auth_failures_per_user"`
+	Lockout              Duration `toml:"lockout"`
+}
+
+// OutboundConfig configures delivery to other domains.
+type OutboundConfig struct {
+	Smarthost         string   `toml:"smarthost"` // host:port; empty means MX lookup
+	SmarthostUser     string   `toml:"smarthost_user"`
+	SmarthostPassword string   `toml:"smarthost_password"`
+	SmarthostTLS      string   `toml:"smarthost_tls"` // starttls, tls or none
+	Port              int      `toml:"port"`          // port of remote MX hosts
+	DelayNotice       Duration `toml:"delay_notice"`
+	MaxAge            Duration `toml:"max_age"`
+	Workers           int      `toml:"workers"`
+	DKIMSelector      string   `toml:"dkim_selector"`
+}
+
+// Duration is a time.Duration written as "15m" in TOML.
+type Duration struct{ time.Duration }
+
+// UnmarshalText parses a Go duration.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("%q is not a duration like 90s, 15m or 120h", b)
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText writes a Go duration.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// defaultConfig is the embedded default: everything on one host.
+func defaultConfig() Config {
+	return Config{
+		Data:     "./nanhu-data",
+		Domain:   "nanhu.local",
+		LogLevel: "info",
+		Listen: ListenConfig{
+			SMTP:        ":2525",
+			Submission:  ":2587",
+			Submissions: ":2465",
+			HTTP:        ":8080",
+		},
+		SMTP: SMTPConfig{
+			MaxMessageBytes:      50 << 20,
+			MaxRecipients:        1000,
+			ReadTimeout:          Duration{5 * time.Minute},
+			ConnectionsPerMinute: 120,
+			ConcurrentPerIP:      30,
+			MessagesPerMinute:    300,
+			AuthFailuresPerIP:    10,
+			AuthFailuresPerUser:  5,
+			Lockout:              Duration{15 * time.Minute},
+		},
+		Out: OutboundConfig{
+			SmarthostTLS: "starttls",
+			Port:         25,
+			DelayNotice:  Duration{4 * time.Hour},
+			MaxAge:       Duration{5 * 24 * time.Hour},
+			Workers:      8,
+			DKIMSelector: "nanhu",
+		},
+	}
+}
+
+// loadConfig reads the flags of `nanhu serve`: defaults, then the file of
+// --config, then any flag given.
+func loadConfig(args []string) (Config, error) {
+	cfg := defaultConfig()
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	configFile := fs.String("config", "", "TOML configuration `FILE`")
+	data := fs.String("data", cfg.Data, "data folder")
+	domain := fs.String("domain", cfg.Domain, "primary mail domain")
+	hostname := fs.String("hostname", "", "this server's host name (default mail.DOMAIN)")
+	demo := fs.Bool("demo", false, "seed the Xiucheng demo organisation and its people")
+	smtpAddr := fs.String("smtp", cfg.Listen.SMTP, "SMTP (MX) listen address")
+	submission := fs.String("submission", cfg.Listen.Submission, "submission (STARTTLS) listen address")
+	submissions := fs.String("submissions", cfg.Listen.Submissions, "submission over implicit TLS listen address")
+	httpAddr := fs.String("http", cfg.Listen.HTTP, "HTTP listen address (/healthz, /metrics)")
+	cert := fs.String("tls-cert", "", "TLS certificate `FILE` (PEM)")
+	key := fs.String("tls-key", "", "TLS key `FILE` (PEM)")
+	smarthost := fs.String("smarthost", "", "send remote mail through `HOST:PORT` instead of MX lookup")
+	logLevel := fs.String("log-level", cfg.LogLevel, "debug, info, warn or error")
+	logJSON := fs.Bool("log-json", false, "log as JSON lines")
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if *configFile != "" {
+		b, err := os.ReadFile(*configFile)
+		if err != nil {
+			return cfg, fmt.Errorf("read config: %w", err)
+		}
+		md, err := toml.Decode(string(b), &cfg)
+		if err != nil {
+			return cfg, fmt.Errorf("config %s: %w", *configFile, err)
+		}
+		if un := md.Undecoded(); len(un) > 0 {
+			return cfg, fmt.Errorf("config %s: unknown setting %q", *configFile, un[0].String())
+		}
+	}
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "data":
+			cfg.Data = *data
+		case "domain":
+			cfg.Domain = *domain
+		case "hostname":
+			cfg.Hostname = *hostname
+		case "demo":
+			cfg.Demo = *demo
+		case "smtp":
+			cfg.Listen.SMTP = *smtpAddr
+		case "submission":
+			cfg.Listen.Submission = *submission
+		case "submissions":
+			cfg.Listen.Submissions = *submissions
+		case "http":
+			cfg.Listen.HTTP = *httpAddr
+		case "tls-cert":
+			cfg.TLS.Cert = *cert
+		case "tls-key":
+			cfg.TLS.Key = *key
+		case "smarthost":
+			cfg.Out.Smarthost = *smarthost
+		case "log-level":
+			cfg.LogLevel = *logLevel
+		case "log-json":
+			cfg.LogJSON = *logJSON
+		}
+	})
+	return cfg, cfg.check()
+}
+
+func (c *Config) check() error {
+	c.Domain = strings.ToLower(strings.TrimSpace(c.Domain))
+	if c.Domain == "" || strings.ContainsAny(c.Domain, " @/") {
+		return fmt.Errorf("the domain %q is not a mail domain", c.Domain)
+	}
+	if c.Hostname == "" {
+		c.Hostname = "mail." + c.Domain
+	}
+	if (c.TLS.Cert == "") != (c.TLS.Key == "") {
+		return errors.New("give both a TLS certificate and its key, or neither")
+	}
+	if _, err := c.internalNetworks(); err != nil {
+		return err
+	}
+	switch c.Out.SmarthostTLS {
+	case "starttls", "tls", "none":
+	default:
+		return fmt.Errorf("smarthost_tls must be starttls, tls or none, not %q", c.Out.SmarthostTLS)
+	}
+	return nil
+}
+
+// localDomains is the primary domain first, then the others.
+func (c *Config) localDomains() []string {
+	out := []string{c.Domain}
+	for _, d := range c.Domains {
+		d = strings.ToLower(strings.TrimSpace(d))
+		if d != "" && d != c.Domain {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func (c *Config) internalNetworks() ([]netip.Prefix, error) {
+	out := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+	for _, n := range c.SMTP.InternalNetworks {
+		p, err := netip.ParsePrefix(n)
+		if err != nil {
+			if a, aerr := netip.ParseAddr(n); aerr == nil {
+				p = netip.PrefixFrom(a, a.BitLen())
+			} else {
+				return nil, fmt.Errorf("internal network %q is not an address or a prefix like 10.0.0.0/8", n)
+			}
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}

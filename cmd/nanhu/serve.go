@@ -1,0 +1,317 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"nanhu/mailserver/outbound"
+	"nanhu/mailserver/smtpd"
+	"nanhu/mailserver/store"
+	"nanhu/oa/org"
+)
+
+func init() {
+	register("serve", "run every part of Nanhu on one data folder", runServe)
+}
+
+func runServe(args []string) error {
+	cfg, err := loadConfig(args)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(cfg, os.Stderr)
+	slog.SetDefault(logger)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	srv, err := start(ctx, cfg, logger, os.Stdout)
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	logger.Info("shutting down")
+	return srv.shutdown(30 * time.Second)
+}
+
+func newLogger(cfg Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		level = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogJSON {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// server is a running `nanhu serve`: every part and listener, so that
+// shutdown can stop them in order.
+type server struct {
+	log      *slog.Logger
+	lock     *os.File
+	org      *org.Directory
+	store    *store.Store
+	out      *outbound.Queue
+	smtp     *smtpd.Server
+	http     *http.Server
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	addrs    map[string]net.Addr // listener name → bound address
+	shutOnce sync.Once
+}
+
+// start opens the data folder and every part and starts the listeners. It
+// writes what a newcomer must know (the admin's first password, the
+// addresses) to out.
+func start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) (_ *server, err error) {
+	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
+		return nil, fmt.Errorf("create the data folder %s: %w", cfg.Data, err)
+	}
+	s := &server{log: logger, addrs: map[string]net.Addr{}}
+	defer func() {
+		if err != nil {
+			s.closeAll()
+		}
+	}()
+	if s.lock, err = lockData(cfg.Data); err != nil {
+		return nil, err
+	}
+
+	// The organisation: accounts, departments, aliases and lists.
+	if s.org, err = org.Open(ctx, org.DefaultOptions(cfg.Data)); err != nil {
+		return nil, err
+	}
+	if err := s.org.SetDomains(ctx, cfg.localDomains()); err != nil {
+		return nil, err
+	}
+	if cfg.Demo {
+		if err := s.org.SeedDemo(ctx); err != nil {
+			return nil, fmt.Errorf("seed the demo organisation: %w", err)
+		}
+		logger.Info("demo organisation seeded (see README for the logins)")
+	} else {
+		pw, created, err := s.org.EnsureAdmin(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if created {
+			fmt.Fprintf(out, "\nCreated the administrator account.\n  login:    admin\n  password: %s\nThis password is shown only once; change it with `nanhu user passwd admin --password-stdin`.\n\n", pw)
+		}
+	}
+
+	// The mail store and the outbound queue.
+	if s.store, err = store.Open(ctx, store.Options{Path: filepath.Join(cfg.Data, "mail.db"), Logger: logger.With("part", "store")}); err != nil {
+		return nil, err
+	}
+	dir := mailDirectory{org: s.org}
+	key, err := outbound.LoadOrCreateDKIMKey(filepath.Join(cfg.Data, "dkim", cfg.Out.DKIMSelector+".pem"))
+	if err != nil {
+		return nil, err
+	}
+	tlsConfig, tlsNote, err := loadTLS(cfg)
+	if err != nil {
+		return nil, err
+	}
+	logger.Info(tlsNote)
+	oo := outbound.DefaultOptions(cfg.Data)
+	oo.Hostname = cfg.Hostname
+	oo.Smarthost = cfg.Out.Smarthost
+	oo.SmarthostUser, oo.SmarthostPassword, oo.SmarthostTLS = cfg.Out.SmarthostUser, cfg.Out.SmarthostPassword, cfg.Out.SmarthostTLS
+	oo.Port = cfg.Out.Port
+	oo.DelayNotice, oo.MaxAge, oo.Workers = cfg.Out.DelayNotice.Duration, cfg.Out.MaxAge.Duration, cfg.Out.Workers
+	for _, d := range cfg.localDomains() {
+		oo.DKIM = append(oo.DKIM, outbound.DKIMKey{Domain: d, Selector: cfg.Out.DKIMSelector, Signer: key})
+	}
+	oo.Local = localDeliverer{dir: dir, store: s.store}
+	oo.Logger = logger.With("part", "outbound")
+	if s.out, err = outbound.New(ctx, oo); err != nil {
+		return nil, err
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := s.out.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {
+			logger.Error("outbound queue stopped", "err", err)
+		}
+	}()
+
+	// Metrics.
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "nanhu_mail_messages_delivered_total", Help: "Message copies delivered into local mailboxes.",
+	}, func() float64 { return float64(s.store.DeliveredCount()) }))
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "nanhu_outbound_queue_length", Help: "Recipients waiting in the outbound queue.",
+	}, func() float64 {
+		n, _ := s.out.Len(context.Background())
+		return float64(n)
+	}))
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "nanhu_outbound_delivered_total", Help: "Recipients delivered to remote servers.",
+	}, func() float64 { return float64(s.out.Stats().Delivered) }))
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "nanhu_outbound_bounced_total", Help: "Recipients that failed permanently (a failure DSN went to the sender).",
+	}, func() float64 { return float64(s.out.Stats().Bounced) }))
+
+	// SMTP.
+	exempt, _ := cfg.internalNetworks()
+	so := smtpd.DefaultOptions()
+	so.Hostname = cfg.Hostname
+	so.MaxMessageBytes = cfg.SMTP.MaxMessageBytes
+	so.MaxRecipients = cfg.SMTP.MaxRecipients
+	so.ReadTimeout = cfg.SMTP.ReadTimeout.Duration
+	so.TLSConfig = tlsConfig
+	so.Limits = smtpd.LimitOptions{
+		ConnectionsPerMinute: cfg.SMTP.ConnectionsPerMinute,
+		ConcurrentPerIP:      cfg.SMTP.ConcurrentPerIP,
+		MessagesPerMinute:    cfg.SMTP.MessagesPerMinute,
+		AuthFailuresPerIP:    cfg.SMTP.AuthFailuresPerIP,
+		AuthFailuresPerUser:  cfg.SMTP.AuthFailuresPerUser,
+		Lockout:              cfg.SMTP.Lockout.Duration,
+		Exempt:               exempt,
+	}
+	so.Logger = logger.With("part", "smtp")
+	so.Registerer = reg
+	s.smtp = smtpd.New(so, dir, s.store, s.out)
+
+	listeners := []struct {
+		name, addr string
+		serve      func(net.Listener) error
+	}{
+		{"smtp", cfg.Listen.SMTP, s.smtp.ServeMX},
+		{"submission", cfg.Listen.Submission, func(l net.Listener) error { return s.smtp.ServeSubmission(l, false) }},
+		{"submissions", cfg.Listen.Submissions, func(l net.Listener) error { return s.smtp.ServeSubmission(l, true) }},
+	}
+	for _, l := range listeners {
+		if l.addr == "" {
+			continue
+		}
+		ln, err := net.Listen("tcp", l.addr)
+		if err != nil {
+			return nil, fmt.Errorf("listen for %s on %s: %w", l.name, l.addr, err)
+		}
+		s.addrs[l.name] = ln.Addr()
+		logger.Info("listening", "listener", l.name, "addr", ln.Addr().String())
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			if err := l.serve(ln); err != nil {
+				logger.Error("listener stopped", "listener", l.name, "err", err)
+			}
+		}()
+	}
+
+	// HTTP: health and metrics now; the web parts add their pages here.
+	if cfg.Listen.HTTP != "" {
+		mux := http.NewServeMux()
+		mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+			if err := s.store.DB().PingContext(r.Context()); err != nil {
+				http.Error(w, "mail store unavailable", http.StatusServiceUnavailable)
+				return
+			}
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			io.WriteString(w, "ok\n")
+		})
+		mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+		ln, err := net.Listen("tcp", cfg.Listen.HTTP)
+		if err != nil {
+			return nil, fmt.Errorf("listen for http on %s: %w", cfg.Listen.HTTP, err)
+		}
+		s.addrs["http"] = ln.Addr()
+		logger.Info("listening", "listener", "http", "addr", ln.Addr().String())
+		s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				logger.Error("http stopped", "err", err)
+			}
+		}()
+	}
+	names := make([]string, 0, len(s.addrs))
+	for n, a := range s.addrs {
+		names = append(names, n+"="+a.String())
+	}
+	logger.Info("nanhu is running", "data", cfg.Data, "domain", cfg.Domain, "hostname", cfg.Hostname, "listeners", strings.Join(names, " "))
+	return s, nil
+}
+
+// shutdown stops the listeners, lets SMTP transactions in progress finish
+// (idle clients get 421), stops the outbound workers and closes the
+// databases.
+func (s *server) shutdown(grace time.Duration) error {
+	var err error
+	s.shutOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), grace)
+		defer cancel()
+		if s.smtp != nil {
+			if e := s.smtp.Shutdown(ctx); e != nil {
+				err = errors.Join(err, fmt.Errorf("smtp shutdown: %w", e))
+			}
+		}
+		if s.http != nil {
+			s.http.Shutdown(ctx)
+		}
+		if s.cancel != nil {
+			s.cancel()
+		}
+		s.wg.Wait()
+		s.closeAll()
+		s.log.Info("stopped")
+	})
+	return err
+}
+
+func (s *server) closeAll() {
+	if s.cancel != nil {
+		s.cancel()
+	}
+	if s.out != nil {
+		s.out.Close()
+	}
+	if s.store != nil {
+		s.store.Close()
+	}
+	if s.org != nil {
+		s.org.Close()
+	}
+	if s.lock != nil {
+		s.lock.Close()
+	}
+}
+
+// lockData takes an exclusive lock on the data folder so that two servers
+// never share it. Admin commands do not take it: they work beside a
+// running server through SQLite's own locking.
+func lockData(dir string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dir, "serve.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lock the data folder: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("another nanhu serve is already using the data folder %s", dir)
+	}
+	f.Truncate(0)
+	fmt.Fprintf(f, "%d\n", os.Getpid())
+	return f, nil
+}
