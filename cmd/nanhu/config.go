@@ -61,15 +61,16 @@ type SMTPConfig struct {
 
 // OutboundConfig configures delivery to other domains.
 type OutboundConfig struct {
-	Smarthost         string   `toml:"smarthost"` // host:port; empty means MX lookup
-	SmarthostUser     string   `toml:"smarthost_user"`
-	SmarthostPassword string   `toml:"smarthost_password"`
-	SmarthostTLS      string   `toml:"smarthost_tls"` // starttls, tls or none
-	Port              int      `toml:"port"`          // port of remote MX hosts
-	DelayNotice       Duration `toml:"delay_notice"`
-	MaxAge            Duration `toml:"max_age"`
-	Workers           int      `toml:"workers"`
-	DKIMSelector      string   `toml:"dkim_selector"`
+	Smarthost         string     `toml:"smarthost"` // host:port; empty means MX lookup
+	SmarthostUser     string     `toml:"smarthost_user"`
+	SmarthostPassword string     `toml:"smarthost_password"`
+	SmarthostTLS      string     `toml:"smarthost_tls"`  // starttls, tls or none
+	Port              int        `toml:"port"`           // port of remote MX hosts
+	RetrySchedule     []Duration `toml:"retry_schedule"` // delays before each attempt; the last repeats
+	DelayNotice       Duration   `toml:"delay_notice"`
+	MaxAge            Duration   `toml:"max_age"`
+	Workers           int        `toml:"workers"`
+	DKIMSelector      string     `toml:"dkim_selector"`
 }
 
 // Duration is a time.Duration written as "15m" in TOML.

@@ -134,6 +134,12 @@ func start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 	oo.Smarthost = cfg.Out.Smarthost
 	oo.SmarthostUser, oo.SmarthostPassword, oo.SmarthostTLS = cfg.Out.SmarthostUser, cfg.Out.SmarthostPassword, cfg.Out.SmarthostTLS
 	oo.Port = cfg.Out.Port
+	if len(cfg.Out.RetrySchedule) > 0 {
+		oo.Schedule = nil
+		for _, d := range cfg.Out.RetrySchedule {
+			oo.Schedule = append(oo.Schedule, d.Duration)
+		}
+	}
 	oo.DelayNotice, oo.MaxAge, oo.Workers = cfg.Out.DelayNotice.Duration, cfg.Out.MaxAge.Duration, cfg.Out.Workers
 	for _, d := range cfg.localDomains() {
 		oo.DKIM = append(oo.DKIM, outbound.DKIMKey{Domain: d, Selector: cfg.Out.DKIMSelector, Signer: key})
