@@ -154,6 +154,9 @@ func New(opts Options, dir Directory, st Mailstore, out Outbound) *Server {
 	}
 }
 
+// MaxLineLength is the longest command or message line accepted.
+const MaxLineLength = 64 << 10
+
 type mode int
 
 const (
@@ -198,7 +201,9 @@ func (s *Server) serveListener(l net.Listener, m mode, name string) error {
 	srv.Domain = s.opts.Hostname
 	srv.MaxMessageBytes = s.opts.MaxMessageBytes
 	srv.MaxRecipients = s.opts.MaxRecipients
-	srv.MaxLineLength = 2000
+	// RFC 5321 allows 1000 octets, but real 8-bit mail (HTML from webmail,
+	// long Chinese paragraphs) goes well beyond; refuse only the absurd.
+	srv.MaxLineLength = MaxLineLength
 	srv.ReadTimeout = s.opts.ReadTimeout
 	srv.WriteTimeout = s.opts.WriteTimeout
 	srv.TLSConfig = s.opts.TLSConfig

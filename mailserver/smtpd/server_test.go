@@ -412,7 +412,7 @@ func TestSizeAndBadInput(t *testing.T) {
 	}
 	defer conn.Close()
 	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	conn.Write([]byte("EHLO x\r\nMAIL FROM:<a\x00b@example.org>\r\nFOO\r\n" + strings.Repeat("A", 5000) + "\r\n"))
+	conn.Write([]byte("EHLO x\r\nMAIL FROM:<a\x00b@example.org>\r\nFOO\r\n" + strings.Repeat("A", MaxLineLength+10) + "\r\n"))
 	all := make([]byte, 0, 4096)
 	buf := make([]byte, 4096)
 	for {

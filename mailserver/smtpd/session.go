@@ -178,6 +178,9 @@ func (s *session) Data(r io.Reader) error {
 		if errors.As(err, &se) {
 			return s.refuse("size", se)
 		}
+		if errors.Is(err, smtp.ErrTooLongLine) {
+			return s.refuse("line-length", smtpErr(500, smtp.EnhancedCode{5, 6, 0}, fmt.Sprintf("Message has a line longer than %d bytes", MaxLineLength)))
+		}
 		return smtpErr(451, smtp.EnhancedCode{4, 3, 0}, "Error reading the message")
 	}
 	id := newID()
