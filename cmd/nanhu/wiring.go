@@ -16,10 +16,12 @@ type mailDirectory struct{ org *org.Directory }
 
 func (m mailDirectory) Authenticate(ctx context.Context, username, password string) (string, error) {
 	u, err := m.org.Authenticate(ctx, username, password)
-	if errors.Is(err, org.ErrDisabled) {
+	switch {
+	case errors.Is(err, org.ErrDisabled):
 		return "", fmt.Errorf("%w: %v", smtpd.ErrDisabled, err)
-	}
-	if err != nil {
+	case errors.Is(err, org.ErrBadCredentials), errors.Is(err, org.ErrNotFound), errors.Is(err, org.ErrInvalid):
+		return "", fmt.Errorf("%w: %v", smtpd.ErrBadCredentials, err)
+	case err != nil:
 		return "", err
 	}
 	return u.Login, nil
@@ -27,7 +29,7 @@ func (m mailDirectory) Authenticate(ctx context.Context, username, password stri
 
 func (m mailDirectory) Resolve(ctx context.Context, address string) ([]string, error) {
 	logins, err := m.org.Resolve(ctx, address)
-	if errors.Is(err, org.ErrNotFound) {
+	if errors.Is(err, org.ErrNotFound) || errors.Is(err, org.ErrInvalid) || errors.Is(err, org.ErrDisabled) {
 		return nil, fmt.Errorf("%w: %v", smtpd.ErrUnknownRecipient, err)
 	}
 	return logins, err

@@ -79,6 +79,10 @@ func (s *session) authenticate(username, password string) error {
 			Message: fmt.Sprintf("Too many failed logins; try again in %d minutes", int(wait.Minutes())+1)}
 	}
 	login, err := srv.dir.Authenticate(s.ctx, username, password)
+	if err != nil && !errors.Is(err, ErrBadCredentials) && !errors.Is(err, ErrDisabled) {
+		srv.log.Error("smtp auth: directory failure", "remote", s.ip, "user", username, "err", err)
+		return &smtp.SMTPError{Code: 454, EnhancedCode: smtp.EnhancedCode{4, 7, 0}, Message: "Temporary authentication failure, try again later"}
+	}
 	if err != nil {
 		srv.metrics.authFailures.WithLabelValues("smtp").Inc()
 		locked := srv.limits.authFailed(s.ip, normalizeUser(username))

@@ -36,8 +36,9 @@ import (
 // accounts. cmd/nanhu adapts the directory of package oa/org to it.
 type Directory interface {
 	// Authenticate checks a login name or mail address with its password
-	// and returns the account's login. It returns ErrDisabled for a
-	// disabled account.
+	// and returns the account's login. It returns ErrBadCredentials for a
+	// wrong name or password and ErrDisabled for a disabled account; any
+	// other error is taken as a temporary failure of the directory.
 	Authenticate(ctx context.Context, username, password string) (login string, err error)
 	// Resolve turns a local address (a person's address, an alias or a
 	// distribution list) into the logins of its recipients, or returns
@@ -55,6 +56,7 @@ type Directory interface {
 var (
 	ErrUnknownRecipient = errors.New("no such local recipient")
 	ErrDisabled         = errors.New("account disabled")
+	ErrBadCredentials   = errors.New("invalid user name or password")
 )
 
 // Mailstore is where local mail goes.

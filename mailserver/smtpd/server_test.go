@@ -43,7 +43,7 @@ func (fakeDir) Authenticate(ctx context.Context, u, p string) (string, error) {
 	u = strings.TrimSuffix(strings.ToLower(u), "@nanhu.local")
 	a, ok := accounts[u]
 	if !ok || a.password != p {
-		return "", errors.New("bad credentials")
+		return "", ErrBadCredentials
 	}
 	if a.disabled {
 		return "", ErrDisabled
@@ -340,6 +340,26 @@ func TestAuthLockout(t *testing.T) {
 	c = dialSubmission(t, e)
 	if err := c.Auth(sasl.NewPlainClient("", "old", "secret")); code(err) != 535 {
 		t.Errorf("disabled account: %v, want 535", err)
+	}
+}
+
+func TestQuota(t *testing.T) {
+	e := newEnv(t, nil)
+	send := func() error {
+		c, err := smtp.Dial(e.mx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		return c.SendMail("a@example.org", []string{"full@nanhu.local"}, strings.NewReader("Subject: q\r\n\r\nfills the 10-byte quota\r\n"))
+	}
+	if err := send(); err != nil {
+		t.Fatalf("first message under quota: %v", err)
+	}
+	err := send()
+	var se *smtp.SMTPError
+	if !errors.As(err, &se) || se.Code != 452 || se.EnhancedCode != (smtp.EnhancedCode{4, 2, 2}) {
+		t.Errorf("message to a full mailbox: %v, want 452 4.2.2", err)
 	}
 }
 
