@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"nanhu/mailserver/limits"
 	"nanhu/mailserver/outbound"
 	"nanhu/mailserver/smtpd"
 	"nanhu/mailserver/store"
@@ -186,7 +187,7 @@ func start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 	so.MaxRecipients = cfg.SMTP.MaxRecipients
 	so.ReadTimeout = cfg.SMTP.ReadTimeout.Duration
 	so.TLSConfig = tlsConfig
-	so.Limits = smtpd.LimitOptions{
+	so.Limits = limits.Options{
 		ConnectionsPerMinute: cfg.SMTP.ConnectionsPerMinute,
 		ConcurrentPerIP:      cfg.SMTP.ConcurrentPerIP,
 		MessagesPerMinute:    cfg.SMTP.MessagesPerMinute,

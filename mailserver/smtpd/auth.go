@@ -72,7 +72,7 @@ func (s *session) Auth(mech string) (sasl.Server, error) {
 // outcome in the log and the metrics.
 func (s *session) authenticate(username, password string) error {
 	srv := s.srv
-	if wait := srv.limits.authLocked(s.ip, normalizeUser(username)); wait > 0 {
+	if wait := srv.limits.AuthLocked(s.ip, normalizeUser(username)); wait > 0 {
 		srv.metrics.authFailures.WithLabelValues("smtp").Inc()
 		srv.log.Warn("smtp auth refused: locked out", "remote", s.ip, "user", username, "for", wait.Round(1e9))
 		return &smtp.SMTPError{Code: 454, EnhancedCode: smtp.EnhancedCode{4, 7, 0},
@@ -85,14 +85,14 @@ func (s *session) authenticate(username, password string) error {
 	}
 	if err != nil {
 		srv.metrics.authFailures.WithLabelValues("smtp").Inc()
-		locked := srv.limits.authFailed(s.ip, normalizeUser(username))
+		locked := srv.limits.AuthFailed(s.ip, normalizeUser(username))
 		srv.log.Warn("smtp auth failed", "remote", s.ip, "user", username, "err", err, "lockout", locked)
 		if errors.Is(err, ErrDisabled) {
 			return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "Account disabled"}
 		}
 		return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "Invalid user name or password"}
 	}
-	srv.limits.authSucceeded(normalizeUser(username))
+	srv.limits.AuthSucceeded(normalizeUser(username))
 	s.login = login
 	srv.log.Info("smtp auth", "remote", s.ip, "user", login, "listener", s.listener)
 	return nil

@@ -29,6 +29,7 @@ import (
 	"github.com/emersion/go-smtp"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"nanhu/mailserver/limits"
 	"nanhu/mailserver/store"
 )
 
@@ -78,7 +79,7 @@ type Options struct {
 	ReadTimeout     time.Duration // default 5 minutes
 	WriteTimeout    time.Duration // default 1 minute
 	TLSConfig       *tls.Config   // for STARTTLS and implicit TLS; nil disables both
-	Limits          LimitOptions
+	Limits          limits.Options
 	Logger          *slog.Logger
 	Registerer      prometheus.Registerer // metrics; nil means none are registered
 	Now             func() time.Time
@@ -92,7 +93,7 @@ func DefaultOptions() Options {
 		MaxRecipients:   1000,
 		ReadTimeout:     5 * time.Minute,
 		WriteTimeout:    time.Minute,
-		Limits:          DefaultLimits(),
+		Limits:          limits.Defaults(),
 		Now:             time.Now,
 	}
 }
@@ -104,7 +105,7 @@ type Server struct {
 	dir     Directory
 	store   Mailstore
 	out     Outbound
-	limits  *limiter
+	limits  *limits.Limiter
 	metrics *metrics
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -148,7 +149,7 @@ func New(opts Options, dir Directory, st Mailstore, out Outbound) *Server {
 		dir:     dir,
 		store:   st,
 		out:     out,
-		limits:  newLimiter(opts.Limits, opts.Now),
+		limits:  limits.New(opts.Limits, opts.Now),
 		metrics: newMetrics(opts.Registerer),
 		ctx:     ctx,
 		cancel:  cancel,
@@ -281,7 +282,7 @@ type trackedConn struct {
 func (c *trackedConn) Close() error {
 	err := c.Conn.Close()
 	c.closed.Do(func() {
-		c.srv.limits.disconnect(c.ip)
+		c.srv.limits.Disconnect(c.ip)
 		c.srv.metrics.open.Dec()
 		c.srv.mu.Lock()
 		delete(c.srv.conns, c)
@@ -310,7 +311,7 @@ func (l *limitListener) Accept() (net.Conn, error) {
 			c.Close()
 			continue
 		}
-		if why := l.srv.limits.connect(ip); why != "" {
+		if why := l.srv.limits.Connect(ip); why != "" {
 			l.srv.metrics.refused.WithLabelValues(l.listener, "connection-limit").Inc()
 			l.srv.log.Warn("smtp connection refused", "remote", ip, "reason", why, "listener", l.listener)
 			c.SetWriteDeadline(time.Now().Add(5 * time.Second))

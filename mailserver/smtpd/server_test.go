@@ -21,6 +21,7 @@ import (
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 
+	"nanhu/mailserver/limits"
 	"nanhu/mailserver/store"
 )
 
@@ -315,7 +316,7 @@ func TestImplicitTLS(t *testing.T) {
 
 func TestAuthLockout(t *testing.T) {
 	e := newEnv(t, func(o *Options) {
-		o.Limits = DefaultLimits()
+		o.Limits = limits.Defaults()
 		o.Limits.Exempt = []netip.Prefix{} // 127.0.0.1 counts as any client here
 		o.Limits.AuthFailuresPerUser = 3
 		o.Limits.AuthFailuresPerIP = 100
@@ -365,7 +366,7 @@ func TestQuota(t *testing.T) {
 
 func TestConnectionAndMessageLimits(t *testing.T) {
 	e := newEnv(t, func(o *Options) {
-		o.Limits = DefaultLimits()
+		o.Limits = limits.Defaults()
 		o.Limits.Exempt = []netip.Prefix{}
 		o.Limits.ConcurrentPerIP = 2
 		o.Limits.MessagesPerMinute = 3

@@ -86,7 +86,7 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 				fmt.Sprintf("Sender address <%s> does not belong to %s", from, s.login)))
 		}
 	}
-	if !s.srv.limits.message(s.ip) {
+	if !s.srv.limits.Message(s.ip) {
 		s.srv.log.Warn("smtp message rate limit", "remote", s.ip, "listener", s.listener)
 		return s.refuse("message-rate", smtpErr(451, smtp.EnhancedCode{4, 7, 0}, "Too many messages from your address in the last minute, try again later"))
 	}

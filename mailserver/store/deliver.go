@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -195,6 +196,21 @@ func (s *Store) commitBatch(batch []*deliverReq) {
 	s.notify(touched...)
 }
 
+// HeaderLen is the length of raw's header section including the blank line
+// that ends it (the whole message when there is no body).
+func HeaderLen(raw []byte) int {
+	if i := bytes.Index(raw, []byte("\r\n\r\n")); i >= 0 {
+		if j := bytes.Index(raw[:i+2], []byte("\n\n")); j >= 0 {
+			return j + 2
+		}
+		return i + 4
+	}
+	if j := bytes.Index(raw, []byte("\n\n")); j >= 0 {
+		return j + 2
+	}
+	return len(raw)
+}
+
 // retryAlone handles the rare case where a failed request had created
 // mailboxes inside a shared transaction: the whole transaction was rolled
 // back, so every request of the batch is committed again on its own.
@@ -221,8 +237,8 @@ func (s *Store) insert(ctx context.Context, tx *sql.Tx, d Delivery, created map[
 			rcpts = append(rcpts, r)
 		}
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO contents (raw, size, refs, message_id, created) VALUES (?, ?, ?, ?, ?)`,
-		d.Raw, len(d.Raw), len(rcpts), d.Doc.MessageID, now)
+	res, err := tx.ExecContext(ctx, `INSERT INTO contents (raw, size, refs, message_id, created, header_len) VALUES (?, ?, ?, ?, ?, ?)`,
+		d.Raw, len(d.Raw), len(rcpts), d.Doc.MessageID, now, HeaderLen(d.Raw))
 	if err != nil {
 		return nil, fmt.Errorf("store message bytes: %w", err)
 	}

@@ -50,6 +50,18 @@ var migrations = []string{
 		body TEXT NOT NULL, filenames TEXT NOT NULL, date INTEGER NOT NULL
 	);
 	CREATE VIRTUAL TABLE search_index USING fts4(subject, from_, to_, cc, bcc, body, filenames, tokenize=simple);`,
+	// 2: what IMAP needs: expunged UIDs with their mod-sequence (so every
+	// session learns of expunges made by others), and the length of each
+	// message's header (so FETCH ENVELOPE reads only the header).
+	`CREATE TABLE expunged (
+		mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+		uid        INTEGER NOT NULL,
+		modseq     INTEGER NOT NULL,
+		PRIMARY KEY (mailbox_id, uid)
+	) WITHOUT ROWID;
+	CREATE INDEX expunged_modseq ON expunged(mailbox_id, modseq);
+	CREATE INDEX messages_modseq ON messages(mailbox_id, modseq);
+	ALTER TABLE contents ADD COLUMN header_len INTEGER NOT NULL DEFAULT 0;`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

@@ -1,4 +1,8 @@
-package smtpd
+// Package limits keeps the per-client-address and per-account counters that
+// protect Nanhu's listeners: new connections per minute, concurrent
+// connections, messages per minute, and failed logins with lockout. SMTP and
+// IMAP share one Limiter, so a password guesser is locked out of both.
+package limits
 
 import (
 	"net/netip"
@@ -6,12 +10,12 @@ import (
 	"time"
 )
 
-// LimitOptions bound what one client address or one account may do. Zero
+// Options bound what one client address or one account may do. Zero
 // values take the defaults of DefaultLimits. Addresses inside Exempt
 // (loopback and the configured internal networks) are never limited, except
 // for failed logins of an account, which lock the account wherever they come
 // from.
-type LimitOptions struct {
+type Options struct {
 	ConnectionsPerMinute int           // new connections per IP per minute
 	ConcurrentPerIP      int           // open connections per IP
 	MessagesPerMinute    int           // messages per IP per minute
@@ -21,9 +25,9 @@ type LimitOptions struct {
 	Exempt               []netip.Prefix
 }
 
-// DefaultLimits returns the limits used where the configuration is silent.
-func DefaultLimits() LimitOptions {
-	return LimitOptions{
+// Defaults returns the limits used where the configuration is silent.
+func Defaults() Options {
+	return Options{
 		ConnectionsPerMinute: 120,
 		ConcurrentPerIP:      30,
 		MessagesPerMinute:    300,
@@ -37,8 +41,8 @@ func DefaultLimits() LimitOptions {
 	}
 }
 
-func (o *LimitOptions) fill() {
-	d := DefaultLimits()
+func (o *Options) fill() {
+	d := Defaults()
 	if o.ConnectionsPerMinute == 0 {
 		o.ConnectionsPerMinute = d.ConnectionsPerMinute
 	}
@@ -87,9 +91,10 @@ func (w *window) roll(now time.Time) {
 	}
 }
 
-// limiter keeps the per-IP and per-account counters.
-type limiter struct {
-	opts LimitOptions
+// Limiter keeps the per-IP and per-account counters. It is safe for
+// concurrent use.
+type Limiter struct {
+	opts Options
 	now  func() time.Time
 
 	mu               sync.Mutex
@@ -99,13 +104,19 @@ type limiter struct {
 	sweep            time.Time
 }
 
-func newLimiter(opts LimitOptions, now func() time.Time) *limiter {
+// New returns a Limiter; zero fields of opts take the defaults, and now is
+// the clock (nil means time.Now).
+func New(opts Options, now func() time.Time) *Limiter {
 	opts.fill()
-	return &limiter{opts: opts, now: now, conns: map[netip.Addr]*window{}, msgs: map[netip.Addr]*window{},
+	if now == nil {
+		now = time.Now
+	}
+	return &Limiter{opts: opts, now: now, conns: map[netip.Addr]*window{}, msgs: map[netip.Addr]*window{},
 		ipAuth: map[string]*window{}, userAuth: map[string]*window{}}
 }
 
-func (l *limiter) exempt(ip netip.Addr) bool {
+// Exempt reports whether ip is never limited.
+func (l *Limiter) Exempt(ip netip.Addr) bool {
 	ip = ip.Unmap()
 	for _, p := range l.opts.Exempt {
 		if p.Contains(ip) {
@@ -125,10 +136,10 @@ func get[K comparable](m map[K]*window, k K, now time.Time) *window {
 	return w
 }
 
-// connect records a new connection; it reports why the connection must be
+// Connect records a new connection; it reports why the connection must be
 // refused, or "" to accept it. done must be called when it closes.
-func (l *limiter) connect(ip netip.Addr) (refuse string) {
-	if l.exempt(ip) {
+func (l *Limiter) Connect(ip netip.Addr) (refuse string) {
+	if l.Exempt(ip) {
 		return ""
 	}
 	l.mu.Lock()
@@ -147,8 +158,8 @@ func (l *limiter) connect(ip netip.Addr) (refuse string) {
 	return ""
 }
 
-func (l *limiter) disconnect(ip netip.Addr) {
-	if l.exempt(ip) {
+func (l *Limiter) Disconnect(ip netip.Addr) {
+	if l.Exempt(ip) {
 		return
 	}
 	l.mu.Lock()
@@ -158,9 +169,9 @@ func (l *limiter) disconnect(ip netip.Addr) {
 	}
 }
 
-// message records a new message from ip and reports whether it is allowed.
-func (l *limiter) message(ip netip.Addr) bool {
-	if l.exempt(ip) {
+// Message records a new message from ip and reports whether it is allowed.
+func (l *Limiter) Message(ip netip.Addr) bool {
+	if l.Exempt(ip) {
 		return true
 	}
 	l.mu.Lock()
@@ -174,13 +185,13 @@ func (l *limiter) message(ip netip.Addr) bool {
 	return true
 }
 
-// authLocked reports how long logins from ip or for user stay locked out.
-func (l *limiter) authLocked(ip netip.Addr, user string) time.Duration {
+// AuthLocked reports how long logins from ip or for user stay locked out.
+func (l *Limiter) AuthLocked(ip netip.Addr, user string) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
 	var till time.Time
-	if !l.exempt(ip) {
+	if !l.Exempt(ip) {
 		if w := l.ipAuth[ip.String()]; w != nil && w.lockedTill.After(till) {
 			till = w.lockedTill
 		}
@@ -194,8 +205,8 @@ func (l *limiter) authLocked(ip netip.Addr, user string) time.Duration {
 	return 0
 }
 
-// authFailed records a failed login and reports whether it caused a lockout.
-func (l *limiter) authFailed(ip netip.Addr, user string) (locked bool) {
+// AuthFailed records a failed login and reports whether it caused a lockout.
+func (l *Limiter) AuthFailed(ip netip.Addr, user string) (locked bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
@@ -209,7 +220,7 @@ func (l *limiter) authFailed(ip netip.Addr, user string) (locked bool) {
 			locked = true
 		}
 	}
-	if !l.exempt(ip) {
+	if !l.Exempt(ip) {
 		bump(get(l.ipAuth, ip.String(), now), l.opts.AuthFailuresPerIP)
 	}
 	if user != "" {
@@ -218,8 +229,8 @@ func (l *limiter) authFailed(ip netip.Addr, user string) (locked bool) {
 	return locked
 }
 
-// authSucceeded clears the account's failure count.
-func (l *limiter) authSucceeded(user string) {
+// AuthSucceeded clears the account's failure count.
+func (l *Limiter) AuthSucceeded(user string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if w := l.userAuth[user]; w != nil && w.lockedTill.IsZero() {
@@ -228,7 +239,7 @@ func (l *limiter) authSucceeded(user string) {
 }
 
 // gc drops idle entries now and then so the maps do not grow without bound.
-func (l *limiter) gc(now time.Time) {
+func (l *Limiter) gc(now time.Time) {
 	if now.Sub(l.sweep) < time.Minute {
 		return
 	}

@@ -1,0 +1,475 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// MessageState is a message's UID, flags and mod-sequence: what a session's
+// view of a mailbox holds.
+type MessageState struct {
+	UID    uint32
+	Flags  []string
+	ModSeq uint64
+}
+
+// Snapshot returns the messages of a mailbox in UID order and its highest
+// mod-sequence, read in one transaction.
+func (s *Store) Snapshot(ctx context.Context, mailboxID int64) ([]MessageState, uint64, error) {
+	tx, err := s.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, 0, err
+	}
+	defer tx.Rollback()
+	var hms uint64
+	if err := tx.QueryRowContext(ctx, `SELECT highestmodseq FROM mailboxes WHERE id = ?`, mailboxID).Scan(&hms); err == sql.ErrNoRows {
+		return nil, 0, ErrNoMailbox
+	} else if err != nil {
+		return nil, 0, err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT uid, flags, modseq FROM messages WHERE mailbox_id = ? ORDER BY uid`, mailboxID)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []MessageState
+	for rows.Next() {
+		var m MessageState
+		var flags string
+		if err := rows.Scan(&m.UID, &flags, &m.ModSeq); err != nil {
+			return nil, 0, err
+		}
+		m.Flags = strings.Fields(flags)
+		out = append(out, m)
+	}
+	return out, hms, rows.Err()
+}
+
+// Changes are what happened in a mailbox after a mod-sequence.
+type Changes struct {
+	Changed  []MessageState // new or with changed flags, UID order
+	Expunged []uint32       // UIDs
+	ModSeq   uint64         // the mailbox's highest mod-sequence now
+	Gone     bool           // the mailbox was deleted or renamed away
+}
+
+// ChangesSince reports the changes of a mailbox after modseq.
+func (s *Store) ChangesSince(ctx context.Context, mailboxID int64, modseq uint64) (Changes, error) {
+	var c Changes
+	tx, err := s.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return c, err
+	}
+	defer tx.Rollback()
+	if err := tx.QueryRowContext(ctx, `SELECT highestmodseq FROM mailboxes WHERE id = ?`, mailboxID).Scan(&c.ModSeq); err == sql.ErrNoRows {
+		c.Gone = true
+		return c, nil
+	} else if err != nil {
+		return c, err
+	}
+	if c.ModSeq <= modseq {
+		return c, nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT uid, flags, modseq FROM messages WHERE mailbox_id = ? AND modseq > ? ORDER BY uid`, mailboxID, modseq)
+	if err != nil {
+		return c, err
+	}
+	for rows.Next() {
+		var m MessageState
+		var flags string
+		if err := rows.Scan(&m.UID, &flags, &m.ModSeq); err != nil {
+			rows.Close()
+			return c, err
+		}
+		m.Flags = strings.Fields(flags)
+		c.Changed = append(c.Changed, m)
+	}
+	rows.Close()
+	rows, err = tx.QueryContext(ctx, `SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid`, mailboxID, modseq)
+	if err != nil {
+		return c, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var uid uint32
+		if err := rows.Scan(&uid); err != nil {
+			return c, err
+		}
+		c.Expunged = append(c.Expunged, uid)
+	}
+	return c, rows.Err()
+}
+
+// FlagOp says how StoreFlags changes flags.
+type FlagOp int
+
+// The STORE operations.
+const (
+	FlagsSet FlagOp = iota
+	FlagsAdd
+	FlagsDel
+)
+
+// StoreFlags changes the flags of the messages uids of a mailbox and returns
+// their new state (messages whose flags did not change are returned too,
+// with their current state, unless they no longer exist).
+func (s *Store) StoreFlags(ctx context.Context, mailboxID int64, uids []uint32, op FlagOp, flags []string) ([]MessageState, error) {
+	var out []MessageState
+	changed := false
+	err := s.write(ctx, nil, func(tx *sql.Tx) error {
+		var modseq uint64
+		get, err := tx.PrepareContext(ctx, `SELECT flags, modseq FROM messages WHERE mailbox_id = ? AND uid = ?`)
+		if err != nil {
+			return err
+		}
+		defer get.Close()
+		set, err := tx.PrepareContext(ctx, `UPDATE messages SET flags = ?, modseq = ? WHERE mailbox_id = ? AND uid = ?`)
+		if err != nil {
+			return err
+		}
+		defer set.Close()
+		for _, uid := range uids {
+			var cur string
+			var ms uint64
+			if err := get.QueryRowContext(ctx, mailboxID, uid).Scan(&cur, &ms); err == sql.ErrNoRows {
+				continue
+			} else if err != nil {
+				return err
+			}
+			old := strings.Fields(cur)
+			next := applyFlags(old, op, flags)
+			if strings.Join(next, " ") == strings.Join(SortFlags(old), " ") {
+				out = append(out, MessageState{UID: uid, Flags: old, ModSeq: ms})
+				continue
+			}
+			if modseq == 0 {
+				if err := tx.QueryRowContext(ctx, `UPDATE mailboxes SET highestmodseq = highestmodseq + 1 WHERE id = ? RETURNING highestmodseq`, mailboxID).Scan(&modseq); err != nil {
+					return err
+				}
+			}
+			if _, err := set.ExecContext(ctx, strings.Join(next, " "), modseq, mailboxID, uid); err != nil {
+				return err
+			}
+			changed = true
+			out = append(out, MessageState{UID: uid, Flags: next, ModSeq: modseq})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store flags: %w", err)
+	}
+	if changed {
+		s.notify(mailboxID)
+	}
+	return out, nil
+}
+
+func applyFlags(cur []string, op FlagOp, flags []string) []string {
+	switch op {
+	case FlagsSet:
+		// \Recent is not the client's to set.
+		return SortFlags(flags)
+	case FlagsAdd:
+		return SortFlags(append(append([]string{}, cur...), flags...))
+	default:
+		drop := map[string]bool{}
+		for _, f := range flags {
+			drop[strings.ToLower(f)] = true
+		}
+		var out []string
+		for _, f := range cur {
+			if !drop[strings.ToLower(f)] {
+				out = append(out, f)
+			}
+		}
+		return SortFlags(out)
+	}
+}
+
+// Expunge removes the messages flagged \Deleted (only those among uids when
+// uids is not nil) and returns their UIDs.
+func (s *Store) Expunge(ctx context.Context, owner string, mailboxID int64, uids []uint32) ([]uint32, error) {
+	var gone []uint32
+	err := s.write(ctx, nil, func(tx *sql.Tx) error {
+		var err error
+		gone, err = expungeTx(ctx, tx, owner, mailboxID, uids, true)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("expunge: %w", err)
+	}
+	if len(gone) > 0 {
+		s.notify(mailboxID)
+	}
+	return gone, nil
+}
+
+// expungeTx removes messages: those among uids (all when nil), and when
+// onlyDeleted only those flagged \Deleted.
+func expungeTx(ctx context.Context, tx *sql.Tx, owner string, mailboxID int64, uids []uint32, onlyDeleted bool) ([]uint32, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT uid, flags, content_id, size FROM messages WHERE mailbox_id = ? ORDER BY uid`, mailboxID)
+	if err != nil {
+		return nil, err
+	}
+	want := map[uint32]bool{}
+	for _, u := range uids {
+		want[u] = true
+	}
+	type victim struct {
+		uid     uint32
+		content int64
+		size    int64
+	}
+	var victims []victim
+	for rows.Next() {
+		var v victim
+		var flags string
+		if err := rows.Scan(&v.uid, &flags, &v.content, &v.size); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if uids != nil && !want[v.uid] {
+			continue
+		}
+		if onlyDeleted && !hasFlag(strings.Fields(flags), `\Deleted`) {
+			continue
+		}
+		victims = append(victims, v)
+	}
+	rows.Close()
+	if len(victims) == 0 {
+		return nil, nil
+	}
+	var modseq uint64
+	if err := tx.QueryRowContext(ctx, `UPDATE mailboxes SET highestmodseq = highestmodseq + 1 WHERE id = ? RETURNING highestmodseq`, mailboxID).Scan(&modseq); err != nil {
+		return nil, err
+	}
+	var bytes int64
+	out := make([]uint32, 0, len(victims))
+	for _, v := range victims {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM messages WHERE mailbox_id = ? AND uid = ?`, mailboxID, v.uid); err != nil {
+			return nil, err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE contents SET refs = refs - 1 WHERE id = ?`, v.content); err != nil {
+			return nil, err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO expunged (mailbox_id, uid, modseq) VALUES (?, ?, ?)`, mailboxID, v.uid, modseq); err != nil {
+			return nil, err
+		}
+		bytes += v.size
+		out = append(out, v.uid)
+	}
+	if err := dropUnreferenced(ctx, tx); err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE usage SET bytes = max(bytes - ?, 0), messages = max(messages - ?, 0) WHERE owner = ?`, bytes, len(out), owner); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func hasFlag(flags []string, f string) bool {
+	for _, x := range flags {
+		if strings.EqualFold(x, f) {
+			return true
+		}
+	}
+	return false
+}
+
+// CopyResult pairs source and destination UIDs (UIDPLUS).
+type CopyResult struct {
+	UIDValidity uint32
+	Source      []uint32
+	Dest        []uint32
+}
+
+// Copy copies the messages uids of mailbox src into dst (sharing the
+// message bytes) and returns the new UIDs.
+func (s *Store) Copy(ctx context.Context, owner string, src int64, uids []uint32, dst int64, move bool) (CopyResult, error) {
+	var res CopyResult
+	err := s.write(ctx, nil, func(tx *sql.Tx) error {
+		var err error
+		res, err = copyTx(ctx, tx, src, uids, dst)
+		if err != nil {
+			return err
+		}
+		var dstOwner string
+		if err := tx.QueryRowContext(ctx, `SELECT owner FROM mailboxes WHERE id = ?`, dst).Scan(&dstOwner); err != nil {
+			return err
+		}
+		if move {
+			if _, err := expungeTx(ctx, tx, owner, src, res.Source, false); err != nil {
+				return err
+			}
+		}
+		// The copies count against the destination owner.
+		_, err = tx.ExecContext(ctx, `INSERT INTO usage (owner, bytes, messages)
+			SELECT ?, coalesce(sum(size), 0), count(*) FROM messages WHERE mailbox_id = ? AND uid >= ? AND uid <= ?
+			ON CONFLICT (owner) DO UPDATE SET bytes = bytes + excluded.bytes, messages = messages + excluded.messages`,
+			dstOwner, dst, first(res.Dest), last(res.Dest))
+		return err
+	})
+	if err != nil {
+		return res, fmt.Errorf("copy: %w", err)
+	}
+	s.notify(src, dst)
+	return res, nil
+}
+
+func first(u []uint32) uint32 {
+	if len(u) == 0 {
+		return 1
+	}
+	return u[0]
+}
+
+func last(u []uint32) uint32 {
+	if len(u) == 0 {
+		return 0
+	}
+	return u[len(u)-1]
+}
+
+func copyTx(ctx context.Context, tx *sql.Tx, src int64, uids []uint32, dst int64) (CopyResult, error) {
+	var res CopyResult
+	if err := tx.QueryRowContext(ctx, `SELECT uidvalidity FROM mailboxes WHERE id = ?`, dst).Scan(&res.UIDValidity); err != nil {
+		return res, fmt.Errorf("destination: %w", ErrNoMailbox)
+	}
+	get, err := tx.PrepareContext(ctx, `SELECT content_id, flags, internal_date, size FROM messages WHERE mailbox_id = ? AND uid = ?`)
+	if err != nil {
+		return res, err
+	}
+	defer get.Close()
+	for _, uid := range uids {
+		var content, date, size int64
+		var flags string
+		if err := get.QueryRowContext(ctx, src, uid).Scan(&content, &flags, &date, &size); err == sql.ErrNoRows {
+			continue
+		} else if err != nil {
+			return res, err
+		}
+		var newUID, modseq int64
+		if err := tx.QueryRowContext(ctx, `UPDATE mailboxes SET uidnext = uidnext + 1, highestmodseq = highestmodseq + 1
+			WHERE id = ? RETURNING uidnext - 1, highestmodseq`, dst).Scan(&newUID, &modseq); err != nil {
+			return res, err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO messages (mailbox_id, uid, content_id, flags, internal_date, size, modseq) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			dst, newUID, content, flags, date, size, modseq); err != nil {
+			return res, err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE contents SET refs = refs + 1 WHERE id = ?`, content); err != nil {
+			return res, err
+		}
+		res.Source = append(res.Source, uid)
+		res.Dest = append(res.Dest, uint32(newUID))
+	}
+	return res, nil
+}
+
+// MessageInfo is what FETCH needs of a message, without its bytes.
+type MessageInfo struct {
+	UID          uint32
+	ContentID    int64
+	Flags        []string
+	InternalDate time.Time
+	Size         int64
+	HeaderLen    int
+}
+
+// Infos returns the messages uids of a mailbox (those that still exist).
+func (s *Store) Infos(ctx context.Context, mailboxID int64, uids []uint32) (map[uint32]MessageInfo, error) {
+	out := make(map[uint32]MessageInfo, len(uids))
+	if len(uids) == 0 {
+		return out, nil
+	}
+	lo, hi := uids[0], uids[0]
+	for _, u := range uids {
+		lo, hi = min(lo, u), max(hi, u)
+	}
+	want := make(map[uint32]bool, len(uids))
+	for _, u := range uids {
+		want[u] = true
+	}
+	rows, err := s.rdb.QueryContext(ctx, `SELECT m.uid, m.content_id, m.flags, m.internal_date, m.size, c.header_len
+		FROM messages m JOIN contents c ON c.id = m.content_id WHERE m.mailbox_id = ? AND m.uid BETWEEN ? AND ?`, mailboxID, lo, hi)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var m MessageInfo
+		var flags string
+		var date int64
+		if err := rows.Scan(&m.UID, &m.ContentID, &flags, &date, &m.Size, &m.HeaderLen); err != nil {
+			return nil, err
+		}
+		if !want[m.UID] {
+			continue
+		}
+		m.Flags = strings.Fields(flags)
+		m.InternalDate = time.Unix(date, 0)
+		out[m.UID] = m
+	}
+	return out, rows.Err()
+}
+
+// Content returns a message's bytes; with headerOnly, just its header.
+func (s *Store) Content(ctx context.Context, contentID int64, headerLen int) ([]byte, error) {
+	var raw []byte
+	var err error
+	if headerLen > 0 {
+		err = s.rdb.QueryRowContext(ctx, `SELECT substr(raw, 1, ?) FROM contents WHERE id = ?`, headerLen, contentID).Scan(&raw)
+	} else {
+		err = s.rdb.QueryRowContext(ctx, `SELECT raw FROM contents WHERE id = ?`, contentID).Scan(&raw)
+	}
+	if err == sql.ErrNoRows {
+		return nil, ErrNoSuchUID
+	}
+	return raw, err
+}
+
+// SearchText is the decoded text of a message, for SEARCH.
+type SearchText struct {
+	Subject, From, To, Cc, Bcc, Body, Filenames string
+	Date                                        time.Time
+}
+
+// Texts returns the decoded text of contents.
+func (s *Store) Text(ctx context.Context, contentID int64) (SearchText, error) {
+	var t SearchText
+	var date int64
+	err := s.rdb.QueryRowContext(ctx, `SELECT subject, from_, to_, cc, bcc, body, filenames, date FROM search_text WHERE content_id = ?`, contentID).
+		Scan(&t.Subject, &t.From, &t.To, &t.Cc, &t.Bcc, &t.Body, &t.Filenames, &date)
+	if date != 0 {
+		t.Date = time.Unix(date, 0)
+	}
+	return t, err
+}
+
+// IndexCandidates returns the content ids in a mailbox whose index matches
+// the FTS expression q, limited to column when not empty.
+func (s *Store) IndexCandidates(ctx context.Context, mailboxID int64, column, q string) (map[int64]bool, error) {
+	expr := q
+	if column != "" {
+		expr = column + ":" + q
+	}
+	rows, err := s.rdb.QueryContext(ctx, `SELECT m.content_id FROM search_index i JOIN messages m ON m.content_id = i.docid
+		WHERE search_index MATCH ? AND m.mailbox_id = ?`, expr, mailboxID)
+	if err != nil {
+		return nil, fmt.Errorf("search index: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
+}
