@@ -27,6 +27,7 @@ type Config struct {
 	Listen ListenConfig   `toml:"listen"`
 	TLS    TLSConfig      `toml:"tls"`
 	SMTP   SMTPConfig     `toml:"smtp"`
+	IMAP   IMAPConfig     `toml:"imap"`
 	Out    OutboundConfig `toml:"outbound"`
 }
 
@@ -35,6 +36,8 @@ type ListenConfig struct {
 	SMTP        string `toml:"smtp"`
 	Submission  string `toml:"submission"`
 	Submissions string `toml:"submissions"`
+	IMAP        string `toml:"imap"`
+	IMAPS       string `toml:"imaps"`
 	HTTP        string `toml:"http"`
 }
 
@@ -57,6 +60,12 @@ type SMTPConfig struct {
 	AuthFailuresPerIP    int      `toml:"auth_failures_per_ip"`
 	AuthFailuresPerUser  int      `toml:"auth_failures_per_user"`
 	Lockout              Duration `toml:"lockout"`
+}
+
+// IMAPConfig tunes the IMAP server.
+type IMAPConfig struct {
+	AppendLimit        uint32 `toml:"append_limit"`         // the largest APPEND, bytes
+	AllowPlainLoopback bool   `toml:"allow_plain_loopback"` // LOGIN without TLS from 127.0.0.1/::1 (local tools)
 }
 
 // OutboundConfig configures delivery to other domains.
@@ -99,6 +108,8 @@ func defaultConfig() Config {
 			SMTP:        ":2525",
 			Submission:  ":2587",
 			Submissions: ":2465",
+			IMAP:        ":1143",
+			IMAPS:       ":1993",
 			HTTP:        ":8080",
 		},
 		SMTP: SMTPConfig{
@@ -112,6 +123,7 @@ func defaultConfig() Config {
 			AuthFailuresPerUser:  5,
 			Lockout:              Duration{15 * time.Minute},
 		},
+		IMAP: IMAPConfig{AppendLimit: 50 << 20},
 		Out: OutboundConfig{
 			SmarthostTLS: "starttls",
 			Port:         25,
@@ -136,6 +148,8 @@ func loadConfig(args []string) (Config, error) {
 	smtpAddr := fs.String("smtp", cfg.Listen.SMTP, "SMTP (MX) listen address")
 	submission := fs.String("submission", cfg.Listen.Submission, "submission (STARTTLS) listen address")
 	submissions := fs.String("submissions", cfg.Listen.Submissions, "submission over implicit TLS listen address")
+	imapAddr := fs.String("imap", cfg.Listen.IMAP, "IMAP (STARTTLS) listen address")
+	imapsAddr := fs.String("imaps", cfg.Listen.IMAPS, "IMAP over implicit TLS listen address")
 	httpAddr := fs.String("http", cfg.Listen.HTTP, "HTTP listen address (/healthz, /metrics)")
 	cert := fs.String("tls-cert", "", "TLS certificate `FILE` (PEM)")
 	key := fs.String("tls-key", "", "TLS key `FILE` (PEM)")
@@ -177,6 +191,10 @@ func loadConfig(args []string) (Config, error) {
 			cfg.Listen.Submission = *submission
 		case "submissions":
 			cfg.Listen.Submissions = *submissions
+		case "imap":
+			cfg.Listen.IMAP = *imapAddr
+		case "imaps":
+			cfg.Listen.IMAPS = *imapsAddr
 		case "http":
 			cfg.Listen.HTTP = *httpAddr
 		case "tls-cert":

@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"nanhu/mailserver/imapd"
 	"nanhu/mailserver/limits"
 	"nanhu/mailserver/outbound"
 	"nanhu/mailserver/smtpd"
@@ -70,6 +71,7 @@ type server struct {
 	store    *store.Store
 	out      *outbound.Queue
 	smtp     *smtpd.Server
+	imap     *imapd.Server
 	http     *http.Server
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
@@ -187,7 +189,7 @@ func start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 	so.MaxRecipients = cfg.SMTP.MaxRecipients
 	so.ReadTimeout = cfg.SMTP.ReadTimeout.Duration
 	so.TLSConfig = tlsConfig
-	so.Limits = limits.Options{
+	lim := limits.New(limits.Options{
 		ConnectionsPerMinute: cfg.SMTP.ConnectionsPerMinute,
 		ConcurrentPerIP:      cfg.SMTP.ConcurrentPerIP,
 		MessagesPerMinute:    cfg.SMTP.MessagesPerMinute,
@@ -195,10 +197,21 @@ func start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 		AuthFailuresPerUser:  cfg.SMTP.AuthFailuresPerUser,
 		Lockout:              cfg.SMTP.Lockout.Duration,
 		Exempt:               exempt,
-	}
+	}, nil)
+	so.Limiter = lim
 	so.Logger = logger.With("part", "smtp")
 	so.Registerer = reg
 	s.smtp = smtpd.New(so, dir, s.store, s.out)
+
+	// IMAP.
+	s.imap = imapd.New(imapd.Options{
+		TLSConfig:          tlsConfig,
+		AllowPlainLoopback: cfg.IMAP.AllowPlainLoopback,
+		AppendLimit:        cfg.IMAP.AppendLimit,
+		Limits:             lim,
+		Logger:             logger.With("part", "imap"),
+		Registerer:         reg,
+	}, imapDirectory{dir}, s.store)
 
 	listeners := []struct {
 		name, addr string
@@ -207,6 +220,8 @@ func start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 		{"smtp", cfg.Listen.SMTP, s.smtp.ServeMX},
 		{"submission", cfg.Listen.Submission, func(l net.Listener) error { return s.smtp.ServeSubmission(l, false) }},
 		{"submissions", cfg.Listen.Submissions, func(l net.Listener) error { return s.smtp.ServeSubmission(l, true) }},
+		{"imap", cfg.Listen.IMAP, func(l net.Listener) error { return s.imap.Serve(l, false) }},
+		{"imaps", cfg.Listen.IMAPS, func(l net.Listener) error { return s.imap.Serve(l, true) }},
 	}
 	for _, l := range listeners {
 		if l.addr == "" {
@@ -274,6 +289,9 @@ func (s *server) shutdown(grace time.Duration) error {
 			if e := s.smtp.Shutdown(ctx); e != nil {
 				err = errors.Join(err, fmt.Errorf("smtp shutdown: %w", e))
 			}
+		}
+		if s.imap != nil {
+			s.imap.Shutdown(ctx)
 		}
 		if s.http != nil {
 			s.http.Shutdown(ctx)

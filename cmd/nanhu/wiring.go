@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"nanhu/mailserver/imapd"
 	"nanhu/mailserver/smtpd"
 	"nanhu/mailserver/store"
 	"nanhu/oa/org"
@@ -54,6 +55,20 @@ func (m mailDirectory) Quota(ctx context.Context, login string) (int64, error) {
 		return 0, err
 	}
 	return u.QuotaBytes, nil
+}
+
+// imapDirectory is the same directory as the IMAP server asks for it.
+type imapDirectory struct{ mailDirectory }
+
+func (m imapDirectory) Authenticate(ctx context.Context, username, password string) (string, error) {
+	login, err := m.mailDirectory.Authenticate(ctx, username, password)
+	switch {
+	case errors.Is(err, smtpd.ErrBadCredentials):
+		return "", fmt.Errorf("%w: %v", imapd.ErrBadCredentials, err)
+	case errors.Is(err, smtpd.ErrDisabled):
+		return "", fmt.Errorf("%w: %v", imapd.ErrDisabled, err)
+	}
+	return login, err
 }
 
 // localDeliverer puts the outbound queue's delivery reports into the local

@@ -80,6 +80,7 @@ type Options struct {
 	WriteTimeout    time.Duration // default 1 minute
 	TLSConfig       *tls.Config   // for STARTTLS and implicit TLS; nil disables both
 	Limits          limits.Options
+	Limiter         *limits.Limiter // shared with other listeners; nil means one made from Limits
 	Logger          *slog.Logger
 	Registerer      prometheus.Registerer // metrics; nil means none are registered
 	Now             func() time.Time
@@ -142,6 +143,10 @@ func New(opts Options, dir Directory, st Mailstore, out Outbound) *Server {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	lim := opts.Limiter
+	if lim == nil {
+		lim = limits.New(opts.Limits, opts.Now)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{
 		opts:    opts,
@@ -149,7 +154,7 @@ func New(opts Options, dir Directory, st Mailstore, out Outbound) *Server {
 		dir:     dir,
 		store:   st,
 		out:     out,
-		limits:  limits.New(opts.Limits, opts.Now),
+		limits:  lim,
 		metrics: newMetrics(opts.Registerer),
 		ctx:     ctx,
 		cancel:  cancel,

@@ -453,12 +453,16 @@ func (s *Store) Text(ctx context.Context, contentID int64) (SearchText, error) {
 // IndexCandidates returns the content ids in a mailbox whose index matches
 // the FTS expression q, limited to column when not empty.
 func (s *Store) IndexCandidates(ctx context.Context, mailboxID int64, column, q string) (map[int64]bool, error) {
-	expr := q
-	if column != "" {
-		expr = column + ":" + q
+	target := "search_index"
+	switch column {
+	case "":
+	case "subject", "from_", "to_", "cc", "bcc", "body", "filenames":
+		target = "i." + column
+	default:
+		return nil, fmt.Errorf("search index: no column %q", column)
 	}
 	rows, err := s.rdb.QueryContext(ctx, `SELECT m.content_id FROM search_index i JOIN messages m ON m.content_id = i.docid
-		WHERE search_index MATCH ? AND m.mailbox_id = ?`, expr, mailboxID)
+		WHERE `+target+` MATCH ? AND m.mailbox_id = ?`, q, mailboxID)
 	if err != nil {
 		return nil, fmt.Errorf("search index: %w", err)
 	}

@@ -1,0 +1,315 @@
+package imapd
+
+import (
+	"bufio"
+	"bytes"
+	"strings"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapserver"
+	"github.com/emersion/go-message/textproto"
+
+	"nanhu/mailserver/store"
+)
+
+func (s *session) selected() (*view, error) {
+	if s.sel == nil {
+		return nil, &imap.Error{Type: imap.StatusResponseTypeBad, Text: "No mailbox selected"}
+	}
+	return s.sel, nil
+}
+
+// Fetch writes the requested items of each message. FETCH of a body section
+// without PEEK sets \Seen (not in a read-only mailbox), and the new flags
+// are part of the response.
+func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *imap.FetchOptions) error {
+	v, err := s.selected()
+	if err != nil {
+		return err
+	}
+	seqs, uids := v.resolve(numSet)
+	if len(uids) == 0 {
+		return nil
+	}
+	infos, err := s.srv.store.Infos(s.ctx, v.box.ID, uids)
+	if err != nil {
+		return s.storeErr("fetch", err)
+	}
+	needFull := options.BodyStructure != nil || len(options.BinarySection) > 0 || len(options.BinarySectionSize) > 0
+	needHeader := options.Envelope
+	setSeen := false
+	for _, bs := range options.BodySection {
+		if bs.Specifier == imap.PartSpecifierHeader && len(bs.Part) == 0 {
+			needHeader = true
+		} else {
+			needFull = true
+		}
+		if !bs.Peek {
+			setSeen = true
+		}
+	}
+	for _, bs := range options.BinarySection {
+		if !bs.Peek {
+			setSeen = true
+		}
+	}
+	if setSeen && !v.readOnly {
+		var unseen []uint32
+		for _, uid := range uids {
+			if _, ok := infos[uid]; ok && !hasFlag(v.flags[uid], `\Seen`) {
+				unseen = append(unseen, uid)
+			}
+		}
+		if len(unseen) > 0 {
+			states, err := s.srv.store.StoreFlags(s.ctx, v.box.ID, unseen, store.FlagsAdd, []string{`\Seen`})
+			if err != nil {
+				return s.storeErr("fetch", err)
+			}
+			for _, st := range states {
+				v.flags[st.UID] = st.Flags
+				info := infos[st.UID]
+				info.Flags = st.Flags
+				infos[st.UID] = info
+			}
+		}
+	}
+	for i, uid := range uids {
+		info, ok := infos[uid]
+		if !ok {
+			continue // expunged by another session; the view learns it at the next poll
+		}
+		var raw, header []byte
+		if needFull {
+			if raw, err = s.srv.store.Content(s.ctx, info.ContentID, 0); err != nil {
+				return s.storeErr("fetch", err)
+			}
+			header = raw[:min(info.HeaderLen, len(raw))]
+		} else if needHeader {
+			if header, err = s.srv.store.Content(s.ctx, info.ContentID, info.HeaderLen); err != nil {
+				return s.storeErr("fetch", err)
+			}
+		}
+		m := w.CreateMessage(seqs[i])
+		if options.UID {
+			m.WriteUID(imap.UID(uid))
+		}
+		if options.Flags || setSeen {
+			m.WriteFlags(toFlags(v.flags[uid]))
+		}
+		if options.InternalDate {
+			m.WriteInternalDate(info.InternalDate)
+		}
+		if options.RFC822Size {
+			m.WriteRFC822Size(info.Size)
+		}
+		if options.Envelope {
+			m.WriteEnvelope(envelope(header))
+		}
+		if options.BodyStructure != nil {
+			m.WriteBodyStructure(imapserver.ExtractBodyStructure(bytes.NewReader(raw)))
+		}
+		for _, bs := range options.BodySection {
+			src := raw
+			if src == nil {
+				src = header
+			}
+			b := imapserver.ExtractBodySection(bytes.NewReader(src), bs)
+			wc := m.WriteBodySection(bs, int64(len(b)))
+			wc.Write(b)
+			wc.Close()
+		}
+		for _, bs := range options.BinarySection {
+			b := imapserver.ExtractBinarySection(bytes.NewReader(raw), bs)
+			wc := m.WriteBinarySection(bs, int64(len(b)))
+			wc.Write(b)
+			wc.Close()
+		}
+		for _, bs := range options.BinarySectionSize {
+			m.WriteBinarySectionSize(bs, imapserver.ExtractBinarySectionSize(bytes.NewReader(raw), bs))
+		}
+		if err := m.Close(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func envelope(header []byte) *imap.Envelope {
+	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(header)))
+	if err != nil && h.Len() == 0 {
+		return &imap.Envelope{}
+	}
+	return imapserver.ExtractEnvelope(h)
+}
+
+// Store changes flags. When the change brings a keyword the session has not
+// announced yet, the FETCH responses are left to the poll that follows the
+// command, which first sends the new FLAGS (a client must not see a keyword
+// before FLAGS lists it).
+func (s *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *imap.StoreFlags, options *imap.StoreOptions) error {
+	v, err := s.selected()
+	if err != nil {
+		return err
+	}
+	if v.readOnly {
+		return imapErr(imap.ResponseCodeCannot, "The mailbox is read-only (EXAMINE)")
+	}
+	seqs, uids := v.resolve(numSet)
+	if len(uids) == 0 {
+		return nil
+	}
+	var names []string
+	for _, f := range flags.Flags {
+		if f == flagRecent || f == imap.FlagWildcard {
+			continue
+		}
+		names = append(names, string(f))
+	}
+	op := store.FlagsSet
+	switch flags.Op {
+	case imap.StoreFlagsAdd:
+		op = store.FlagsAdd
+	case imap.StoreFlagsDel:
+		op = store.FlagsDel
+	}
+	states, err := s.srv.store.StoreFlags(s.ctx, v.box.ID, uids, op, names)
+	if err != nil {
+		return s.storeErr("store", err)
+	}
+	newKeyword := false
+	for _, f := range names {
+		if !strings.HasPrefix(f, `\`) && !v.keywords[f] {
+			newKeyword = true
+		}
+	}
+	if newKeyword {
+		return nil // the poll after the command announces FLAGS and the FETCHes
+	}
+	seqOf := make(map[uint32]uint32, len(uids))
+	for i, uid := range uids {
+		seqOf[uid] = seqs[i]
+	}
+	for _, st := range states {
+		v.flags[st.UID] = st.Flags
+		if flags.Silent {
+			continue
+		}
+		m := w.CreateMessage(seqOf[st.UID])
+		if numSet != nil {
+			if _, isUID := numSet.(imap.UIDSet); isUID {
+				m.WriteUID(imap.UID(st.UID))
+			}
+		}
+		m.WriteFlags(toFlags(st.Flags))
+		if err := m.Close(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Expunge removes the \Deleted messages (of uids, for UID EXPUNGE).
+func (s *session) Expunge(w *imapserver.ExpungeWriter, uids *imap.UIDSet) error {
+	v, err := s.selected()
+	if err != nil {
+		return err
+	}
+	if v.readOnly {
+		return imapErr(imap.ResponseCodeCannot, "The mailbox is read-only (EXAMINE)")
+	}
+	var only []uint32
+	if uids != nil {
+		_, only = v.resolve(*uids)
+		if len(only) == 0 {
+			return nil
+		}
+	}
+	gone, err := s.srv.store.Expunge(s.ctx, s.login, v.box.ID, only)
+	if err != nil {
+		return s.storeErr("expunge", err)
+	}
+	for _, uid := range gone {
+		if seq := v.remove(uid); seq != 0 {
+			if err := w.WriteExpunge(seq); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Copy copies messages to another of the user's mailboxes (UIDPLUS).
+func (s *session) Copy(numSet imap.NumSet, dest string) (*imap.CopyData, error) {
+	v, err := s.selected()
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.copyOrMove(v, numSet, dest, false)
+	if err != nil {
+		return nil, err
+	}
+	return copyData(res), nil
+}
+
+func copyData(res store.CopyResult) *imap.CopyData {
+	d := &imap.CopyData{UIDValidity: res.UIDValidity}
+	for i := range res.Source {
+		d.SourceUIDs.AddNum(imap.UID(res.Source[i]))
+		d.DestUIDs.AddNum(imap.UID(res.Dest[i]))
+	}
+	return d
+}
+
+func (s *session) copyOrMove(v *view, numSet imap.NumSet, dest string, move bool) (store.CopyResult, error) {
+	_, uids := v.resolve(numSet)
+	dst, err := s.srv.store.MailboxByName(s.ctx, s.login, dest)
+	if err != nil {
+		return store.CopyResult{}, imapErr(imap.ResponseCodeTryCreate, "No such mailbox: %s", dest)
+	}
+	if len(uids) == 0 {
+		return store.CopyResult{UIDValidity: dst.UIDValidity}, nil
+	}
+	if move && v.readOnly {
+		return store.CopyResult{}, imapErr(imap.ResponseCodeCannot, "The mailbox is read-only (EXAMINE)")
+	}
+	if quota, err := s.srv.dir.Quota(s.ctx, s.login); err == nil && quota > 0 && !move {
+		infos, err := s.srv.store.Infos(s.ctx, v.box.ID, uids)
+		if err == nil {
+			var add int64
+			for _, in := range infos {
+				add += in.Size
+			}
+			if used, _, err := s.srv.store.Usage(s.ctx, s.login); err == nil && used+add > quota {
+				return store.CopyResult{}, imapErr(imap.ResponseCodeOverQuota, "Mailbox full: the copies would take you over your quota")
+			}
+		}
+	}
+	res, err := s.srv.store.Copy(s.ctx, s.login, v.box.ID, uids, dst.ID, move)
+	if err != nil {
+		return res, s.storeErr("copy", err)
+	}
+	return res, nil
+}
+
+// Move moves messages (RFC 6851): COPYUID, then an EXPUNGE per message.
+func (s *session) Move(w *imapserver.MoveWriter, numSet imap.NumSet, dest string) error {
+	v, err := s.selected()
+	if err != nil {
+		return err
+	}
+	res, err := s.copyOrMove(v, numSet, dest, true)
+	if err != nil {
+		return err
+	}
+	if err := w.WriteCopyData(copyData(res)); err != nil {
+		return err
+	}
+	for _, uid := range res.Source {
+		if seq := v.remove(uid); seq != 0 {
+			if err := w.WriteExpunge(seq); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

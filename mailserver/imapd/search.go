@@ -1,0 +1,383 @@
+package imapd
+
+import (
+	"bufio"
+	"bytes"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapserver"
+	"github.com/emersion/go-message"
+	"github.com/emersion/go-message/mail"
+	"github.com/emersion/go-message/textproto"
+
+	"nanhu/mailserver/mailtext"
+	"nanhu/mailserver/store"
+)
+
+// Search evaluates every key of RFC 3501/9051 over the selected mailbox.
+// Text keys match what a careful reader of the decoded mail sees: the
+// decoded subject, addresses, body (whatever its charset and transfer
+// encoding) and attachment names, case-insensitively. A term written in Han
+// characters is looked up in the bigram index first, so only the messages
+// that can contain it are read.
+func (s *session) Search(kind imapserver.NumKind, criteria *imap.SearchCriteria, options *imap.SearchOptions) (*imap.SearchData, error) {
+	v, err := s.selected()
+	if err != nil {
+		return nil, err
+	}
+	all := make([]uint32, len(v.uids))
+	copy(all, v.uids)
+	infos, err := s.srv.store.Infos(s.ctx, v.box.ID, all)
+	if err != nil {
+		return nil, s.storeErr("search", err)
+	}
+	m := &matcher{s: s, v: v, infos: infos, texts: map[int64]*store.SearchText{}, headers: map[int64]textproto.Header{}, index: map[string]map[int64]bool{}}
+	if err := m.prepare(criteria); err != nil {
+		return nil, err
+	}
+	data := &imap.SearchData{}
+	var seqSet imap.SeqSet
+	var uidSet imap.UIDSet
+	for i, uid := range v.uids {
+		info, ok := infos[uid]
+		if !ok {
+			continue
+		}
+		if !m.match(uint32(i+1), info, criteria) {
+			continue
+		}
+		if m.err != nil {
+			return nil, s.storeErr("search", m.err)
+		}
+		num := uint32(i + 1)
+		if kind == imapserver.NumKindUID {
+			num = uid
+		}
+		if data.Count == 0 || num < data.Min {
+			data.Min = num
+		}
+		if num > data.Max {
+			data.Max = num
+		}
+		data.Count++
+		seqSet.AddNum(uint32(i + 1))
+		uidSet.AddNum(imap.UID(uid))
+	}
+	if kind == imapserver.NumKindUID {
+		data.All = uidSet
+	} else {
+		data.All = seqSet
+	}
+	return data, nil
+}
+
+type matcher struct {
+	s       *session
+	v       *view
+	infos   map[uint32]store.MessageInfo
+	texts   map[int64]*store.SearchText
+	headers map[int64]textproto.Header
+	index   map[string]map[int64]bool // "column\x00term" → contents that may match
+	err     error
+}
+
+// indexable reports whether the index answers for term exactly: a run of
+// Han characters (the index holds their bigrams, so it finds every
+// occurrence).
+func indexable(term string) bool {
+	if term == "" {
+		return false
+	}
+	for _, r := range term {
+		if !unicode.Is(unicode.Han, r) {
+			return false
+		}
+	}
+	return true
+}
+
+// prepare looks the indexable terms up once.
+func (m *matcher) prepare(c *imap.SearchCriteria) error {
+	lookup := func(column, term string) error {
+		key := column + "\x00" + term
+		if _, done := m.index[key]; done || !indexable(term) {
+			return nil
+		}
+		set, err := m.s.srv.store.IndexCandidates(m.s.ctx, m.v.box.ID, column, mailtext.MatchQuery(term))
+		if err != nil {
+			return m.s.storeErr("search", err)
+		}
+		m.index[key] = set
+		return nil
+	}
+	for _, t := range c.Text {
+		if err := lookup("", t); err != nil {
+			return err
+		}
+	}
+	for _, t := range c.Body {
+		if err := lookup("body", t); err != nil {
+			return err
+		}
+	}
+	for _, h := range c.Header {
+		if col := headerColumn(h.Key); col != "" {
+			if err := lookup(col, h.Value); err != nil {
+				return err
+			}
+		}
+	}
+	for i := range c.Not {
+		if err := m.prepare(&c.Not[i]); err != nil {
+			return err
+		}
+	}
+	for i := range c.Or {
+		if err := m.prepare(&c.Or[i][0]); err != nil {
+			return err
+		}
+		if err := m.prepare(&c.Or[i][1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func headerColumn(key string) string {
+	switch strings.ToLower(key) {
+	case "subject":
+		return "subject"
+	case "from":
+		return "from_"
+	case "to":
+		return "to_"
+	case "cc":
+		return "cc"
+	case "bcc":
+		return "bcc"
+	}
+	return ""
+}
+
+// excluded reports that the index proves the content cannot match.
+func (m *matcher) excluded(column, term string, content int64) bool {
+	set, ok := m.index[column+"\x00"+term]
+	return ok && !set[content]
+}
+
+func (m *matcher) text(content int64) *store.SearchText {
+	if t, ok := m.texts[content]; ok {
+		return t
+	}
+	t, err := m.s.srv.store.Text(m.s.ctx, content)
+	if err != nil {
+		m.err = err
+		t = store.SearchText{}
+	}
+	m.texts[content] = &t
+	return &t
+}
+
+func (m *matcher) header(info store.MessageInfo) textproto.Header {
+	if h, ok := m.headers[info.ContentID]; ok {
+		return h
+	}
+	raw, err := m.s.srv.store.Content(m.s.ctx, info.ContentID, info.HeaderLen)
+	if err != nil {
+		m.err = err
+	}
+	h, _ := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(raw)))
+	m.headers[info.ContentID] = h
+	return h
+}
+
+func contains(hay, needle string) bool {
+	if needle == "" {
+		return true
+	}
+	return strings.Contains(fold(hay), fold(needle))
+}
+
+// fold lower-cases and maps full-width ASCII to ASCII, as the index does.
+func fold(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 0xFF01 && r <= 0xFF5E {
+			r = r - 0xFF01 + 0x21
+		}
+		return unicode.ToLower(r)
+	}, s)
+}
+
+func dateOnly(t time.Time) time.Time {
+	y, mo, d := t.Date()
+	return time.Date(y, mo, d, 0, 0, 0, 0, time.UTC)
+}
+
+func (m *matcher) match(seq uint32, info store.MessageInfo, c *imap.SearchCriteria) bool {
+	uid := info.UID
+	last := uint32(len(m.v.uids))
+	for _, set := range c.SeqNum {
+		if !seqContains(set, seq, last) {
+			return false
+		}
+	}
+	for _, set := range c.UID {
+		if !uidContains(set, uid, m.v.uids[last-1]) {
+			return false
+		}
+	}
+	flags := m.v.flags[uid]
+	for _, f := range c.Flag {
+		if f == flagRecent {
+			return false // Nanhu never sets \Recent
+		}
+		if !hasFlag(flags, string(f)) {
+			return false
+		}
+	}
+	for _, f := range c.NotFlag {
+		if f != flagRecent && hasFlag(flags, string(f)) {
+			return false
+		}
+	}
+	if c.Larger > 0 && info.Size <= c.Larger {
+		return false
+	}
+	if c.Smaller > 0 && info.Size >= c.Smaller {
+		return false
+	}
+	if !c.Since.IsZero() && dateOnly(info.InternalDate).Before(dateOnly(c.Since)) {
+		return false
+	}
+	if !c.Before.IsZero() && !dateOnly(info.InternalDate).Before(dateOnly(c.Before)) {
+		return false
+	}
+	if !c.SentSince.IsZero() || !c.SentBefore.IsZero() {
+		sent := m.sentDate(info)
+		if sent.IsZero() {
+			return false
+		}
+		if !c.SentSince.IsZero() && dateOnly(sent).Before(dateOnly(c.SentSince)) {
+			return false
+		}
+		if !c.SentBefore.IsZero() && !dateOnly(sent).Before(dateOnly(c.SentBefore)) {
+			return false
+		}
+	}
+	for _, h := range c.Header {
+		if !m.matchHeader(info, h.Key, h.Value) {
+			return false
+		}
+	}
+	for _, term := range c.Body {
+		if m.excluded("body", term, info.ContentID) {
+			return false
+		}
+		t := m.text(info.ContentID)
+		if !contains(t.Body, term) {
+			return false
+		}
+	}
+	for _, term := range c.Text {
+		if m.excluded("", term, info.ContentID) {
+			return false
+		}
+		t := m.text(info.ContentID)
+		if !contains(t.Subject, term) && !contains(t.From, term) && !contains(t.To, term) && !contains(t.Cc, term) &&
+			!contains(t.Bcc, term) && !contains(t.Body, term) && !contains(t.Filenames, term) && !m.rawHeaderContains(info, term) {
+			return false
+		}
+	}
+	for i := range c.Not {
+		if m.match(seq, info, &c.Not[i]) {
+			return false
+		}
+	}
+	for i := range c.Or {
+		if !m.match(seq, info, &c.Or[i][0]) && !m.match(seq, info, &c.Or[i][1]) {
+			return false
+		}
+	}
+	return true
+}
+
+func (m *matcher) sentDate(info store.MessageInfo) time.Time {
+	t := m.text(info.ContentID)
+	if !t.Date.IsZero() {
+		return t.Date
+	}
+	h := mail.Header{Header: message.Header{Header: m.header(info)}}
+	d, _ := h.Date()
+	return d
+}
+
+func (m *matcher) matchHeader(info store.MessageInfo, key, value string) bool {
+	if col := headerColumn(key); col != "" {
+		if m.excluded(col, value, info.ContentID) {
+			return false
+		}
+		t := m.text(info.ContentID)
+		var field string
+		switch col {
+		case "subject":
+			field = t.Subject
+		case "from_":
+			field = t.From
+		case "to_":
+			field = t.To
+		case "cc":
+			field = t.Cc
+		case "bcc":
+			field = t.Bcc
+		}
+		if contains(field, value) {
+			return true
+		}
+		// Also the raw field: an address written differently, an
+		// undecodable word.
+		h := m.header(info)
+		return h.Has(key) && contains(h.Get(key), value)
+	}
+	h := m.header(info)
+	if !h.Has(key) {
+		return false
+	}
+	if value == "" {
+		return true
+	}
+	for _, raw := range h.Values(key) {
+		if contains(decodeWords(raw), value) {
+			return true
+		}
+	}
+	return false
+}
+
+// rawHeaderContains searches the header fields that are not decoded into
+// search_text (Message-ID, Reply-To, custom fields).
+func (m *matcher) rawHeaderContains(info store.MessageInfo, term string) bool {
+	h := m.header(info)
+	fields := h.Fields()
+	for fields.Next() {
+		switch strings.ToLower(fields.Key()) {
+		case "subject", "from", "to", "cc", "bcc", "sender":
+			continue
+		}
+		if contains(decodeWords(fields.Value()), term) {
+			return true
+		}
+	}
+	return false
+}
+
+func decodeWords(s string) string {
+	h := mail.Header{}
+	h.Set("X", s)
+	if t, err := h.Text("X"); err == nil {
+		return t
+	}
+	return s
+}

@@ -1,0 +1,190 @@
+// Package imapd is the IMAP half of Nanhu's mail server, on
+// github.com/emersion/go-imap/v2's imapserver, backed by the mail store:
+// IMAP4rev1 and IMAP4rev2 with IDLE, MOVE, UIDPLUS, SPECIAL-USE, NAMESPACE,
+// LIST-EXTENDED, LIST-STATUS, ESEARCH, STATUS=SIZE, UNSELECT, LITERAL+ and
+// APPENDLIMIT, on a STARTTLS listener and an implicit-TLS one.
+//
+// Each session keeps its own view of the selected mailbox (the UIDs in
+// sequence order and their flags) and brings it up to date from the store's
+// mod-sequences: new messages, flag changes and expunges made by SMTP
+// delivery or by other sessions are announced at the next command, and
+// within a second during IDLE (the store wakes idle sessions at once).
+// Every name a client gives is resolved in its own account, so no UID or
+// mailbox name reaches another user's mail.
+package imapd
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapserver"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"nanhu/mailserver/limits"
+	"nanhu/mailserver/store"
+)
+
+// Directory is what the IMAP server needs of the organisation's accounts.
+type Directory interface {
+	// Authenticate checks a login name or address with its password and
+	// returns the login; ErrBadCredentials and ErrDisabled for refusals,
+	// any other error is a temporary failure.
+	Authenticate(ctx context.Context, username, password string) (login string, err error)
+	// Quota is the bytes login's mailboxes may hold; 0 means no limit.
+	Quota(ctx context.Context, login string) (int64, error)
+}
+
+// Errors a Directory returns.
+var (
+	ErrBadCredentials = errors.New("invalid user name or password")
+	ErrDisabled       = errors.New("account disabled")
+)
+
+// Options configure the IMAP server.
+type Options struct {
+	TLSConfig *tls.Config
+	// AllowPlainLoopback lets clients on loopback log in without TLS (for
+	// local tools); everyone else must use TLS.
+	AllowPlainLoopback bool
+	AppendLimit        uint32 // the largest APPEND; default 50 MiB
+	Limits             *limits.Limiter
+	Logger             *slog.Logger
+	Registerer         prometheus.Registerer
+	// PollInterval bounds how long an IDLE session waits before it checks
+	// the store even without a wake-up; default 1 s.
+	PollInterval time.Duration
+}
+
+// Server is the IMAP server.
+type Server struct {
+	opts    Options
+	log     *slog.Logger
+	dir     Directory
+	store   *store.Store
+	limits  *limits.Limiter
+	metrics *metrics
+	ctx     context.Context
+	cancel  context.CancelFunc
+
+	mu      sync.Mutex
+	servers []*imapserver.Server
+}
+
+// New returns an IMAP server over st.
+func New(opts Options, dir Directory, st *store.Store) *Server {
+	if opts.AppendLimit == 0 {
+		opts.AppendLimit = 50 << 20
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Limits == nil {
+		opts.Limits = limits.New(limits.Defaults(), nil)
+	}
+	if opts.PollInterval == 0 {
+		opts.PollInterval = time.Second
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Server{opts: opts, log: opts.Logger, dir: dir, store: st, limits: opts.Limits,
+		metrics: newMetrics(opts.Registerer), ctx: ctx, cancel: cancel}
+}
+
+// Capabilities is what the server announces beyond IMAP4rev1/IMAP4rev2.
+var Capabilities = imap.CapSet{
+	imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {},
+	imap.CapNamespace: {}, imap.CapUIDPlus: {}, imap.CapESearch: {}, imap.CapSearchRes: {},
+	imap.CapListExtended: {}, imap.CapListStatus: {}, imap.CapMove: {}, imap.CapStatusSize: {},
+	imap.CapBinary: {}, imap.CapChildren: {}, imap.CapSpecialUse: {}, imap.CapCreateSpecialUse: {},
+	imap.CapLiteralPlus: {}, imap.CapUnselect: {}, imap.CapIdle: {}, imap.CapAppendLimit: {},
+	imap.CapUTF8Accept: {},
+}
+
+// Serve serves IMAP on l; with implicitTLS its connections are TLS from the
+// first byte, otherwise STARTTLS is offered.
+func (s *Server) Serve(l net.Listener, implicitTLS bool) error {
+	name := "imap"
+	if implicitTLS {
+		if s.opts.TLSConfig == nil {
+			return fmt.Errorf("implicit TLS on %s needs a TLS certificate", l.Addr())
+		}
+		name = "imaps"
+		l = tls.NewListener(l, s.opts.TLSConfig)
+	}
+	opts := &imapserver.Options{
+		NewSession: func(c *imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+			return s.newSession(c, name), nil, nil
+		},
+		Caps:      Capabilities,
+		Logger:    printfLogger{s.log.With("listener", name)},
+		TLSConfig: s.opts.TLSConfig,
+	}
+	if implicitTLS {
+		opts.TLSConfig = nil // already TLS: no STARTTLS
+		opts.InsecureAuth = true
+	}
+	if s.opts.AllowPlainLoopback && !implicitTLS {
+		if ap, err := netip.ParseAddrPort(l.Addr().String()); err == nil && ap.Addr().IsLoopback() {
+			opts.InsecureAuth = true
+		}
+	}
+	srv := imapserver.New(opts)
+	s.mu.Lock()
+	s.servers = append(s.servers, srv)
+	s.mu.Unlock()
+	err := srv.Serve(l)
+	if errors.Is(err, net.ErrClosed) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown closes the listeners and every connection (IMAP clients
+// reconnect by themselves; nothing is in flight that a close can lose, as
+// every command commits before it answers).
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.cancel()
+	s.mu.Lock()
+	servers := s.servers
+	s.mu.Unlock()
+	var err error
+	for _, srv := range servers {
+		err = errors.Join(err, srv.Close())
+	}
+	return err
+}
+
+type printfLogger struct{ l *slog.Logger }
+
+func (p printfLogger) Printf(format string, args ...any) { p.l.Debug(fmt.Sprintf(format, args...)) }
+
+type metrics struct {
+	logins       *prometheus.CounterVec
+	authFailures prometheus.Counter
+	sessions     prometheus.Gauge
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		logins: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "nanhu_imap_logins_total", Help: "IMAP logins, by result.",
+		}, []string{"result"}),
+		authFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "nanhu_imap_auth_failures_total", Help: "Failed IMAP logins.",
+		}),
+		sessions: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "nanhu_imap_sessions_open", Help: "IMAP connections open now.",
+		}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.logins, m.authFailures, m.sessions)
+	}
+	return m
+}

@@ -1,0 +1,264 @@
+package imapd
+
+import (
+	"context"
+	"sort"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapserver"
+
+	"nanhu/mailserver/store"
+)
+
+// view is a session's picture of its selected mailbox: which messages it
+// has announced (their UIDs in sequence order) with which flags, as of
+// mod-sequence modseq. poll brings it up to date and tells the client what
+// changed, in the order RFC 9051 requires.
+type view struct {
+	box      store.Mailbox
+	readOnly bool
+	uids     []uint32
+	flags    map[uint32][]string
+	modseq   uint64
+	keywords map[string]bool // every keyword announced in FLAGS
+	pending  []uint32        // expunges not yet announced (no EXPUNGE allowed then)
+	wake     <-chan struct{}
+	stop     func()
+}
+
+var systemFlags = []imap.Flag{imap.FlagSeen, imap.FlagAnswered, imap.FlagFlagged, imap.FlagDeleted, imap.FlagDraft}
+
+func (s *session) openView(b store.Mailbox, readOnly bool) (*view, error) {
+	wake, stop := s.srv.store.Watch(b.ID)
+	msgs, modseq, err := s.srv.store.Snapshot(s.ctx, b.ID)
+	if err != nil {
+		stop()
+		return nil, err
+	}
+	v := &view{box: b, readOnly: readOnly, flags: make(map[uint32][]string, len(msgs)), modseq: modseq,
+		keywords: map[string]bool{string(imap.FlagForwarded): true, string(imap.FlagJunk): true, "$NotJunk": true, "$MDNSent": true},
+		wake:     wake, stop: stop}
+	v.uids = make([]uint32, 0, len(msgs))
+	for _, m := range msgs {
+		v.uids = append(v.uids, m.UID)
+		v.flags[m.UID] = m.Flags
+		v.noteKeywords(m.Flags)
+	}
+	return v, nil
+}
+
+func (v *view) close() {
+	if v.stop != nil {
+		v.stop()
+		v.stop = nil
+	}
+}
+
+// noteKeywords records keywords and reports whether any was new.
+func (v *view) noteKeywords(flags []string) bool {
+	added := false
+	for _, f := range flags {
+		if len(f) > 0 && f[0] != '\\' && !v.keywords[f] {
+			v.keywords[f] = true
+			added = true
+		}
+	}
+	return added
+}
+
+// flagList is the FLAGS of the mailbox: the system flags and every keyword
+// in use.
+func (v *view) flagList() []imap.Flag {
+	out := append([]imap.Flag{}, systemFlags...)
+	kw := make([]string, 0, len(v.keywords))
+	for k := range v.keywords {
+		kw = append(kw, k)
+	}
+	sort.Strings(kw)
+	for _, k := range kw {
+		out = append(out, imap.Flag(k))
+	}
+	return out
+}
+
+func toFlags(fs []string) []imap.Flag {
+	out := make([]imap.Flag, len(fs))
+	for i, f := range fs {
+		out[i] = imap.Flag(f)
+	}
+	return out
+}
+
+// seqOf returns the sequence number of uid in the view, or 0.
+func (v *view) seqOf(uid uint32) uint32 {
+	i := sort.Search(len(v.uids), func(i int) bool { return v.uids[i] >= uid })
+	if i < len(v.uids) && v.uids[i] == uid {
+		return uint32(i + 1)
+	}
+	return 0
+}
+
+// remove drops uid from the view and returns its former sequence number.
+func (v *view) remove(uid uint32) uint32 {
+	seq := v.seqOf(uid)
+	if seq == 0 {
+		return 0
+	}
+	v.uids = append(v.uids[:seq-1], v.uids[seq:]...)
+	delete(v.flags, uid)
+	return seq
+}
+
+// poll brings the view up to date and writes the untagged responses: FLAGS
+// when a keyword appears, EXPUNGE (when allowed), EXISTS for new messages,
+// FETCH FLAGS for changed ones.
+func (v *view) poll(ctx context.Context, s *store.Store, w *imapserver.UpdateWriter, allowExpunge bool) error {
+	c, err := s.ChangesSince(ctx, v.box.ID, v.modseq)
+	if err != nil {
+		return err
+	}
+	if c.Gone {
+		return nil
+	}
+	if c.ModSeq > v.modseq {
+		v.modseq = c.ModSeq
+	}
+	last := uint32(0)
+	if len(v.uids) > 0 {
+		last = v.uids[len(v.uids)-1]
+	}
+	newKeyword := false
+	for _, m := range c.Changed {
+		if v.noteKeywords(m.Flags) {
+			newKeyword = true
+		}
+	}
+	if newKeyword && w != nil {
+		if err := w.WriteMailboxFlags(v.flagList()); err != nil {
+			return err
+		}
+	}
+	v.pending = append(v.pending, c.Expunged...)
+	if allowExpunge && len(v.pending) > 0 {
+		for _, uid := range v.pending {
+			if seq := v.remove(uid); seq != 0 && w != nil {
+				if err := w.WriteExpunge(seq); err != nil {
+					return err
+				}
+			}
+		}
+		v.pending = nil
+	}
+	grew := false
+	var changed []store.MessageState
+	for _, m := range c.Changed {
+		switch {
+		case m.UID > last:
+			v.uids = append(v.uids, m.UID)
+			v.flags[m.UID] = m.Flags
+			last = m.UID
+			grew = true
+		default:
+			if old, ok := v.flags[m.UID]; ok && !sameFlags(old, m.Flags) {
+				v.flags[m.UID] = m.Flags
+				changed = append(changed, m)
+			}
+		}
+	}
+	if grew && w != nil {
+		if err := w.WriteNumMessages(uint32(len(v.uids))); err != nil {
+			return err
+		}
+	}
+	for _, m := range changed {
+		if seq := v.seqOf(m.UID); seq != 0 && w != nil {
+			if err := w.WriteMessageFlags(seq, imap.UID(m.UID), toFlags(m.Flags)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func sameFlags(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	a, b = store.SortFlags(a), store.SortFlags(b)
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// resolve turns a sequence or UID set into the (seq, uid) pairs of the
+// view, in sequence order. "*" is the last message; UIDs not in the view
+// are skipped, as RFC 9051 requires.
+func (v *view) resolve(set imap.NumSet) (seqs []uint32, uids []uint32) {
+	n := uint32(len(v.uids))
+	if n == 0 {
+		return nil, nil
+	}
+	switch set := set.(type) {
+	case imap.SeqSet:
+		for i := uint32(1); i <= n; i++ {
+			if seqContains(set, i, n) {
+				seqs = append(seqs, i)
+				uids = append(uids, v.uids[i-1])
+			}
+		}
+	case imap.UIDSet:
+		maxUID := v.uids[n-1]
+		for i, uid := range v.uids {
+			if uidContains(set, uid, maxUID) {
+				seqs = append(seqs, uint32(i+1))
+				uids = append(uids, uid)
+			}
+		}
+	}
+	return seqs, uids
+}
+
+func seqContains(set imap.SeqSet, num, last uint32) bool {
+	for _, r := range set {
+		start, stop := r.Start, r.Stop
+		if start == 0 {
+			start = last
+		}
+		if stop == 0 {
+			stop = last
+		}
+		if start > stop {
+			start, stop = stop, start
+		}
+		if num >= start && num <= stop {
+			return true
+		}
+	}
+	return false
+}
+
+func uidContains(set imap.UIDSet, uid, last uint32) bool {
+	for _, r := range set {
+		start, stop := uint32(r.Start), uint32(r.Stop)
+		if start == 0 {
+			start = last
+		}
+		if stop == 0 {
+			stop = last
+		}
+		if start > stop {
+			start, stop = stop, start
+		}
+		if uid >= start && uid <= stop {
+			return true
+		}
+	}
+	return false
+}
+
+// flagRecent is IMAP4rev1's \Recent, which IMAP4rev2 dropped; Nanhu never
+// sets it and ignores clients that try.
+const flagRecent = imap.Flag(`\Recent`)
