@@ -1,0 +1,374 @@
+package imapd
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
+	mrand "math/rand/v2"
+	"net"
+	"net/netip"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"nanhu/mailserver/limits"
+	"nanhu/mailserver/store"
+)
+
+type fakeDir struct{ quota map[string]int64 }
+
+func (d fakeDir) Authenticate(_ context.Context, u, p string) (string, error) {
+	u = strings.TrimSuffix(strings.ToLower(u), "@nanhu.local")
+	if (u == "lina" || u == "zhangwei") && p == "secret-2004" {
+		return u, nil
+	}
+	if u == "old" && p == "secret-2004" {
+		return "", ErrDisabled
+	}
+	return "", ErrBadCredentials
+}
+
+func (d fakeDir) Quota(_ context.Context, login string) (int64, error) { return d.quota[login], nil }
+
+type env struct {
+	st        *store.Store
+	srv       *Server
+	addr, tls string
+}
+
+func selfSigned(t testing.TB) *tls.Config {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
+}
+
+func newEnv(t testing.TB, quota map[string]int64, lim *limits.Limiter) *env {
+	t.Helper()
+	st, err := store.Open(context.Background(), store.DefaultOptions(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := New(Options{TLSConfig: selfSigned(t), Logger: slog.New(slog.DiscardHandler), Limits: lim, AllowPlainLoopback: true,
+		PollInterval: 200 * time.Millisecond}, fakeDir{quota: quota}, st)
+	e := &env{st: st, srv: srv}
+	for _, implicit := range []bool{false, true} {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if implicit {
+			e.tls = l.Addr().String()
+		} else {
+			e.addr = l.Addr().String()
+		}
+		go srv.Serve(l, implicit)
+	}
+	t.Cleanup(func() {
+		srv.Shutdown(context.Background())
+		st.Close()
+	})
+	return e
+}
+
+func (e *env) deliver(t testing.TB, owner string, n int) {
+	t.Helper()
+	for i := 0; i < n; i++ {
+		raw := fmt.Sprintf("From: a@example.org\r\nSubject: 第%d号通知\r\nMessage-ID: <%d.%d@t>\r\n\r\n内容 %d\r\n", i, i, time.Now().UnixNano(), i)
+		if _, err := e.st.Deliver(context.Background(), store.Delivery{Recipients: []store.Recipient{{Owner: owner}}, Raw: []byte(raw)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func (e *env) login(t testing.TB, user string, h *imapclient.UnilateralDataHandler) *imapclient.Client {
+	t.Helper()
+	c, err := imapclient.DialInsecure(e.addr, &imapclient.Options{UnilateralDataHandler: h})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Login(user, "secret-2004").Wait(); err != nil {
+		t.Fatalf("login %s: %v", user, err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func TestAuthorization(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	e.deliver(t, "zhangwei", 3)
+	c := e.login(t, "lina", nil)
+	for _, name := range []string{"zhangwei/INBOX", "../zhangwei/INBOX", "/zhangwei/INBOX", "zhangwei", "INBOX/../../zhangwei"} {
+		if _, err := c.Select(name, nil).Wait(); err == nil {
+			t.Errorf("lina selected %q", name)
+		}
+		if _, err := c.Status(name, &imap.StatusOptions{NumMessages: true}).Wait(); err == nil {
+			t.Errorf("lina got the STATUS of %q", name)
+		}
+	}
+	data, err := c.Select("INBOX", nil).Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if data.NumMessages != 0 {
+		t.Errorf("lina's INBOX shows %d messages of someone else", data.NumMessages)
+	}
+	// zhangwei's UIDs 1..3 are not reachable from lina's session.
+	msgs, err := c.Fetch(imap.UIDSetNum(1, 2, 3), &imap.FetchOptions{UID: true, Envelope: true}).Collect()
+	if err != nil || len(msgs) != 0 {
+		t.Errorf("UID FETCH of another user's UIDs: %d messages, %v", len(msgs), err)
+	}
+	if err := c.Create("zhangwei/INBOX/x", nil).Wait(); err != nil {
+		t.Fatal(err) // allowed: it is lina's own mailbox named so
+	}
+	boxes, _ := e.st.Mailboxes(context.Background(), "zhangwei")
+	for _, b := range boxes {
+		if strings.Contains(b.Name, "x") {
+			t.Errorf("lina's CREATE reached zhangwei's mailboxes: %s", b.Name)
+		}
+	}
+}
+
+func TestLoginTLSAndLockout(t *testing.T) {
+	lim := limits.New(limits.Options{AuthFailuresPerUser: 3, AuthFailuresPerIP: 100, Exempt: []netip.Prefix{}}, nil)
+	e := newEnv(t, nil, lim)
+	// Implicit TLS works.
+	c, err := imapclient.DialTLS(e.tls, &imapclient.Options{TLSConfig: &tls.Config{InsecureSkipVerify: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Login("zhangwei@nanhu.local", "secret-2004").Wait(); err != nil {
+		t.Fatalf("login over implicit TLS: %v", err)
+	}
+	c.Close()
+	for i := 0; i < 3; i++ {
+		c, _ := imapclient.DialInsecure(e.addr, nil)
+		if err := c.Login("lina", "wrong").Wait(); err == nil {
+			t.Fatal("wrong password accepted")
+		}
+		c.Close()
+	}
+	c, _ = imapclient.DialInsecure(e.addr, nil)
+	defer c.Close()
+	err = c.Login("lina", "secret-2004").Wait()
+	if err == nil || !strings.Contains(err.Error(), "Too many failed logins") {
+		t.Errorf("login during lockout: %v", err)
+	}
+	c2, _ := imapclient.DialInsecure(e.addr, nil)
+	defer c2.Close()
+	if err := c2.Login("old", "secret-2004").Wait(); err == nil {
+		t.Error("disabled account logged in")
+	}
+}
+
+func TestAppendQuotaAndUIDPlus(t *testing.T) {
+	e := newEnv(t, map[string]int64{"lina": 400}, nil)
+	c := e.login(t, "lina", nil)
+	msg := "Subject: 草稿\r\n\r\n" + strings.Repeat("字", 20) + "\r\n"
+	cmd := c.Append("Drafts", int64(len(msg)), &imap.AppendOptions{Flags: []imap.Flag{imap.FlagDraft, "$Urgent"}})
+	cmd.Write([]byte(msg))
+	cmd.Close()
+	data, err := cmd.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	box, _ := e.st.MailboxByName(context.Background(), "lina", "Drafts")
+	if data.UID != 1 || data.UIDValidity != box.UIDValidity {
+		t.Errorf("APPENDUID %d %d, want 1 %d", data.UIDValidity, data.UID, box.UIDValidity)
+	}
+	big := "Subject: big\r\n\r\n" + strings.Repeat("x", 500) + "\r\n"
+	cmd = c.Append("INBOX", int64(len(big)), nil)
+	cmd.Write([]byte(big))
+	cmd.Close()
+	_, err = cmd.Wait()
+	var ie *imap.Error
+	if !errors.As(err, &ie) || ie.Code != imap.ResponseCodeOverQuota {
+		t.Errorf("APPEND over quota: %v, want NO [OVERQUOTA]", err)
+	}
+	cmd = c.Append("Nowhere", int64(len(msg)), nil)
+	cmd.Write([]byte(msg))
+	cmd.Close()
+	if _, err := cmd.Wait(); !errors.As(err, &ie) || ie.Code != imap.ResponseCodeTryCreate {
+		t.Errorf("APPEND to a missing mailbox: %v, want NO [TRYCREATE]", err)
+	}
+}
+
+// TestConcurrentSessions has two sessions of one user change flags and
+// expunge at random while a third IDLEs and a delivery arrives; the idle
+// session's view, built only from the untagged responses it received,
+// matches the store at the end.
+func TestConcurrentSessions(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	e.deliver(t, "lina", 60)
+
+	// The watcher tracks the mailbox from unilateral data only.
+	var mu sync.Mutex
+	var uids []uint32
+	flags := map[uint32][]string{}
+	var exists uint32
+	h := &imapclient.UnilateralDataHandler{
+		Expunge: func(seq uint32) {
+			mu.Lock()
+			defer mu.Unlock()
+			if seq == 0 || int(seq) > len(uids) {
+				t.Errorf("EXPUNGE %d out of range (%d messages)", seq, len(uids))
+				return
+			}
+			delete(flags, uids[seq-1])
+			uids = append(uids[:seq-1], uids[seq:]...)
+			exists--
+		},
+		Mailbox: func(d *imapclient.UnilateralDataMailbox) {
+			if d.NumMessages != nil {
+				mu.Lock()
+				exists = *d.NumMessages
+				mu.Unlock()
+			}
+		},
+		Fetch: func(m *imapclient.FetchMessageData) {
+			buf, _ := m.Collect()
+			if buf == nil {
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if int(m.SeqNum) > len(uids) {
+				return // a new message's FETCH before we listed it
+			}
+			var fs []string
+			for _, f := range buf.Flags {
+				fs = append(fs, string(f))
+			}
+			flags[uids[m.SeqNum-1]] = fs
+		},
+	}
+	w := e.login(t, "lina", h)
+	if _, err := w.Select("INBOX", nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	all, err := w.Fetch(imap.SeqSet{{Start: 1, Stop: 0}}, &imap.FetchOptions{UID: true, Flags: true}).Collect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	for _, m := range all {
+		uids = append(uids, uint32(m.UID))
+		flags[uint32(m.UID)] = nil
+	}
+	exists = uint32(len(uids))
+	mu.Unlock()
+	idle, err := w.Idle()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var wg sync.WaitGroup
+	for worker := 0; worker < 2; worker++ {
+		c := e.login(t, "lina", nil)
+		if _, err := c.Select("INBOX", nil).Wait(); err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func(c *imapclient.Client, seed uint64) {
+			defer wg.Done()
+			r := mrand.New(mrand.NewPCG(seed, 1))
+			for i := 0; i < 40; i++ {
+				uid := imap.UID(1 + r.IntN(60))
+				set := imap.UIDSetNum(uid)
+				var err error
+				switch r.IntN(4) {
+				case 0:
+					err = c.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Flags: []imap.Flag{imap.FlagSeen, "$Reviewed"}}, nil).Close()
+				case 1:
+					err = c.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsDel, Flags: []imap.Flag{imap.FlagSeen}}, nil).Close()
+				case 2:
+					err = c.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Flags: []imap.Flag{imap.FlagDeleted}, Silent: true}, nil).Close()
+					if err == nil {
+						_, err = c.UIDExpunge(set).Collect()
+					}
+				case 3:
+					err = c.Noop().Wait()
+				}
+				if err != nil {
+					t.Errorf("worker command: %v", err)
+					return
+				}
+			}
+		}(c, uint64(worker+1))
+	}
+	wg.Wait()
+	e.deliver(t, "lina", 1)
+	// Give IDLE its chance (the store wakes it; allow a second).
+	deadline := time.Now().Add(3 * time.Second)
+	for time.Now().Before(deadline) {
+		msgs, _ := e.st.Messages(context.Background(), "lina", "INBOX")
+		mu.Lock()
+		n := exists
+		mu.Unlock()
+		if int(n) == len(msgs) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	idle.Close()
+	idle.Wait()
+	w.Noop().Wait()
+
+	msgs, err := e.st.Messages(context.Background(), "lina", "INBOX")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	t.Logf("after the run: %d messages (60 delivered, %d expunged, 1 new), %d with keyword $Reviewed", len(msgs), 61-len(msgs), countFlag(msgs, "$Reviewed"))
+	if len(msgs) >= 61 || countFlag(msgs, "$Reviewed") == 0 {
+		t.Fatalf("the workers changed nothing; the test did not run")
+	}
+	if int(exists) != len(msgs) {
+		t.Fatalf("watcher counts %d messages, the store has %d", exists, len(msgs))
+	}
+	// The new message arrived as EXISTS; its UID is learned by a FETCH.
+	var storeUIDs []uint32
+	for _, m := range msgs[:len(msgs)-1] {
+		storeUIDs = append(storeUIDs, m.UID)
+	}
+	if fmt.Sprint(uids) != fmt.Sprint(storeUIDs) {
+		t.Fatalf("watcher's UIDs differ from the store's:\n%v\n%v", uids, storeUIDs)
+	}
+	for _, m := range msgs[:len(msgs)-1] {
+		got, want := store.SortFlags(flags[m.UID]), store.SortFlags(m.Flags)
+		sort.Strings(got)
+		sort.Strings(want)
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("UID %d: watcher has flags %v, store %v", m.UID, got, want)
+		}
+	}
+}
+
+func countFlag(msgs []store.Message, f string) int {
+	n := 0
+	for _, m := range msgs {
+		for _, x := range m.Flags {
+			if x == f {
+				n++
+			}
+		}
+	}
+	return n
+}
