@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"nanhu/mailserver/imapd"
 	"nanhu/mailserver/smtpd"
@@ -69,6 +70,18 @@ func (m imapDirectory) Authenticate(ctx context.Context, username, password stri
 		return "", fmt.Errorf("%w: %v", imapd.ErrDisabled, err)
 	}
 	return login, err
+}
+
+func (m imapDirectory) SharedMailboxes(ctx context.Context, login string) ([]imapd.Shared, error) {
+	all, err := m.org.SharedMailboxesOf(ctx, login)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]imapd.Shared, 0, len(all))
+	for _, s := range all {
+		out = append(out, imapd.Shared{Owner: s.Owner, Name: strings.ReplaceAll(s.Name, "/", "-")})
+	}
+	return out, nil
 }
 
 // localDeliverer puts the outbound queue's delivery reports into the local

@@ -224,7 +224,7 @@ func (s *session) Expunge(w *imapserver.ExpungeWriter, uids *imap.UIDSet) error 
 			return nil
 		}
 	}
-	gone, err := s.srv.store.Expunge(s.ctx, s.login, v.box.ID, only)
+	gone, err := s.srv.store.Expunge(s.ctx, v.box.Owner, v.box.ID, only)
 	if err != nil {
 		return s.storeErr("expunge", err)
 	}
@@ -262,7 +262,7 @@ func copyData(res store.CopyResult) *imap.CopyData {
 
 func (s *session) copyOrMove(v *view, numSet imap.NumSet, dest string, move bool) (store.CopyResult, error) {
 	_, uids := v.resolve(numSet)
-	dst, err := s.srv.store.MailboxByName(s.ctx, s.login, dest)
+	dst, err := s.mailboxByName(dest)
 	if err != nil {
 		return store.CopyResult{}, imapErr(imap.ResponseCodeTryCreate, "No such mailbox: %s", dest)
 	}
@@ -272,7 +272,7 @@ func (s *session) copyOrMove(v *view, numSet imap.NumSet, dest string, move bool
 	if move && v.readOnly {
 		return store.CopyResult{}, imapErr(imap.ResponseCodeCannot, "The mailbox is read-only (EXAMINE)")
 	}
-	if quota, err := s.srv.dir.Quota(s.ctx, s.login); err == nil && quota > 0 && !move {
+	if quota, err := s.srv.dir.Quota(s.ctx, s.login); err == nil && quota > 0 && (!move || v.box.Owner != s.login) && dst.Owner == s.login {
 		infos, err := s.srv.store.Infos(s.ctx, v.box.ID, uids)
 		if err == nil {
 			var add int64
@@ -284,7 +284,7 @@ func (s *session) copyOrMove(v *view, numSet imap.NumSet, dest string, move bool
 			}
 		}
 	}
-	res, err := s.srv.store.Copy(s.ctx, s.login, v.box.ID, uids, dst.ID, move)
+	res, err := s.srv.store.Copy(s.ctx, v.box.Owner, v.box.ID, uids, dst.ID, move)
 	if err != nil {
 		return res, s.storeErr("copy", err)
 	}

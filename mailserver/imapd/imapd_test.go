@@ -42,6 +42,13 @@ func (d fakeDir) Authenticate(_ context.Context, u, p string) (string, error) {
 
 func (d fakeDir) Quota(_ context.Context, login string) (int64, error) { return d.quota[login], nil }
 
+func (d fakeDir) SharedMailboxes(_ context.Context, login string) ([]Shared, error) {
+	if login == "lina" {
+		return []Shared{{Owner: "#bgs", Name: "区政府办公室"}}, nil
+	}
+	return nil, nil
+}
+
 type env struct {
 	st        *store.Store
 	srv       *Server
@@ -210,69 +217,31 @@ func TestAppendQuotaAndUIDPlus(t *testing.T) {
 }
 
 // TestConcurrentSessions has two sessions of one user change flags and
-// expunge at random while a third IDLEs and a delivery arrives; the idle
-// session's view, built only from the untagged responses it received,
-// matches the store at the end.
+// expunge at random while a third IDLEs and a delivery arrives. The idle
+// session's view, rebuilt only from the untagged responses on its wire,
+// must agree at every FETCH (the UID the server names is the one at that
+// sequence number) and match the store at the end.
 func TestConcurrentSessions(t *testing.T) {
 	e := newEnv(t, nil, nil)
 	e.deliver(t, "lina", 60)
 
-	// The watcher tracks the mailbox from unilateral data only.
-	var mu sync.Mutex
-	var uids []uint32
-	flags := map[uint32][]string{}
-	var exists uint32
-	h := &imapclient.UnilateralDataHandler{
-		Expunge: func(seq uint32) {
-			mu.Lock()
-			defer mu.Unlock()
-			if seq == 0 || int(seq) > len(uids) {
-				t.Errorf("EXPUNGE %d out of range (%d messages)", seq, len(uids))
-				return
-			}
-			delete(flags, uids[seq-1])
-			uids = append(uids[:seq-1], uids[seq:]...)
-			exists--
-		},
-		Mailbox: func(d *imapclient.UnilateralDataMailbox) {
-			if d.NumMessages != nil {
-				mu.Lock()
-				exists = *d.NumMessages
-				mu.Unlock()
-			}
-		},
-		Fetch: func(m *imapclient.FetchMessageData) {
-			buf, _ := m.Collect()
-			if buf == nil {
-				return
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			if int(m.SeqNum) > len(uids) {
-				return // a new message's FETCH before we listed it
-			}
-			var fs []string
-			for _, f := range buf.Flags {
-				fs = append(fs, string(f))
-			}
-			flags[uids[m.SeqNum-1]] = fs
-		},
-	}
-	w := e.login(t, "lina", h)
-	if _, err := w.Select("INBOX", nil).Wait(); err != nil {
-		t.Fatal(err)
-	}
-	all, err := w.Fetch(imap.SeqSet{{Start: 1, Stop: 0}}, &imap.FetchOptions{UID: true, Flags: true}).Collect()
+	var wire syncBuffer
+	w, err := imapclient.DialInsecure(e.addr, &imapclient.Options{DebugWriter: &wire})
 	if err != nil {
 		t.Fatal(err)
 	}
-	mu.Lock()
-	for _, m := range all {
-		uids = append(uids, uint32(m.UID))
-		flags[uint32(m.UID)] = nil
+	defer w.Close()
+	if err := w.Login("lina", "secret-2004").Wait(); err != nil {
+		t.Fatal(err)
 	}
-	exists = uint32(len(uids))
-	mu.Unlock()
+	defer func() {
+		if t.Failed() {
+			t.Logf("watcher's conversation:\n%s", wire.String())
+		}
+	}()
+	if _, err := w.Select("INBOX", nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
 	idle, err := w.Idle()
 	if err != nil {
 		t.Fatal(err)
@@ -314,50 +283,76 @@ func TestConcurrentSessions(t *testing.T) {
 	}
 	wg.Wait()
 	e.deliver(t, "lina", 1)
-	// Give IDLE its chance (the store wakes it; allow a second).
-	deadline := time.Now().Add(3 * time.Second)
-	for time.Now().Before(deadline) {
-		msgs, _ := e.st.Messages(context.Background(), "lina", "INBOX")
-		mu.Lock()
-		n := exists
-		mu.Unlock()
-		if int(n) == len(msgs) {
-			break
+	// IDLE reports the new message by itself (how fast is for the
+	// benchmark; here it must only come).
+	now, _ := e.st.Messages(context.Background(), "lina", "INBOX")
+	want := fmt.Sprintf("* %d EXISTS\r\n", len(now))
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(wire.String()[strings.Index(wire.String(), "IDLE"):], want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("IDLE never reported the new message (%q)", want)
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(10 * time.Millisecond)
 	}
 	idle.Close()
 	idle.Wait()
 	w.Noop().Wait()
 
+	// Replay the wire from SELECT on.
+	text := wire.String()
+	text = text[strings.Index(text, "60 EXISTS"):]
+	var uids []uint32
+	for u := uint32(1); u <= 60; u++ {
+		uids = append(uids, u)
+	}
+	flags := map[uint32]string{}
+	exists := 60
+	for _, line := range strings.Split(text, "\r\n") {
+		var n, uid uint32
+		switch {
+		case strings.HasSuffix(line, " EXPUNGE"):
+			fmt.Sscanf(line, "* %d EXPUNGE", &n)
+			if n == 0 || int(n) > len(uids) {
+				t.Fatalf("EXPUNGE %d out of range (%d messages)", n, len(uids))
+			}
+			uids = append(uids[:n-1], uids[n:]...)
+			exists--
+		case strings.HasSuffix(line, " EXISTS"):
+			fmt.Sscanf(line, "* %d EXISTS", &exists)
+		case strings.Contains(line, " FETCH (UID "):
+			fmt.Sscanf(line, "* %d FETCH (UID %d", &n, &uid)
+			if int(n) <= len(uids) && uids[n-1] != uid {
+				t.Fatalf("%q names UID %d at sequence %d, where the client's view has UID %d", line, uid, n, uids[n-1])
+			}
+			if i := strings.Index(line, "FLAGS ("); i >= 0 {
+				flags[uid] = strings.TrimSuffix(line[i+len("FLAGS ("):], "))")
+			}
+		}
+	}
 	msgs, err := e.st.Messages(context.Background(), "lina", "INBOX")
 	if err != nil {
 		t.Fatal(err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
 	t.Logf("after the run: %d messages (60 delivered, %d expunged, 1 new), %d with keyword $Reviewed", len(msgs), 61-len(msgs), countFlag(msgs, "$Reviewed"))
 	if len(msgs) >= 61 || countFlag(msgs, "$Reviewed") == 0 {
 		t.Fatalf("the workers changed nothing; the test did not run")
 	}
-	if int(exists) != len(msgs) {
-		t.Fatalf("watcher counts %d messages, the store has %d", exists, len(msgs))
+	if exists != len(msgs) {
+		t.Fatalf("the watcher's wire says %d messages, the store has %d", exists, len(msgs))
 	}
-	// The new message arrived as EXISTS; its UID is learned by a FETCH.
 	var storeUIDs []uint32
 	for _, m := range msgs[:len(msgs)-1] {
 		storeUIDs = append(storeUIDs, m.UID)
-	}
-	if fmt.Sprint(uids) != fmt.Sprint(storeUIDs) {
-		t.Fatalf("watcher's UIDs differ from the store's:\n%v\n%v", uids, storeUIDs)
-	}
-	for _, m := range msgs[:len(msgs)-1] {
-		got, want := store.SortFlags(flags[m.UID]), store.SortFlags(m.Flags)
+		want := store.SortFlags(m.Flags)
+		got := store.SortFlags(strings.Fields(flags[m.UID]))
 		sort.Strings(got)
 		sort.Strings(want)
 		if strings.Join(got, " ") != strings.Join(want, " ") {
-			t.Errorf("UID %d: watcher has flags %v, store %v", m.UID, got, want)
+			t.Errorf("UID %d: the wire last said flags %v, the store has %v", m.UID, got, want)
 		}
+	}
+	if fmt.Sprint(uids) != fmt.Sprint(storeUIDs) {
+		t.Fatalf("the watcher's UIDs differ from the store's:\n%v\n%v", uids, storeUIDs)
 	}
 }
 
@@ -371,4 +366,88 @@ func countFlag(msgs []store.Message, f string) int {
 		}
 	}
 	return n
+}
+
+func TestSharedMailbox(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	e.deliver(t, "#bgs", 2)
+	c := e.login(t, "lina", nil)
+	ns, err := c.Namespace().Wait()
+	if err != nil || len(ns.Shared) != 1 || ns.Shared[0].Prefix != encodeMUTF7(SharedPrefix) {
+		t.Fatalf("NAMESPACE shared = %+v, %v", ns, err)
+	}
+	boxes, err := c.List("", "*", nil).Collect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, b := range boxes {
+		names = append(names, b.Mailbox)
+	}
+	if !strings.Contains(strings.Join(names, "|"), "|公共邮箱/区政府办公室") {
+		t.Fatalf("LIST lacks the shared mailbox: %v", names)
+	}
+	data, err := c.Select("公共邮箱/区政府办公室", nil).Wait()
+	if err != nil || data.NumMessages != 2 {
+		t.Fatalf("SELECT shared: %v, %v", data, err)
+	}
+	if err := c.Create("公共邮箱/区政府办公室/已办", nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Move(imap.SeqSetNum(1), "公共邮箱/区政府办公室/已办").Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if msgs, _ := e.st.Messages(context.Background(), "#bgs", "已办"); len(msgs) != 1 {
+		t.Errorf("the shared folder holds %d messages, want 1", len(msgs))
+	}
+	// A copy into one's own mailbox works too.
+	if _, err := c.Copy(imap.SeqSetNum(1), "Archive").Wait(); err != nil {
+		t.Fatal(err)
+	}
+	// Not a member: nothing of it is reachable.
+	z := e.login(t, "zhangwei", nil)
+	for _, name := range []string{"公共邮箱/区政府办公室", "公共邮箱/区政府办公室/已办", "#bgs/INBOX", "公共邮箱"} {
+		if _, err := z.Select(name, nil).Wait(); err == nil {
+			t.Errorf("zhangwei selected %q", name)
+		}
+	}
+	zl, _ := z.List("", "*", nil).Collect()
+	for _, b := range zl {
+		if strings.HasPrefix(b.Mailbox, "公共邮箱") {
+			t.Errorf("zhangwei sees %q", b.Mailbox)
+		}
+	}
+	if err := z.Create("公共邮箱/区政府办公室/x", nil).Wait(); err == nil {
+		t.Error("zhangwei created a folder in a shared mailbox he is not a member of")
+	}
+}
+
+func TestEncodeMUTF7(t *testing.T) {
+	for in, want := range map[string]string{
+		"公共邮箱/":    "&UWxRcZCue7E-/",
+		"INBOX":    "INBOX",
+		"a&b":      "a&-b",
+		"收件箱 2026": "&ZTZO9nux- 2026",
+	} {
+		if got := encodeMUTF7(in); got != want {
+			t.Errorf("encodeMUTF7(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -40,6 +40,9 @@ type Directory interface {
 	Authenticate(ctx context.Context, username, password string) (login string, err error)
 	// Quota is the bytes login's mailboxes may hold; 0 means no limit.
 	Quota(ctx context.Context, login string) (int64, error)
+	// SharedMailboxes lists the department shared mailboxes login may
+	// use, each with the store owner that holds it.
+	SharedMailboxes(ctx context.Context, login string) ([]Shared, error)
 }
 
 // Errors a Directory returns.

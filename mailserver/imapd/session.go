@@ -25,6 +25,7 @@ type session struct {
 	listener string
 	ip       netip.Addr
 	login    string
+	shared   []Shared // the shared mailboxes this user may use
 	sel      *view
 }
 
@@ -96,13 +97,37 @@ func (s *session) Login(username, password string) error {
 		return s.storeErr("login", err)
 	}
 	s.login = login
+	if err := s.loadShared(); err != nil {
+		return err
+	}
 	srv.metrics.logins.WithLabelValues("ok").Inc()
 	srv.log.Info("imap login", "remote", s.ip, "user", login, "listener", s.listener)
 	return nil
 }
 
+// loadShared asks the directory which shared mailboxes the user may use now
+// (at login and at every LIST, so a membership change shows without a new
+// login).
+func (s *session) loadShared() error {
+	shared, err := s.srv.dir.SharedMailboxes(s.ctx, s.login)
+	if err != nil {
+		s.srv.log.Error("imap shared mailboxes", "user", s.login, "err", err)
+		return imapErr(imap.ResponseCodeUnavailable, "Temporary directory failure, try again later")
+	}
+	s.shared = shared
+	return nil
+}
+
 func (s *session) Namespace() (*imap.NamespaceData, error) {
-	return &imap.NamespaceData{Personal: []imap.NamespaceDescriptor{{Prefix: "", Delim: '/'}}}, nil
+	data := &imap.NamespaceData{Personal: []imap.NamespaceDescriptor{{Prefix: "", Delim: '/'}}}
+	if len(s.shared) > 0 {
+		prefix := SharedPrefix
+		if !s.conn.EnabledCaps().Has(imap.CapUTF8Accept) && !s.conn.EnabledCaps().Has(imap.CapIMAP4rev2) {
+			prefix = encodeMUTF7(prefix)
+		}
+		data.Shared = []imap.NamespaceDescriptor{{Prefix: prefix, Delim: '/'}}
+	}
+	return data, nil
 }
 
 func (s *session) AppendLimit() uint32 { return s.srv.opts.AppendLimit }
@@ -119,27 +144,69 @@ func (s *session) Create(name string, options *imap.CreateOptions) error {
 			}
 		}
 	}
-	return s.storeErr("create", s.srv.store.CreateMailbox(s.ctx, s.login, name, use))
+	mb, err := s.resolveName(name)
+	if err != nil {
+		return err
+	}
+	if mb.shared != nil {
+		use = "" // one member's \Sent is not the department's
+	}
+	return s.storeErr("create", s.srv.store.CreateMailbox(s.ctx, mb.owner, mb.name, use))
 }
 
 func (s *session) Delete(name string) error {
-	if s.sel != nil && s.sel.box.Name == store.CanonicalName(name) {
+	mb, err := s.resolveName(name)
+	if err != nil {
+		return err
+	}
+	if mb.shared != nil && store.CanonicalName(mb.name) == "INBOX" {
+		return imapErr(imap.ResponseCodeCannot, "A department's shared mailbox cannot be deleted")
+	}
+	if s.sel != nil && s.sel.box.Owner == mb.owner && s.sel.box.Name == store.CanonicalName(mb.name) {
 		s.sel.close()
 		s.sel = nil
 	}
-	return s.storeErr("delete", s.srv.store.DeleteMailbox(s.ctx, s.login, name))
+	return s.storeErr("delete", s.srv.store.DeleteMailbox(s.ctx, mb.owner, mb.name))
 }
 
 func (s *session) Rename(from, to string, _ *imap.RenameOptions) error {
-	return s.storeErr("rename", s.srv.store.RenameMailbox(s.ctx, s.login, from, to))
+	src, err := s.resolveName(from)
+	if err != nil {
+		return err
+	}
+	dst, err := s.resolveName(to)
+	if err != nil {
+		return err
+	}
+	if src.owner != dst.owner {
+		return imapErr(imap.ResponseCodeCannot, "Cannot move a mailbox between your own and a shared one")
+	}
+	if src.shared != nil && store.CanonicalName(src.name) == "INBOX" {
+		return imapErr(imap.ResponseCodeCannot, "A department's shared mailbox cannot be renamed")
+	}
+	return s.storeErr("rename", s.srv.store.RenameMailbox(s.ctx, src.owner, src.name, dst.name))
 }
 
 func (s *session) Subscribe(name string) error {
-	return s.storeErr("subscribe", s.srv.store.SetSubscribed(s.ctx, s.login, name, true))
+	mb, err := s.resolveName(name)
+	if err != nil {
+		return err
+	}
+	if mb.shared != nil {
+		return nil // shared mailboxes are always listed as subscribed
+	}
+	return s.storeErr("subscribe", s.srv.store.SetSubscribed(s.ctx, mb.owner, mb.name, true))
 }
 
 func (s *session) Unsubscribe(name string) error {
-	return s.storeErr("unsubscribe", s.srv.store.SetSubscribed(s.ctx, s.login, name, false))
+	mb, err := s.resolveName(name)
+	if err != nil {
+		return err
+	}
+	if mb.shared != nil {
+		return nil
+	}
+	return s.storeErr("unsubscribe", s.srv.store.SetSubscribed(s.ctx, mb.owner, mb.name, false))
 }
 
 // List answers LIST with LIST-EXTENDED selection and return options,
@@ -152,9 +219,35 @@ func (s *session) List(w *imapserver.ListWriter, ref string, patterns []string, 
 		// The hierarchy delimiter query.
 		return w.WriteList(&imap.ListData{Attrs: []imap.MailboxAttr{imap.MailboxAttrNoSelect}, Delim: '/', Mailbox: ""})
 	}
-	boxes, err := s.srv.store.Mailboxes(s.ctx, s.login)
+	if err := s.loadShared(); err != nil {
+		return err
+	}
+	own, err := s.srv.store.Mailboxes(s.ctx, s.login)
 	if err != nil {
 		return s.storeErr("list", err)
+	}
+	// Every mailbox under the name the client sees; shared ones are
+	// always subscribed and carry no special-use attribute.
+	var boxes []store.Mailbox
+	boxes = append(boxes, own...)
+	for i := range s.shared {
+		sh := &s.shared[i]
+		if err := s.srv.store.CreateMailbox(s.ctx, sh.Owner, "INBOX", ""); err != nil && !errors.Is(err, store.ErrExists) {
+			return s.storeErr("list", err)
+		}
+		theirs, err := s.srv.store.Mailboxes(s.ctx, sh.Owner)
+		if err != nil {
+			return s.storeErr("list", err)
+		}
+		for _, b := range theirs {
+			b.Name = clientName(sh, b.Name)
+			b.Subscribed = true
+			b.SpecialUse = ""
+			boxes = append(boxes, b)
+		}
+	}
+	if len(s.shared) > 0 {
+		boxes = append(boxes, store.Mailbox{ID: -1, Name: strings.TrimSuffix(SharedPrefix, "/"), Subscribed: true})
 	}
 	names := map[string]bool{}
 	for _, b := range boxes {
@@ -192,6 +285,9 @@ func (s *session) List(w *imapserver.ListWriter, ref string, patterns []string, 
 			continue
 		}
 		data := &imap.ListData{Delim: '/', Mailbox: b.Name}
+		if b.ID == -1 {
+			data.Attrs = append(data.Attrs, imap.MailboxAttrNoSelect)
+		}
 		if hasChildren(b.Name) {
 			data.Attrs = append(data.Attrs, imap.MailboxAttrHasChildren)
 		} else {
@@ -203,7 +299,7 @@ func (s *session) List(w *imapserver.ListWriter, ref string, patterns []string, 
 		if b.SpecialUse != "" {
 			data.Attrs = append(data.Attrs, imap.MailboxAttr(b.SpecialUse))
 		}
-		if options.ReturnStatus != nil {
+		if options.ReturnStatus != nil && b.ID != -1 {
 			st, err := s.statusOf(b, options.ReturnStatus)
 			if err != nil {
 				return err
@@ -218,11 +314,34 @@ func (s *session) List(w *imapserver.ListWriter, ref string, patterns []string, 
 }
 
 func (s *session) Status(name string, options *imap.StatusOptions) (*imap.StatusData, error) {
-	b, err := s.srv.store.MailboxByName(s.ctx, s.login, name)
+	b, err := s.mailboxByName(name)
 	if err != nil {
-		return nil, s.storeErr("status", err)
+		return nil, err
 	}
-	return s.statusOf(b, options)
+	st, err := s.statusOf(b, options)
+	if st != nil {
+		st.Mailbox = name
+	}
+	return st, err
+}
+
+// mailboxByName finds a mailbox by the name the client uses.
+func (s *session) mailboxByName(name string) (store.Mailbox, error) {
+	mb, err := s.resolveName(name)
+	if err != nil {
+		return store.Mailbox{}, err
+	}
+	b, err := s.srv.store.MailboxByName(s.ctx, mb.owner, mb.name)
+	if err != nil && mb.shared != nil && store.CanonicalName(mb.name) == "INBOX" && errors.Is(err, store.ErrNoMailbox) {
+		// The shared INBOX is made on first use.
+		if cerr := s.srv.store.CreateMailbox(s.ctx, mb.owner, "INBOX", ""); cerr == nil || errors.Is(cerr, store.ErrExists) {
+			b, err = s.srv.store.MailboxByName(s.ctx, mb.owner, mb.name)
+		}
+	}
+	if err != nil {
+		return b, s.storeErr("find mailbox", err)
+	}
+	return b, nil
 }
 
 func (s *session) statusOf(b store.Mailbox, options *imap.StatusOptions) (*imap.StatusData, error) {
@@ -279,13 +398,14 @@ func hasFlag(flags []string, f string) bool {
 // Append stores a message in one of the user's mailboxes, within the
 // quota, and returns its UID (UIDPLUS).
 func (s *session) Append(name string, r imap.LiteralReader, options *imap.AppendOptions) (*imap.AppendData, error) {
-	b, err := s.srv.store.MailboxByName(s.ctx, s.login, name)
+	b, err := s.mailboxByName(name)
 	if err != nil {
 		// RFC 9051: [TRYCREATE] tells the client to CREATE and retry.
-		if errors.Is(err, store.ErrNoMailbox) {
+		var ie *imap.Error
+		if errors.As(err, &ie) && ie.Code == imap.ResponseCodeNonExistent {
 			return nil, imapErr(imap.ResponseCodeTryCreate, "No such mailbox; create it first")
 		}
-		return nil, s.storeErr("append", err)
+		return nil, err
 	}
 	if r.Size() > int64(s.srv.opts.AppendLimit) {
 		io.Copy(io.Discard, r)
@@ -295,13 +415,13 @@ func (s *session) Append(name string, r imap.LiteralReader, options *imap.Append
 	if err != nil {
 		return nil, err
 	}
-	if quota, err := s.srv.dir.Quota(s.ctx, s.login); err == nil && quota > 0 {
+	if quota, err := s.srv.dir.Quota(s.ctx, s.login); err == nil && quota > 0 && b.Owner == s.login {
 		used, _, err := s.srv.store.Usage(s.ctx, s.login)
 		if err == nil && used+int64(len(raw)) > quota {
 			return nil, imapErr(imap.ResponseCodeOverQuota, "Mailbox full: this message would take you over your quota of %d MiB", quota>>20)
 		}
 	}
-	d := store.Delivery{Recipients: []store.Recipient{{Owner: s.login, Mailbox: b.Name}}, Raw: raw}
+	d := store.Delivery{Recipients: []store.Recipient{{Owner: b.Owner, Mailbox: b.Name}}, Raw: raw}
 	if options != nil {
 		for _, f := range options.Flags {
 			if f != flagRecent {
@@ -327,9 +447,9 @@ func (s *session) Select(name string, options *imap.SelectOptions) (*imap.Select
 		s.sel.close()
 		s.sel = nil
 	}
-	b, err := s.srv.store.MailboxByName(s.ctx, s.login, name)
+	b, err := s.mailboxByName(name)
 	if err != nil {
-		return nil, s.storeErr("select", err)
+		return nil, err
 	}
 	v, err := s.openView(b, options != nil && options.ReadOnly)
 	if err != nil {

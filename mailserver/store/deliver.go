@@ -335,7 +335,13 @@ var Standard = []struct{ Name, SpecialUse string }{
 }
 
 func createStandard(ctx context.Context, tx *sql.Tx, owner string, now time.Time, created map[boxKey]int64) error {
-	for _, m := range Standard {
+	set := Standard
+	if strings.HasPrefix(owner, "#") {
+		// A shared mailbox (a department's) has an INBOX; the members
+		// file into folders they make.
+		set = Standard[:1]
+	}
+	for _, m := range set {
 		id, err := createMailbox(ctx, tx, owner, m.Name, m.SpecialUse, now)
 		if err == nil {
 			created[boxKey{owner, m.Name}] = id

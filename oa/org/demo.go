@@ -81,6 +81,12 @@ var DemoPeople = []DemoPerson{
 	{"zhengjie", "郑洁", DemoPassword, "+8613800000403", "xcjd", "主任", []string{"leader"}},
 }
 
+// demoShared are the departments' shared mailboxes (公共邮箱).
+var demoShared = []struct{ local, dept string }{
+	{"bangongshi", "bgs"}, // 区政府办公室
+	{"xinfangju", "xfj"},  // 区信访局
+}
+
 // demoLeaders maps department codes to their leaders' logins.
 var demoLeaders = map[string]string{
 	"qw": "wangjianguo", "qzf": "zhangwei", "qrd": "chenzhiqiang", "qzx": "zhoumin",
@@ -164,6 +170,20 @@ func (d *Directory) SeedDemo(ctx context.Context) error {
 			addr := dep.Code + "@" + primary
 			if err := seedIfFree(ctx, tx, addr, doms, func() error {
 				return insertList(ctx, tx, addr, dep.Code, nil)
+			}); err != nil {
+				return err
+			}
+		}
+		for _, sh := range demoShared {
+			addr := sh.local + "@" + primary
+			var has int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM shared_mailboxes WHERE dept = ?`, sh.dept).Scan(&has); err != nil {
+				return err
+			} else if has > 0 {
+				continue // the administrator gave it one already
+			}
+			if err := seedIfFree(ctx, tx, addr, doms, func() error {
+				return insertShared(ctx, tx, addr, sh.dept)
 			}); err != nil {
 				return err
 			}

@@ -302,6 +302,8 @@ func resolve(ctx context.Context, q querier, target string, doms []string, chain
 		return []string{key}, nil
 	case kindList:
 		return listMembers(ctx, q, key)
+	case kindShared:
+		return []string{SharedOwner(key)}, nil
 	case kindAlias:
 		if slices.Contains(chain, key) {
 			return nil, errorf(ErrLoop, "alias %s loops back to itself (%s)", key, strings.Join(append(chain, key), " → "))
@@ -347,9 +349,10 @@ func disabledLogins(ctx context.Context, q querier) (map[string]bool, error) {
 
 // What an address is.
 const (
-	kindUser  = "user"
-	kindAlias = "alias"
-	kindList  = "list"
+	kindUser   = "user"
+	kindAlias  = "alias"
+	kindList   = "list"
+	kindShared = "shared"
 )
 
 // lookupAddress says what a normalised address is: a user's (key = login),
@@ -380,6 +383,12 @@ func lookupAddress(ctx context.Context, q querier, addr string, doms []string) (
 		} else if n > 0 {
 			return kindList, c, nil
 		}
+		var dept string
+		if err := q.QueryRowContext(ctx, `SELECT dept FROM shared_mailboxes WHERE address = ?`, c).Scan(&dept); err == nil {
+			return kindShared, dept, nil
+		} else if err != sql.ErrNoRows {
+			return "", "", err
+		}
 	}
 	return "", "", nil
 }
@@ -402,6 +411,11 @@ func checkAddressFree(ctx context.Context, q querier, addr string, doms []string
 		return err
 	} else if n > 0 {
 		return errorf(ErrExists, "address %s is already a list", addr)
+	}
+	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM shared_mailboxes WHERE address = ?`, addr).Scan(&n); err != nil {
+		return err
+	} else if n > 0 {
+		return errorf(ErrExists, "address %s is already a shared mailbox", addr)
 	}
 	return nil
 }

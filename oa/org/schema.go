@@ -64,6 +64,14 @@ CREATE TABLE list_members (
 	PRIMARY KEY (list, login)
 );
 `,
+	// 2: department shared mailboxes (公共邮箱): mail to the address goes
+	// into one mailbox that the department's members share.
+	`
+CREATE TABLE shared_mailboxes (
+	address TEXT PRIMARY KEY,
+	dept    TEXT NOT NULL UNIQUE REFERENCES departments(code)
+);
+`,
 }
 
 // migrate applies the migrations the file has not seen yet. It runs in one
