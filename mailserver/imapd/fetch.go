@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"strings"
+	"sync"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
@@ -31,10 +32,6 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *
 	if len(uids) == 0 {
 		return nil
 	}
-	infos, err := s.srv.store.Infos(s.ctx, v.box.ID, uids)
-	if err != nil {
-		return s.storeErr("fetch", err)
-	}
 	needFull := options.BodyStructure != nil || len(options.BinarySection) > 0 || len(options.BinarySectionSize) > 0
 	needHeader := options.Envelope
 	setSeen := false
@@ -47,6 +44,15 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *
 		if !bs.Peek {
 			setSeen = true
 		}
+	}
+	var infos map[uint32]store.MessageInfo
+	if needHeader && !needFull {
+		infos, err = s.srv.store.InfosWithHeaders(s.ctx, v.box.ID, uids)
+	} else {
+		infos, err = s.srv.store.Infos(s.ctx, v.box.ID, uids)
+	}
+	if err != nil {
+		return s.storeErr("fetch", err)
 	}
 	for _, bs := range options.BinarySection {
 		if !bs.Peek {
@@ -85,9 +91,7 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *
 			}
 			header = raw[:min(info.HeaderLen, len(raw))]
 		} else if needHeader {
-			if header, err = s.srv.store.Content(s.ctx, info.ContentID, info.HeaderLen); err != nil {
-				return s.storeErr("fetch", err)
-			}
+			header = info.Header
 		}
 		m := w.CreateMessage(seqs[i])
 		if options.UID {
@@ -103,7 +107,7 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *
 			m.WriteRFC822Size(info.Size)
 		}
 		if options.Envelope {
-			m.WriteEnvelope(envelope(header))
+			m.WriteEnvelope(s.srv.envelopes.get(info.ContentID, header))
 		}
 		if options.BodyStructure != nil {
 			m.WriteBodyStructure(imapserver.ExtractBodyStructure(bytes.NewReader(raw)))
@@ -132,6 +136,40 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *
 		}
 	}
 	return nil
+}
+
+// envelopeCache keeps parsed envelopes by content id. A message's bytes
+// never change, so an entry is never stale; the cache only bounds memory.
+type envelopeCache struct {
+	mu      sync.Mutex
+	max     int
+	entries map[int64]*imap.Envelope
+	order   []int64 // insertion order, for eviction
+}
+
+func newEnvelopeCache(max int) *envelopeCache {
+	return &envelopeCache{max: max, entries: make(map[int64]*imap.Envelope)}
+}
+
+func (c *envelopeCache) get(content int64, header []byte) *imap.Envelope {
+	c.mu.Lock()
+	env, ok := c.entries[content]
+	c.mu.Unlock()
+	if ok {
+		return env
+	}
+	env = envelope(header)
+	c.mu.Lock()
+	if _, ok := c.entries[content]; !ok {
+		c.entries[content] = env
+		c.order = append(c.order, content)
+		for len(c.order) > c.max {
+			delete(c.entries, c.order[0])
+			c.order = c.order[1:]
+		}
+	}
+	c.mu.Unlock()
+	return env
 }
 
 func envelope(header []byte) *imap.Envelope {

@@ -62,7 +62,7 @@ type Options struct {
 	Logger             *slog.Logger
 	Registerer         prometheus.Registerer
 	// PollInterval bounds how long an IDLE session waits before it checks
-	// the store even without a wake-up; default 1 s.
+	// the store even without a wake-up; default 30 s.
 	PollInterval time.Duration
 }
 
@@ -76,6 +76,8 @@ type Server struct {
 	metrics *metrics
 	ctx     context.Context
 	cancel  context.CancelFunc
+
+	envelopes *envelopeCache
 
 	mu      sync.Mutex
 	servers []*imapserver.Server
@@ -93,11 +95,14 @@ func New(opts Options, dir Directory, st *store.Store) *Server {
 		opts.Limits = limits.New(limits.Defaults(), nil)
 	}
 	if opts.PollInterval == 0 {
-		opts.PollInterval = time.Second
+		// The store wakes idle sessions on every change it makes; the
+		// timer is only a backstop, kept long so that ten thousand idle
+		// clients cost no queries.
+		opts.PollInterval = 30 * time.Second
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{opts: opts, log: opts.Logger, dir: dir, store: st, limits: opts.Limits,
-		metrics: newMetrics(opts.Registerer), ctx: ctx, cancel: cancel}
+		metrics: newMetrics(opts.Registerer), ctx: ctx, cancel: cancel, envelopes: newEnvelopeCache(100000)}
 }
 
 // Capabilities is what the server announces beyond IMAP4rev1/IMAP4rev2.

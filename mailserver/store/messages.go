@@ -378,10 +378,21 @@ type MessageInfo struct {
 	InternalDate time.Time
 	Size         int64
 	HeaderLen    int
+	Header       []byte // the header section, when asked for
 }
 
 // Infos returns the messages uids of a mailbox (those that still exist).
 func (s *Store) Infos(ctx context.Context, mailboxID int64, uids []uint32) (map[uint32]MessageInfo, error) {
+	return s.infos(ctx, mailboxID, uids, false)
+}
+
+// InfosWithHeaders is Infos with each message's header section, read in
+// the same query (FETCH ENVELOPE of a whole mailbox reads no more).
+func (s *Store) InfosWithHeaders(ctx context.Context, mailboxID int64, uids []uint32) (map[uint32]MessageInfo, error) {
+	return s.infos(ctx, mailboxID, uids, true)
+}
+
+func (s *Store) infos(ctx context.Context, mailboxID int64, uids []uint32, headers bool) (map[uint32]MessageInfo, error) {
 	out := make(map[uint32]MessageInfo, len(uids))
 	if len(uids) == 0 {
 		return out, nil
@@ -394,7 +405,11 @@ func (s *Store) Infos(ctx context.Context, mailboxID int64, uids []uint32) (map[
 	for _, u := range uids {
 		want[u] = true
 	}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT m.uid, m.content_id, m.flags, m.internal_date, m.size, c.header_len
+	header := "NULL"
+	if headers {
+		header = "substr(c.raw, 1, c.header_len)"
+	}
+	rows, err := s.rdb.QueryContext(ctx, `SELECT m.uid, m.content_id, m.flags, m.internal_date, m.size, c.header_len, `+header+`
 		FROM messages m JOIN contents c ON c.id = m.content_id WHERE m.mailbox_id = ? AND m.uid BETWEEN ? AND ?`, mailboxID, lo, hi)
 	if err != nil {
 		return nil, err
@@ -404,7 +419,7 @@ func (s *Store) Infos(ctx context.Context, mailboxID int64, uids []uint32) (map[
 		var m MessageInfo
 		var flags string
 		var date int64
-		if err := rows.Scan(&m.UID, &m.ContentID, &flags, &date, &m.Size, &m.HeaderLen); err != nil {
+		if err := rows.Scan(&m.UID, &m.ContentID, &flags, &date, &m.Size, &m.HeaderLen, &m.Header); err != nil {
 			return nil, err
 		}
 		if !want[m.UID] {
@@ -457,12 +472,14 @@ func (s *Store) IndexCandidates(ctx context.Context, mailboxID int64, column, q 
 	switch column {
 	case "":
 	case "subject", "from_", "to_", "cc", "bcc", "body", "filenames":
-		target = "i." + column
+		target = column
 	default:
 		return nil, fmt.Errorf("search index: no column %q", column)
 	}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT m.content_id FROM search_index i JOIN messages m ON m.content_id = i.docid
-		WHERE `+target+` MATCH ? AND m.mailbox_id = ?`, q, mailboxID)
+	// The full-text lookup runs first, once; the mailbox filter then
+	// keeps the hits of this mailbox.
+	rows, err := s.rdb.QueryContext(ctx, `SELECT m.content_id FROM messages m
+		WHERE m.mailbox_id = ? AND m.content_id IN (SELECT docid FROM search_index WHERE `+target+` MATCH ?)`, mailboxID, q)
 	if err != nil {
 		return nil, fmt.Errorf("search index: %w", err)
 	}

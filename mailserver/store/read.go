@@ -138,8 +138,8 @@ func (s *Store) Search(ctx context.Context, owner, mailbox, term string) ([]uint
 	if q == "" {
 		return nil, nil
 	}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT m.uid FROM search_index i JOIN messages m ON m.content_id = i.docid
-		WHERE search_index MATCH ? AND m.mailbox_id = ? ORDER BY m.uid`, q, id)
+	rows, err := s.rdb.QueryContext(ctx, `SELECT m.uid FROM messages m
+		WHERE m.mailbox_id = ? AND m.content_id IN (SELECT docid FROM search_index WHERE search_index MATCH ?) ORDER BY m.uid`, id, q)
 	if err != nil {
 		return nil, fmt.Errorf("search %s/%s: %w", owner, mailbox, err)
 	}
