@@ -84,8 +84,8 @@ type matcher struct {
 	err     error
 }
 
-// indexable reports whether the index answers for term exactly: a run of
-// Han characters (the index holds their bigrams, so it finds every
+// indexable reports whether the bigram index answers for term exactly: a
+// run of Han characters (the index holds their bigrams, so it finds every
 // occurrence).
 func indexable(term string) bool {
 	if term == "" {
@@ -99,22 +99,68 @@ func indexable(term string) bool {
 	return true
 }
 
-// prepare looks the indexable terms up once.
+// keyColumns are the search_text columns a SEARCH key looks in.
+func keyColumns(key string) []string {
+	switch strings.ToLower(key) {
+	case "text":
+		return store.TextColumns
+	case "body":
+		return []string{"body"}
+	case "subject":
+		return []string{"subject"}
+	case "from":
+		return []string{"from_"}
+	case "to":
+		return []string{"to_"}
+	case "cc":
+		return []string{"cc"}
+	case "bcc":
+		return []string{"bcc"}
+	}
+	return nil
+}
+
+// prepare finds, once per term, the exact set of messages whose decoded
+// text contains it: through the bigram index for a Han term, through a
+// substring scan of the stored folded text for any other.
 func (m *matcher) prepare(c *imap.SearchCriteria) error {
-	lookup := func(column, term string) error {
-		key := column + "\x00" + term
-		if _, done := m.index[key]; done || !indexable(term) {
+	lookup := func(key, term string) error {
+		cols := keyColumns(key)
+		set := key + "\x00" + term
+		if _, done := m.index[set]; done || cols == nil {
 			return nil
 		}
-		set, err := m.s.srv.store.IndexCandidates(m.s.ctx, m.v.box.ID, column, mailtext.MatchQuery(term))
+		folded := mailtext.Fold(term)
+		if folded == "" {
+			return nil // the empty string is in every message
+		}
+		var hits map[int64]bool
+		var err error
+		if indexable(folded) {
+			ftsCol := ""
+			if len(cols) == 1 {
+				ftsCol = cols[0]
+			}
+			hits, err = m.s.srv.store.IndexCandidates(m.s.ctx, m.v.box.ID, ftsCol, mailtext.MatchQuery(folded))
+			if err == nil && len(cols) > 1 {
+				// The other header fields are not in the bigram index.
+				var more map[int64]bool
+				more, err = m.s.srv.store.TextCandidates(m.s.ctx, m.v.box.ID, []string{"headers"}, folded)
+				for id := range more {
+					hits[id] = true
+				}
+			}
+		} else {
+			hits, err = m.s.srv.store.TextCandidates(m.s.ctx, m.v.box.ID, cols, folded)
+		}
 		if err != nil {
 			return m.s.storeErr("search", err)
 		}
-		m.index[key] = set
+		m.index[set] = hits
 		return nil
 	}
 	for _, t := range c.Text {
-		if err := lookup("", t); err != nil {
+		if err := lookup("text", t); err != nil {
 			return err
 		}
 	}
@@ -124,10 +170,8 @@ func (m *matcher) prepare(c *imap.SearchCriteria) error {
 		}
 	}
 	for _, h := range c.Header {
-		if col := headerColumn(h.Key); col != "" {
-			if err := lookup(col, h.Value); err != nil {
-				return err
-			}
+		if err := lookup(h.Key, h.Value); err != nil {
+			return err
 		}
 	}
 	for i := range c.Not {
@@ -146,26 +190,15 @@ func (m *matcher) prepare(c *imap.SearchCriteria) error {
 	return nil
 }
 
-func headerColumn(key string) string {
-	switch strings.ToLower(key) {
-	case "subject":
-		return "subject"
-	case "from":
-		return "from_"
-	case "to":
-		return "to_"
-	case "cc":
-		return "cc"
-	case "bcc":
-		return "bcc"
+// has reports whether the message's text holds the term, from the set
+// prepare made; ok is false when prepare made none (an empty term, or a
+// header field that search_text does not keep).
+func (m *matcher) has(key, term string, content int64) (found, ok bool) {
+	set, ok := m.index[key+"\x00"+term]
+	if !ok {
+		return false, false
 	}
-	return ""
-}
-
-// excluded reports that the index proves the content cannot match.
-func (m *matcher) excluded(column, term string, content int64) bool {
-	set, ok := m.index[column+"\x00"+term]
-	return ok && !set[content]
+	return set[content], true
 }
 
 func (m *matcher) text(content int64) *store.SearchText {
@@ -198,18 +231,9 @@ func contains(hay, needle string) bool {
 	if needle == "" {
 		return true
 	}
-	return strings.Contains(fold(hay), fold(needle))
+	return strings.Contains(mailtext.Fold(hay), mailtext.Fold(needle))
 }
 
-// fold lower-cases and maps full-width ASCII to ASCII, as the index does.
-func fold(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= 0xFF01 && r <= 0xFF5E {
-			r = r - 0xFF01 + 0x21
-		}
-		return unicode.ToLower(r)
-	}, s)
-}
 
 func dateOnly(t time.Time) time.Time {
 	y, mo, d := t.Date()
@@ -273,21 +297,12 @@ func (m *matcher) match(seq uint32, info store.MessageInfo, c *imap.SearchCriter
 		}
 	}
 	for _, term := range c.Body {
-		if m.excluded("body", term, info.ContentID) {
-			return false
-		}
-		t := m.text(info.ContentID)
-		if !contains(t.Body, term) {
+		if found, ok := m.has("body", term, info.ContentID); ok && !found {
 			return false
 		}
 	}
 	for _, term := range c.Text {
-		if m.excluded("", term, info.ContentID) {
-			return false
-		}
-		t := m.text(info.ContentID)
-		if !contains(t.Subject, term) && !contains(t.From, term) && !contains(t.To, term) && !contains(t.Cc, term) &&
-			!contains(t.Bcc, term) && !contains(t.Body, term) && !contains(t.Filenames, term) && !m.rawHeaderContains(info, term) {
+		if found, ok := m.has("text", term, info.ContentID); ok && !found {
 			return false
 		}
 	}
@@ -315,32 +330,11 @@ func (m *matcher) sentDate(info store.MessageInfo) time.Time {
 }
 
 func (m *matcher) matchHeader(info store.MessageInfo, key, value string) bool {
-	if col := headerColumn(key); col != "" {
-		if m.excluded(col, value, info.ContentID) {
-			return false
-		}
-		t := m.text(info.ContentID)
-		var field string
-		switch col {
-		case "subject":
-			field = t.Subject
-		case "from_":
-			field = t.From
-		case "to_":
-			field = t.To
-		case "cc":
-			field = t.Cc
-		case "bcc":
-			field = t.Bcc
-		}
-		if contains(field, value) {
-			return true
-		}
-		// Also the raw field: an address written differently, an
-		// undecodable word.
-		h := m.header(info)
-		return h.Has(key) && contains(h.Get(key), value)
+	if found, ok := m.has(key, value, info.ContentID); ok {
+		return found
 	}
+	// An empty value (the field's presence) or a field search_text does
+	// not keep: read the header.
 	h := m.header(info)
 	if !h.Has(key) {
 		return false
@@ -350,23 +344,6 @@ func (m *matcher) matchHeader(info store.MessageInfo, key, value string) bool {
 	}
 	for _, raw := range h.Values(key) {
 		if contains(decodeWords(raw), value) {
-			return true
-		}
-	}
-	return false
-}
-
-// rawHeaderContains searches the header fields that are not decoded into
-// search_text (Message-ID, Reply-To, custom fields).
-func (m *matcher) rawHeaderContains(info store.MessageInfo, term string) bool {
-	h := m.header(info)
-	fields := h.Fields()
-	for fields.Next() {
-		switch strings.ToLower(fields.Key()) {
-		case "subject", "from", "to", "cc", "bcc", "sender":
-			continue
-		}
-		if contains(decodeWords(fields.Value()), term) {
 			return true
 		}
 	}

@@ -60,6 +60,7 @@ type Doc struct {
 	Date      time.Time // zero when absent or unparseable
 	Body      string    // decoded text of the text/* parts
 	Filenames []string  // attachments' names, decoded
+	Headers   string    // every other header field, "Name: decoded value" per line
 }
 
 // Extract decodes raw into a Doc. It never fails; see the package comment.
@@ -83,6 +84,22 @@ func Extract(raw []byte) Doc {
 	if t, err := h.Date(); err == nil {
 		d.Date = t
 	}
+	var other strings.Builder
+	fields := ent.Header.Fields()
+	for fields.Next() {
+		switch strings.ToLower(fields.Key()) {
+		case "subject", "from", "sender", "to", "cc", "bcc":
+			continue
+		}
+		if other.Len() > MaxBodyText/4 {
+			break
+		}
+		other.WriteString(fields.Key())
+		other.WriteString(": ")
+		other.WriteString(headerText(ent.Header, fields.Key()))
+		other.WriteByte('\n')
+	}
+	d.Headers = other.String()
 	var body strings.Builder
 	walk(ent, &d, &body, 0)
 	d.Body = body.String()
@@ -332,6 +349,14 @@ func Tokens(s string) string {
 	flushRun()
 	flushWord()
 	return out.String()
+}
+
+// Fold is the case- and width-folded form of s in which searches compare
+// text: lower case, full-width ASCII as ASCII. A term folded the same way is
+// a substring of Fold(text) exactly when a careful reader would say the
+// text contains it.
+func Fold(s string) string {
+	return strings.Map(func(r rune) rune { return unicode.ToLower(foldWidth(r)) }, s)
 }
 
 // foldWidth maps full-width ASCII (ＡＢＣ１２３) to ASCII.

@@ -278,8 +278,9 @@ func indexContent(ctx context.Context, tx *sql.Tx, contentID int64, doc *mailtex
 	if !doc.Date.IsZero() {
 		date = doc.Date.Unix()
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO search_text (content_id, subject, from_, to_, cc, bcc, body, filenames, date)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, contentID, doc.Subject, doc.From, doc.To, doc.Cc, doc.Bcc, doc.Body, files, date); err != nil {
+	f := mailtext.Fold
+	if _, err := tx.ExecContext(ctx, `INSERT INTO search_text (content_id, subject, from_, to_, cc, bcc, body, filenames, date, headers)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, contentID, f(doc.Subject), f(doc.From), f(doc.To), f(doc.Cc), f(doc.Bcc), f(doc.Body), f(files), date, f(doc.Headers)); err != nil {
 		return fmt.Errorf("store search text: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO search_index (docid, subject, from_, to_, cc, bcc, body, filenames)

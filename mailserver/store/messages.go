@@ -447,18 +447,19 @@ func (s *Store) Content(ctx context.Context, contentID int64, headerLen int) ([]
 	return raw, err
 }
 
-// SearchText is the decoded text of a message, for SEARCH.
+// SearchText is the decoded, folded (mailtext.Fold) text of a message,
+// for SEARCH.
 type SearchText struct {
-	Subject, From, To, Cc, Bcc, Body, Filenames string
-	Date                                        time.Time
+	Subject, From, To, Cc, Bcc, Body, Filenames, Headers string
+	Date                                                 time.Time
 }
 
 // Texts returns the decoded text of contents.
 func (s *Store) Text(ctx context.Context, contentID int64) (SearchText, error) {
 	var t SearchText
 	var date int64
-	err := s.rdb.QueryRowContext(ctx, `SELECT subject, from_, to_, cc, bcc, body, filenames, date FROM search_text WHERE content_id = ?`, contentID).
-		Scan(&t.Subject, &t.From, &t.To, &t.Cc, &t.Bcc, &t.Body, &t.Filenames, &date)
+	err := s.rdb.QueryRowContext(ctx, `SELECT subject, from_, to_, cc, bcc, body, filenames, headers, date FROM search_text WHERE content_id = ?`, contentID).
+		Scan(&t.Subject, &t.From, &t.To, &t.Cc, &t.Bcc, &t.Body, &t.Filenames, &t.Headers, &date)
 	if date != 0 {
 		t.Date = time.Unix(date, 0)
 	}
@@ -482,6 +483,45 @@ func (s *Store) IndexCandidates(ctx context.Context, mailboxID int64, column, q 
 		WHERE m.mailbox_id = ? AND m.content_id IN (SELECT docid FROM search_index WHERE `+target+` MATCH ?)`, mailboxID, q)
 	if err != nil {
 		return nil, fmt.Errorf("search index: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
+}
+
+// TextColumns are the search_text columns TextCandidates may look in.
+var TextColumns = []string{"subject", "from_", "to_", "cc", "bcc", "body", "filenames", "headers"}
+
+// TextCandidates returns the contents in a mailbox whose folded text in any
+// of columns contains folded, the term already passed through
+// mailtext.Fold. The answer is exact: a plain substring test in SQLite over
+// search_text, no index involved.
+func (s *Store) TextCandidates(ctx context.Context, mailboxID int64, columns []string, folded string) (map[int64]bool, error) {
+	var conds []string
+	var args []any
+	args = append(args, mailboxID)
+	for _, c := range columns {
+		ok := false
+		for _, known := range TextColumns {
+			ok = ok || c == known
+		}
+		if !ok {
+			return nil, fmt.Errorf("search text: no column %q", c)
+		}
+		conds = append(conds, "instr(t."+c+", ?) > 0")
+		args = append(args, folded)
+	}
+	rows, err := s.rdb.QueryContext(ctx, `SELECT m.content_id FROM messages m JOIN search_text t ON t.content_id = m.content_id
+		WHERE m.mailbox_id = ? AND (`+strings.Join(conds, " OR ")+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("search text: %w", err)
 	}
 	defer rows.Close()
 	out := map[int64]bool{}

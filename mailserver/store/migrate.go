@@ -62,6 +62,10 @@ var migrations = []string{
 	CREATE INDEX expunged_modseq ON expunged(mailbox_id, modseq);
 	CREATE INDEX messages_modseq ON messages(mailbox_id, modseq);
 	ALTER TABLE contents ADD COLUMN header_len INTEGER NOT NULL DEFAULT 0;`,
+	// 3: the other header fields' decoded text, so that SEARCH TEXT is
+	// answered from search_text alone. From this version on search_text
+	// holds folded text (mailtext.Fold).
+	`ALTER TABLE search_text ADD COLUMN headers TEXT NOT NULL DEFAULT '';`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {
