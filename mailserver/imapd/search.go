@@ -234,7 +234,6 @@ func contains(hay, needle string) bool {
 	return strings.Contains(mailtext.Fold(hay), mailtext.Fold(needle))
 }
 
-
 func dateOnly(t time.Time) time.Time {
 	y, mo, d := t.Date()
 	return time.Date(y, mo, d, 0, 0, 0, 0, time.UTC)
