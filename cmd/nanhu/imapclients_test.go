@@ -152,3 +152,40 @@ SyncState *
 		t.Errorf("local INBOX has %d messages, want 3", n)
 	}
 }
+
+// TestFetchmail collects mail over IMAPS with fetchmail, hands each message
+// to an MDA, and leaves nothing behind on the server (fetchmail's default
+// is to delete what it fetched).
+func TestFetchmail(t *testing.T) {
+	fetchmail := requireTool(t, "fetchmail")
+	ts := startTestServer(t, nil)
+	ts.sendLocal(t, "lina@nanhu.local", "收文登记", "会议通知")
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	os.MkdirAll(out, 0o700)
+	rc := filepath.Join(dir, "fetchmailrc")
+	os.WriteFile(rc, []byte(fmt.Sprintf(`set no syslog
+poll localhost protocol IMAP port %s
+  user "lina@nanhu.local" password "Secret-2004" is "lina" here
+  ssl sslcertck sslcertfile "%s"
+  mda "/bin/sh -c 'cat > %s/msg.$$'"
+`, port(ts.addr("imaps")), filepath.Join(ts.data, "tls", "cert.pem"), out)), 0o600)
+	cmd := exec.Command(fetchmail, "-f", rc, "--idfile", filepath.Join(dir, "ids"), "--pidfile", filepath.Join(dir, "pid"), "-v")
+	cmd.Env = append(os.Environ(), "HOME="+dir, "FETCHMAILHOME="+dir)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("fetchmail: %v\n%s", err, b)
+	}
+	got, _ := filepath.Glob(filepath.Join(out, "msg.*"))
+	if len(got) != 2 {
+		t.Fatalf("fetchmail delivered %d messages, want 2", len(got))
+	}
+	for _, f := range got {
+		b, _ := os.ReadFile(f)
+		if !strings.Contains(string(b), "Message-ID: <c") {
+			t.Errorf("fetched message lacks its header:\n%s", b)
+		}
+	}
+	if msgs, _ := ts.store.Messages(context.Background(), "lina", "INBOX"); len(msgs) != 0 {
+		t.Errorf("%d messages left on the server after fetchmail", len(msgs))
+	}
+}
