@@ -100,8 +100,9 @@ func (s *Store) DeleteMailbox(ctx context.Context, owner, name string) error {
 			return err
 		}
 		var children int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM mailboxes WHERE owner = ? AND substr(name, 1, ?) = ?`,
-			owner, len(name)+1, name+Separator).Scan(&children); err != nil {
+		lo, hi := childRange(name)
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM mailboxes WHERE owner = ? AND name >= ? AND name < ?`,
+			owner, lo, hi).Scan(&children); err != nil {
 			return err
 		}
 		if children > 0 {
@@ -164,8 +165,9 @@ func (s *Store) RenameMailbox(ctx context.Context, owner, from, to string) error
 			touched = append(touched, src, dst)
 			return nil
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT id, name FROM mailboxes WHERE owner = ? AND (name = ? OR substr(name, 1, ?) = ?)`,
-			owner, from, len(from)+1, from+Separator)
+		lo, hi := childRange(from)
+		rows, err := tx.QueryContext(ctx, `SELECT id, name FROM mailboxes WHERE owner = ? AND (name = ? OR (name >= ? AND name < ?))`,
+			owner, from, lo, hi)
 		if err != nil {
 			return err
 		}
@@ -211,6 +213,14 @@ func (s *Store) SetSubscribed(ctx context.Context, owner, name string, on bool) 
 		}
 		return nil
 	})
+}
+
+// childRange bounds the names below name: they start with name + "/", and
+// in byte order they sort between that and name + "0" ('/' + 1). (SQLite's
+// substr counts characters, not bytes, so a prefix test by length would
+// miss Chinese names.)
+func childRange(name string) (lo, hi string) {
+	return name + Separator, name + string(rune(Separator[0]+1))
 }
 
 func mailboxIDTx(ctx context.Context, tx *sql.Tx, owner, name string) (int64, error) {
