@@ -41,9 +41,15 @@ func benchMailbox(b *testing.B, e *env, n int) {
 	wg.Wait()
 }
 
-func BenchmarkMailbox10k(b *testing.B) {
+func BenchmarkMailbox10k(b *testing.B) { benchmarkMailbox(b, 10000) }
+
+// BenchmarkMailbox100k is the issue's "search in a 100,000-message mailbox
+// takes milliseconds" (run it alone: filling the mailbox takes a while).
+func BenchmarkMailbox100k(b *testing.B) { benchmarkMailbox(b, 100000) }
+
+func benchmarkMailbox(b *testing.B, n int) {
 	e := newEnv(b, nil, nil)
-	benchMailbox(b, e, 10000)
+	benchMailbox(b, e, n)
 	c, err := imapclient.DialInsecure(e.addr, nil)
 	if err != nil {
 		b.Fatal(err)
@@ -66,7 +72,7 @@ func BenchmarkMailbox10k(b *testing.B) {
 	b.Run("FETCH-ENVELOPE", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			msgs, err := c.Fetch(all, &imap.FetchOptions{UID: true, Flags: true, RFC822Size: true, InternalDate: true, Envelope: true}).Collect()
-			if err != nil || len(msgs) != 10000 {
+			if err != nil || len(msgs) != n {
 				b.Fatal(len(msgs), err)
 			}
 		}
@@ -74,7 +80,7 @@ func BenchmarkMailbox10k(b *testing.B) {
 	b.Run("SEARCH-TEXT-CJK", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			data, err := c.UIDSearch(&imap.SearchCriteria{Text: []string{"噪音"}}, nil).Wait()
-			if err != nil || len(data.AllUIDs()) != 250 {
+			if err != nil || len(data.AllUIDs()) != n/40 {
 				b.Fatal(len(data.AllUIDs()), err)
 			}
 		}

@@ -28,31 +28,50 @@ func (s *session) Search(kind imapserver.NumKind, criteria *imap.SearchCriteria,
 	if err != nil {
 		return nil, err
 	}
-	all := make([]uint32, len(v.uids))
-	copy(all, v.uids)
-	infos, err := s.srv.store.Infos(s.ctx, v.box.ID, all)
-	if err != nil {
-		return nil, s.storeErr("search", err)
-	}
-	m := &matcher{s: s, v: v, infos: infos, texts: map[int64]*store.SearchText{}, headers: map[int64]textproto.Header{}, index: map[string]map[int64]bool{}}
+	m := &matcher{s: s, v: v, texts: map[int64]*store.SearchText{}, headers: map[int64]textproto.Header{}, index: map[string]map[uint32]bool{}}
 	if err := m.prepare(criteria); err != nil {
 		return nil, err
+	}
+	// Only the messages every top-level text term allows need a look, and
+	// only keys on sizes, dates or raw header fields need more than the
+	// view holds.
+	narrow := m.narrowest(criteria)
+	var candidates []uint32
+	for _, uid := range v.uids {
+		if narrow == nil || narrow[uid] {
+			candidates = append(candidates, uid)
+		}
+	}
+	var infos map[uint32]store.MessageInfo
+	if needsInfo(criteria) && len(candidates) > 0 {
+		if len(candidates) > len(v.uids)/4 {
+			infos, err = s.srv.store.Infos(s.ctx, v.box.ID, candidates)
+		} else {
+			infos, err = s.srv.store.InfosOf(s.ctx, v.box.ID, candidates)
+		}
+		if err != nil {
+			return nil, s.storeErr("search", err)
+		}
 	}
 	data := &imap.SearchData{}
 	var seqSet imap.SeqSet
 	var uidSet imap.UIDSet
-	for i, uid := range v.uids {
-		info, ok := infos[uid]
-		if !ok {
-			continue
+	for _, uid := range candidates {
+		info := store.MessageInfo{UID: uid}
+		if infos != nil {
+			var ok bool
+			if info, ok = infos[uid]; !ok {
+				continue
+			}
 		}
-		if !m.match(uint32(i+1), info, criteria) {
+		seq := v.seqOf(uid)
+		if !m.match(seq, info, criteria) {
 			continue
 		}
 		if m.err != nil {
 			return nil, s.storeErr("search", m.err)
 		}
-		num := uint32(i + 1)
+		num := seq
 		if kind == imapserver.NumKindUID {
 			num = uid
 		}
@@ -63,7 +82,7 @@ func (s *session) Search(kind imapserver.NumKind, criteria *imap.SearchCriteria,
 			data.Max = num
 		}
 		data.Count++
-		seqSet.AddNum(uint32(i + 1))
+		seqSet.AddNum(seq)
 		uidSet.AddNum(imap.UID(uid))
 	}
 	if kind == imapserver.NumKindUID {
@@ -74,13 +93,57 @@ func (s *session) Search(kind imapserver.NumKind, criteria *imap.SearchCriteria,
 	return data, nil
 }
 
+// narrowest returns the smallest set of UIDs that a top-level text term
+// allows, or nil when no such term limits the search.
+func (m *matcher) narrowest(c *imap.SearchCriteria) map[uint32]bool {
+	var best map[uint32]bool
+	consider := func(key, term string) {
+		if set, ok := m.index[key+"\x00"+term]; ok && (best == nil || len(set) < len(best)) {
+			best = set
+		}
+	}
+	for _, t := range c.Text {
+		consider("text", t)
+	}
+	for _, t := range c.Body {
+		consider("body", t)
+	}
+	for _, h := range c.Header {
+		consider(h.Key, h.Value)
+	}
+	return best
+}
+
+// needsInfo reports whether the criteria look at sizes, dates or header
+// fields outside search_text, which need each message's row.
+func needsInfo(c *imap.SearchCriteria) bool {
+	if c.Larger > 0 || c.Smaller > 0 || !c.Since.IsZero() || !c.Before.IsZero() || !c.SentSince.IsZero() || !c.SentBefore.IsZero() {
+		return true
+	}
+	for _, h := range c.Header {
+		if keyColumns(h.Key) == nil || mailtext.Fold(h.Value) == "" {
+			return true
+		}
+	}
+	for i := range c.Not {
+		if needsInfo(&c.Not[i]) {
+			return true
+		}
+	}
+	for i := range c.Or {
+		if needsInfo(&c.Or[i][0]) || needsInfo(&c.Or[i][1]) {
+			return true
+		}
+	}
+	return false
+}
+
 type matcher struct {
 	s       *session
 	v       *view
-	infos   map[uint32]store.MessageInfo
 	texts   map[int64]*store.SearchText
 	headers map[int64]textproto.Header
-	index   map[string]map[int64]bool // "column\x00term" → contents that may match
+	index   map[string]map[uint32]bool // "key\x00term" → the UIDs whose text holds term
 	err     error
 }
 
@@ -134,7 +197,7 @@ func (m *matcher) prepare(c *imap.SearchCriteria) error {
 		if folded == "" {
 			return nil // the empty string is in every message
 		}
-		var hits map[int64]bool
+		var hits map[uint32]bool
 		var err error
 		if indexable(folded) {
 			ftsCol := ""
@@ -144,7 +207,7 @@ func (m *matcher) prepare(c *imap.SearchCriteria) error {
 			hits, err = m.s.srv.store.IndexCandidates(m.s.ctx, m.v.box.ID, ftsCol, mailtext.MatchQuery(folded))
 			if err == nil && len(cols) > 1 {
 				// The other header fields are not in the bigram index.
-				var more map[int64]bool
+				var more map[uint32]bool
 				more, err = m.s.srv.store.TextCandidates(m.s.ctx, m.v.box.ID, []string{"headers"}, folded)
 				for id := range more {
 					hits[id] = true
@@ -193,12 +256,12 @@ func (m *matcher) prepare(c *imap.SearchCriteria) error {
 // has reports whether the message's text holds the term, from the set
 // prepare made; ok is false when prepare made none (an empty term, or a
 // header field that search_text does not keep).
-func (m *matcher) has(key, term string, content int64) (found, ok bool) {
+func (m *matcher) has(key, term string, uid uint32) (found, ok bool) {
 	set, ok := m.index[key+"\x00"+term]
 	if !ok {
 		return false, false
 	}
-	return set[content], true
+	return set[uid], true
 }
 
 func (m *matcher) text(content int64) *store.SearchText {
@@ -296,12 +359,12 @@ func (m *matcher) match(seq uint32, info store.MessageInfo, c *imap.SearchCriter
 		}
 	}
 	for _, term := range c.Body {
-		if found, ok := m.has("body", term, info.ContentID); ok && !found {
+		if found, ok := m.has("body", term, info.UID); ok && !found {
 			return false
 		}
 	}
 	for _, term := range c.Text {
-		if found, ok := m.has("text", term, info.ContentID); ok && !found {
+		if found, ok := m.has("text", term, info.UID); ok && !found {
 			return false
 		}
 	}
@@ -329,7 +392,7 @@ func (m *matcher) sentDate(info store.MessageInfo) time.Time {
 }
 
 func (m *matcher) matchHeader(info store.MessageInfo, key, value string) bool {
-	if found, ok := m.has(key, value, info.ContentID); ok {
+	if found, ok := m.has(key, value, info.UID); ok {
 		return found
 	}
 	// An empty value (the field's presence) or a field search_text does

@@ -466,9 +466,9 @@ func (s *Store) Text(ctx context.Context, contentID int64) (SearchText, error) {
 	return t, err
 }
 
-// IndexCandidates returns the content ids in a mailbox whose index matches
-// the FTS expression q, limited to column when not empty.
-func (s *Store) IndexCandidates(ctx context.Context, mailboxID int64, column, q string) (map[int64]bool, error) {
+// IndexCandidates returns the UIDs of the messages in a mailbox whose index
+// matches the FTS expression q, limited to column when not empty.
+func (s *Store) IndexCandidates(ctx context.Context, mailboxID int64, column, q string) (map[uint32]bool, error) {
 	target := "search_index"
 	switch column {
 	case "":
@@ -479,31 +479,74 @@ func (s *Store) IndexCandidates(ctx context.Context, mailboxID int64, column, q 
 	}
 	// The full-text lookup runs first, once; the mailbox filter then
 	// keeps the hits of this mailbox.
-	rows, err := s.rdb.QueryContext(ctx, `SELECT m.content_id FROM messages m
+	rows, err := s.rdb.QueryContext(ctx, `SELECT m.uid FROM messages m
 		WHERE m.mailbox_id = ? AND m.content_id IN (SELECT docid FROM search_index WHERE `+target+` MATCH ?)`, mailboxID, q)
 	if err != nil {
 		return nil, fmt.Errorf("search index: %w", err)
 	}
+	return scanUIDSet(rows)
+}
+
+func scanUIDSet(rows *sql.Rows) (map[uint32]bool, error) {
 	defer rows.Close()
-	out := map[int64]bool{}
+	out := map[uint32]bool{}
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
+		var uid uint32
+		if err := rows.Scan(&uid); err != nil {
 			return nil, err
 		}
-		out[id] = true
+		out[uid] = true
 	}
 	return out, rows.Err()
+}
+
+// InfosOf is Infos for a sparse list of UIDs (a search's candidates):
+// looked up by key in chunks rather than by scanning the UID range.
+func (s *Store) InfosOf(ctx context.Context, mailboxID int64, uids []uint32) (map[uint32]MessageInfo, error) {
+	out := make(map[uint32]MessageInfo, len(uids))
+	const chunk = 500
+	for len(uids) > 0 {
+		n := min(chunk, len(uids))
+		args := []any{mailboxID}
+		marks := make([]string, n)
+		for i, u := range uids[:n] {
+			marks[i] = "?"
+			args = append(args, u)
+		}
+		uids = uids[n:]
+		rows, err := s.rdb.QueryContext(ctx, `SELECT m.uid, m.content_id, m.flags, m.internal_date, m.size, c.header_len
+			FROM messages m JOIN contents c ON c.id = m.content_id WHERE m.mailbox_id = ? AND m.uid IN (`+strings.Join(marks, ",")+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var m MessageInfo
+			var flags string
+			var date int64
+			if err := rows.Scan(&m.UID, &m.ContentID, &flags, &date, &m.Size, &m.HeaderLen); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			m.Flags = strings.Fields(flags)
+			m.InternalDate = time.Unix(date, 0)
+			out[m.UID] = m
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // TextColumns are the search_text columns TextCandidates may look in.
 var TextColumns = []string{"subject", "from_", "to_", "cc", "bcc", "body", "filenames", "headers"}
 
-// TextCandidates returns the contents in a mailbox whose folded text in any
+// TextCandidates returns the UIDs of the messages in a mailbox whose folded text in any
 // of columns contains folded, the term already passed through
 // mailtext.Fold. The answer is exact: a plain substring test in SQLite over
 // search_text, no index involved.
-func (s *Store) TextCandidates(ctx context.Context, mailboxID int64, columns []string, folded string) (map[int64]bool, error) {
+func (s *Store) TextCandidates(ctx context.Context, mailboxID int64, columns []string, folded string) (map[uint32]bool, error) {
 	var conds []string
 	var args []any
 	args = append(args, mailboxID)
@@ -518,19 +561,10 @@ func (s *Store) TextCandidates(ctx context.Context, mailboxID int64, columns []s
 		conds = append(conds, "instr(t."+c+", ?) > 0")
 		args = append(args, folded)
 	}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT m.content_id FROM messages m JOIN search_text t ON t.content_id = m.content_id
+	rows, err := s.rdb.QueryContext(ctx, `SELECT m.uid FROM messages m JOIN search_text t ON t.content_id = m.content_id
 		WHERE m.mailbox_id = ? AND (`+strings.Join(conds, " OR ")+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("search text: %w", err)
 	}
-	defer rows.Close()
-	out := map[int64]bool{}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out[id] = true
-	}
-	return out, rows.Err()
+	return scanUIDSet(rows)
 }
