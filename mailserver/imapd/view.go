@@ -223,17 +223,7 @@ func (v *view) resolve(set imap.NumSet) (seqs []uint32, uids []uint32) {
 
 func seqContains(set imap.SeqSet, num, last uint32) bool {
 	for _, r := range set {
-		start, stop := r.Start, r.Stop
-		if start == 0 {
-			start = last
-		}
-		if stop == 0 {
-			stop = last
-		}
-		if start > stop {
-			start, stop = stop, start
-		}
-		if num >= start && num <= stop {
+		if inRange(r.Start, r.Stop, num, last) {
 			return true
 		}
 	}
@@ -242,23 +232,24 @@ func seqContains(set imap.SeqSet, num, last uint32) bool {
 
 func uidContains(set imap.UIDSet, uid, last uint32) bool {
 	for _, r := range set {
-		start, stop := uint32(r.Start), uint32(r.Stop)
-		if start == 0 {
-			start = last
-		}
-		if stop == 0 {
-			stop = last
-		}
-		if start > stop {
-			start, stop = stop, start
-		}
-		if uid >= start && uid <= stop {
+		if inRange(uint32(r.Start), uint32(r.Stop), uid, last) {
 			return true
 		}
 	}
 	return false
 }
 
-// flagRecent is IMAP4rev1's \Recent, which IMAP4rev2 dropped; Nanhu never
-// sets it and ignores clients that try.
-const flagRecent = imap.Flag(`\Recent`)
+// inRange reports whether num lies in start:stop, where 0 stands for "*"
+// (last) and the bounds may come in either order (RFC 9051 §9).
+func inRange(start, stop, num, last uint32) bool {
+	if start == 0 {
+		start = last
+	}
+	if stop == 0 {
+		stop = last
+	}
+	if start > stop {
+		start, stop = stop, start
+	}
+	return num >= start && num <= stop
+}
