@@ -253,3 +253,7 @@ func inRange(start, stop, num, last uint32) bool {
 	}
 	return num >= start && num <= stop
 }
+
+// flagRecent is IMAP4rev1's \Recent, which IMAP4rev2 dropped; Nanhu never
+// sets it and ignores clients that try.
+const flagRecent = imap.Flag(`\Recent`)
