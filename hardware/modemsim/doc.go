@@ -32,7 +32,7 @@
 // AT+CGMR, AT+CGSN, AT+CIMI, AT+CNUM, AT+CFUN, AT+CPIN, AT+CMEE, AT+CSQ,
 // AT+CREG, AT+COPS?, AT+CLIP, AT+CSCS, AT+CSCA, AT+CMGF, AT+CSMP, AT+CSMS,
 // AT+CPMS, AT+CNMI, AT+CMGS, AT+CMGW, AT+CMSS, AT+CMGL, AT+CMGR, AT+CMGD,
-// AT+CNMA, AT+CMMS, AT^CURC, each with its "?" and "=?" forms where the
+// AT+CNMA, AT+CMMS, AT^CURC, AT^PORTSEL, each with its "?" and "=?" forms where the
 // standard has them.
 //
 // SMS are exchanged in PDU mode (AT+CMGF=0, the default; AT+CMGS=<n> counts

@@ -25,6 +25,7 @@ type settings struct {
 	csms    int
 	cpms    [3]string
 	curc    int
+	portsel int
 	cmms    int
 	clip    bool
 	csmp    [4]int // fo, vp, pid, dcs of text-mode sends
