@@ -1144,15 +1144,7 @@ func (p diffPair) same(t *testing.T, name, cmd string, unordered bool) {
 // knownDifference names the cases where Nanhu is known to answer
 // differently from Dovecot and the difference is a Nanhu bug reported to
 // the lead engineer; the case is skipped with that note until it is fixed.
-var knownDifference = map[string]string{
-	"fetch/BODYSTRUCTURE_1": "Nanhu bug (reported for issue 3): BODYSTRUCTURE/BODY give attachment parameters decoded " +
-		`(name "整治统计表.xls" as 8-bit UTF-8 where the header has =?GB2312?B?...?=; filename*=UTF-8''%E5... turned into filename), Dovecot passes them as written`,
-	"fetch/BODYSTRUCTURE_7": `Nanhu bug (reported for issue 3): a text part without Content-Type has body parameters NIL, not ("charset" "us-ascii") (RFC 2045 §5.2 default; Dovecot gives it)`,
-	"fetch/BINARY[1.1]_of_GB2312_text": "Nanhu bug (reported for issue 3): BINARY[1.1] of a GB2312 text part returns the text converted to UTF-8 " +
-		"(BINARY.SIZE 117, not the 80 GB2312 bytes): mailtext's init sets go-message's global CharsetReader, so go-imap's ExtractBinarySection converts charsets",
-	"search/TEXT_郭明": "Nanhu bug (reported for issue 3): the From (and To, Date) of an enclosed message/rfc822 is not in the search text; only its Subject is",
-	"search/BODY_郭明": "Nanhu bug (reported for issue 3): the From (and To, Date) of an enclosed message/rfc822 is not in the search text; only its Subject is",
-}
+var knownDifference = map[string]string{}
 
 func compareLines(t *testing.T, cmd string, nanhu, dovecot []string, unordered bool) {
 	t.Helper()

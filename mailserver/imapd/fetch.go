@@ -110,7 +110,7 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *
 			m.WriteEnvelope(s.srv.envelopes.get(info.ContentID, header))
 		}
 		if options.BodyStructure != nil {
-			m.WriteBodyStructure(imapserver.ExtractBodyStructure(bytes.NewReader(raw)))
+			m.WriteBodyStructure(bodyStructure(readEntity(raw), 0))
 		}
 		for _, bs := range options.BodySection {
 			src := raw
@@ -123,13 +123,22 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *
 			wc.Close()
 		}
 		for _, bs := range options.BinarySection {
-			b := imapserver.ExtractBinarySection(bytes.NewReader(raw), bs)
+			b, ok := binarySection(raw, bs)
+			if !ok {
+				m.Close()
+				return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeUnknownCTE, Text: "The part has a transfer encoding this server cannot decode"}
+			}
 			wc := m.WriteBinarySection(bs, int64(len(b)))
 			wc.Write(b)
 			wc.Close()
 		}
 		for _, bs := range options.BinarySectionSize {
-			m.WriteBinarySectionSize(bs, imapserver.ExtractBinarySectionSize(bytes.NewReader(raw), bs))
+			b, ok := binarySection(raw, &imap.FetchItemBinarySection{Part: bs.Part})
+			if !ok {
+				m.Close()
+				return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeUnknownCTE, Text: "The part has a transfer encoding this server cannot decode"}
+			}
+			m.WriteBinarySectionSize(bs, uint32(len(b)))
 		}
 		if err := m.Close(); err != nil {
 			return err

@@ -135,8 +135,18 @@ func walk(ent *message.Entity, d *Doc, body *strings.Builder, depth int) {
 			_ = err
 			return
 		}
-		if s := headerText(inner.Header, "Subject"); s != "" {
-			appendBody(body, s)
+		// The enclosed message's header is part of this body: its sender,
+		// recipients, date and subject are what a reader sees.
+		ih := mail.Header{Header: inner.Header}
+		for _, k := range []string{"From", "Sender", "To", "Cc"} {
+			if s := addressText(ih, k); s != "" {
+				appendBody(body, k+": "+s)
+			}
+		}
+		for _, k := range []string{"Date", "Subject"} {
+			if s := headerText(inner.Header, k); s != "" {
+				appendBody(body, k+": "+s)
+			}
 		}
 		walk(inner, d, body, depth+1)
 	case strings.HasPrefix(mediaType, "text/"):
