@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"nanhu/mailserver/limits"
@@ -50,5 +51,23 @@ func FuzzSession(f *testing.F) {
 		if _, err := c.Select("INBOX", nil).Wait(); err != nil {
 			t.Fatalf("INBOX unusable after the input: %v", err)
 		}
+	})
+}
+
+// FuzzStructure feeds arbitrary messages to the BODYSTRUCTURE and BINARY
+// builders: they must describe whatever arrives without panicking.
+func FuzzStructure(f *testing.F) {
+	f.Add([]byte("Content-Type: multipart/mixed; boundary=\"a;b\"\r\n\r\n--a;b\r\nContent-Type: text/plain; charset=GB2312; name=\"=?GB2312?B?xOO6ww==?=\"\r\nContent-Transfer-Encoding: base64\r\n\r\nxOO6ww==\r\n--a;b\r\nContent-Type: message/rfc822\r\n\r\nSubject: x\r\nContent-Type: multipart/alternative; boundary=c\r\n\r\n--c\r\n\r\nhi\r\n--c--\r\n--a;b--\r\n"), []byte{1, 2, 1})
+	f.Add([]byte("Content-Type: text/plain; a=\"\\\"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n=E4=BD=\r\n"), []byte{1})
+	f.Add([]byte("Content-Type: ;;=;\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\n"), []byte{})
+	f.Fuzz(func(t *testing.T, raw, path []byte) {
+		e := readEntity(raw)
+		_ = bodyStructure(e, 0)
+		var part []int
+		for _, p := range path {
+			part = append(part, int(p%5))
+		}
+		binarySection(raw, &imap.FetchItemBinarySection{Part: part})
+		parseParams(string(raw))
 	})
 }
