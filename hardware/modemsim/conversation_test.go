@@ -2,6 +2,7 @@ package modemsim
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -532,5 +533,39 @@ func TestRSSINoiseBetweenResponses(t *testing.T) {
 	time.Sleep(150 * time.Millisecond)
 	if got := c.cmd("AT"); got != "\r\nOK\r\n" {
 		t.Fatalf("^RSSI after AT^CURC=0: %q", got)
+	}
+}
+
+func TestLinkLifecycle(t *testing.T) {
+	dir := t.TempDir()
+	link := dir + "/ttyGSM0"
+	// A stale link from a crashed run is replaced.
+	if err := os.Symlink("/dev/pts/9999", link); err != nil {
+		t.Fatal(err)
+	}
+	s := startSim(t, func(o *Options) { o.Link = link })
+	if got, _ := os.Readlink(link); got != s.Device() || !strings.HasPrefix(got, "/dev/pts/") {
+		t.Fatalf("link points at %q, device %q", got, s.Device())
+	}
+	s.Close()
+	if _, err := os.Lstat(link); !os.IsNotExist(err) {
+		t.Fatalf("link left after Close: %v", err)
+	}
+	// A file that is not a link is not clobbered.
+	if err := os.WriteFile(link, []byte("keep"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	o := NewOptions()
+	o.Link, o.Codec = link, fakeCodec{}
+	s2, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if err := s2.Start(t.Context()); err == nil || !strings.Contains(err.Error(), "not a symbolic link") {
+		t.Fatalf("Start over a regular file: %v", err)
+	}
+	if _, err := New(Options{}); err == nil {
+		t.Fatal("New without a codec")
 	}
 }

@@ -302,6 +302,9 @@ func (s *Sim) urc(lines ...string) {
 // vanish takes the device away now and brings a new one, fresh from
 // reset, to the same link after d.
 func (s *Sim) vanish(d time.Duration) {
+	if s.ctx.Err() != nil {
+		return
+	}
 	s.log.Info("fault: the modem vanishes", "for", d)
 	s.lineMu.Lock()
 	old := s.line
@@ -387,6 +390,9 @@ func (s *Sim) garbage() {
 func (s *Sim) Ring(from string, count int) {
 	if count <= 0 {
 		count = 3
+	}
+	if s.ctx.Err() != nil {
+		return
 	}
 	stop := make(chan struct{})
 	s.mu.Lock()
