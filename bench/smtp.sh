@@ -318,20 +318,13 @@ run_nanhu() {
 	# Nanhu requires passwords of at least 8 characters.
 	echo bench-secret | "$TMP/nanhu" user add bench --name 测试 --password-stdin --data "$data" \
 		>"$TMP/nanhu-user.log" 2>&1 || { cat "$TMP/nanhu-user.log" >&2; die "nanhu user add failed"; }
+	# Mail for other domains (a bounce to the load's sender) must not leave the
+	# machine or look anything up in DNS: a closed loopback port as smarthost.
 	local args=(serve --data "$data" --domain bench.test
 		--smtp "127.0.0.1:$NANHU_SMTP_PORT" --submission "127.0.0.1:$NANHU_SUBMISSION_PORT"
-		--submissions "127.0.0.1:$NANHU_SUBMISSIONS_PORT" --http "127.0.0.1:$NANHU_HTTP_PORT")
-	# IMAP arrived in serve later than SMTP: pass its listeners only if serve knows
-	# them. Mail for other domains (a bounce to the load's sender) must not leave
-	# the machine or look anything up in DNS: a closed loopback port as smarthost.
-	help=$("$TMP/nanhu" serve -h 2>&1)
-	for f in imap:127.0.0.1:$NANHU_IMAP_PORT imaps:127.0.0.1:$NANHU_IMAPS_PORT smarthost:127.0.0.1:9; do
-		if grep -qE "^ +--?${f%%:*}( |$)" <<<"$help"; then
-			args+=("--${f%%:*}" "${f#*:}")
-		else
-			log "nanhu serve has no --${f%%:*} flag yet; starting it without"
-		fi
-	done
+		--submissions "127.0.0.1:$NANHU_SUBMISSIONS_PORT" --http "127.0.0.1:$NANHU_HTTP_PORT"
+		--https "" --imap "127.0.0.1:$NANHU_IMAP_PORT" --imaps "127.0.0.1:$NANHU_IMAPS_PORT"
+		--smarthost 127.0.0.1:9)
 	log "nanhu ${args[*]}"
 	"$TMP/nanhu" "${args[@]}" >"$TMP/nanhu.log" 2>&1 &
 	NANHU_PID=$!

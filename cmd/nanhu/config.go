@@ -39,6 +39,7 @@ type ListenConfig struct {
 	IMAP        string `toml:"imap"`
 	IMAPS       string `toml:"imaps"`
 	HTTP        string `toml:"http"`
+	HTTPS       string `toml:"https"`
 }
 
 // TLSConfig names a certificate and key; when both are empty a self-signed
@@ -111,6 +112,7 @@ func defaultConfig() Config {
 			IMAP:        ":1143",
 			IMAPS:       ":1993",
 			HTTP:        ":8080",
+			HTTPS:       ":8443",
 		},
 		SMTP: SMTPConfig{
 			MaxMessageBytes:      50 << 20,
@@ -150,7 +152,8 @@ func loadConfig(args []string) (Config, error) {
 	submissions := fs.String("submissions", cfg.Listen.Submissions, "submission over implicit TLS listen address")
 	imapAddr := fs.String("imap", cfg.Listen.IMAP, "IMAP (STARTTLS) listen address")
 	imapsAddr := fs.String("imaps", cfg.Listen.IMAPS, "IMAP over implicit TLS listen address")
-	httpAddr := fs.String("http", cfg.Listen.HTTP, "HTTP listen address (/healthz, /metrics)")
+	httpAddr := fs.String("http", cfg.Listen.HTTP, "HTTP listen address (/healthz, /metrics, the APIs; logins only from loopback)")
+	httpsAddr := fs.String("https", cfg.Listen.HTTPS, "HTTPS listen address (the same pages and APIs over TLS)")
 	cert := fs.String("tls-cert", "", "TLS certificate `FILE` (PEM)")
 	key := fs.String("tls-key", "", "TLS key `FILE` (PEM)")
 	smarthost := fs.String("smarthost", "", "send remote mail through `HOST:PORT` instead of MX lookup")
@@ -197,6 +200,8 @@ func loadConfig(args []string) (Config, error) {
 			cfg.Listen.IMAPS = *imapsAddr
 		case "http":
 			cfg.Listen.HTTP = *httpAddr
+		case "https":
+			cfg.Listen.HTTPS = *httpsAddr
 		case "tls-cert":
 			cfg.TLS.Cert = *cert
 		case "tls-key":

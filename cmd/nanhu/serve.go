@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -73,6 +74,8 @@ type server struct {
 	smtp     *smtpd.Server
 	imap     *imapd.Server
 	http     *http.Server
+	mux      *http.ServeMux
+	auth     httpAuth
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 	addrs    map[string]net.Addr // listener name → bound address
@@ -242,30 +245,41 @@ func start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 		}()
 	}
 
-	// HTTP: health and metrics now; the web parts add their pages here.
-	if cfg.Listen.HTTP != "" {
-		mux := http.NewServeMux()
-		mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-			if err := s.store.DB().PingContext(r.Context()); err != nil {
-				http.Error(w, "mail store unavailable", http.StatusServiceUnavailable)
-				return
-			}
-			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-			io.WriteString(w, "ok\n")
-		})
-		mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-		ln, err := net.Listen("tcp", cfg.Listen.HTTP)
-		if err != nil {
-			return nil, fmt.Errorf("listen for http on %s: %w", cfg.Listen.HTTP, err)
+	// HTTP and HTTPS: health and metrics, and the parts' pages and APIs.
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		if err := s.store.DB().PingContext(r.Context()); err != nil {
+			http.Error(w, "mail store unavailable", http.StatusServiceUnavailable)
+			return
 		}
-		s.addrs["http"] = ln.Addr()
-		logger.Info("listening", "listener", "http", "addr", ln.Addr().String())
-		s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "ok\n")
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	s.auth = httpAuth{org: s.org, limits: lim, log: logger.With("part", "http")}
+	s.mux = mux
+	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	for _, l := range []struct {
+		name, addr string
+		tls        bool
+	}{{"http", cfg.Listen.HTTP, false}, {"https", cfg.Listen.HTTPS, true}} {
+		if l.addr == "" {
+			continue
+		}
+		ln, err := net.Listen("tcp", l.addr)
+		if err != nil {
+			return nil, fmt.Errorf("listen for %s on %s: %w", l.name, l.addr, err)
+		}
+		s.addrs[l.name] = ln.Addr()
+		logger.Info("listening", "listener", l.name, "addr", ln.Addr().String())
+		if l.tls {
+			ln = tls.NewListener(ln, tlsConfig)
+		}
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
 			if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				logger.Error("http stopped", "err", err)
+				logger.Error("http stopped", "listener", l.name, "err", err)
 			}
 		}()
 	}
