@@ -1,0 +1,76 @@
+package contract
+
+// NotifyMailVersion is the version of NotifyMail this build writes and
+// reads.
+const NotifyMailVersion = 1
+
+// NotifyMail is the message on notify.mail (version 1): a notification
+// mail for a local user, put straight into their INBOX by the mail server
+// (no SMTP hop).
+//
+//	{"v":1,"id":"01JD…","to_login":"zhangwei","subject":"【待办】关于加强电子政务建设的通知",
+//	 "body":"您有1件待办……","idempotency_key":"todo-8812/created/mail","reason":"todo.created"}
+type NotifyMail struct {
+	V  int    `json:"v"`
+	ID string `json:"id"`
+	// ToLogin is the local user whose INBOX gets the mail.
+	ToLogin string `json:"to_login"`
+	// Subject is one line of UTF-8; the mail server encodes it (RFC 2047).
+	Subject string `json:"subject"`
+	// Body is plain UTF-8 text, at most 256 Ki characters.
+	Body string `json:"body"`
+	// From is the display name of the sender, e.g. 南湖办公系统;
+	// optional.
+	From string `json:"from,omitempty"`
+	// IdempotencyKey names the mail: two messages with the same key are
+	// one mail. Optional; the event id serves when it is empty.
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
+	// Reason says why it is sent, as on NotifySMS; optional.
+	Reason string `json:"reason,omitempty"`
+	// TodoID is the to-do the mail is about, if any.
+	TodoID string `json:"todo_id,omitempty"`
+}
+
+// Topic returns "notify.mail".
+func (NotifyMail) Topic() string { return TopicNotifyMail }
+
+// Version returns NotifyMailVersion.
+func (NotifyMail) Version() int { return NotifyMailVersion }
+
+// EventID returns m.ID.
+func (m NotifyMail) EventID() string { return m.ID }
+
+// Validate checks the rules of version 1.
+func (m NotifyMail) Validate() error {
+	const t = TopicNotifyMail
+	if err := checkVersion(t, m.V, NotifyMailVersion); err != nil {
+		return err
+	}
+	if err := checkID(t, "id", m.ID); err != nil {
+		return err
+	}
+	if err := checkLogin(t, "to_login", m.ToLogin); err != nil {
+		return err
+	}
+	if err := checkText(t, "subject", m.Subject, 500, true, false); err != nil {
+		return err
+	}
+	if err := checkText(t, "body", m.Body, 256*1024, false, true); err != nil {
+		return err
+	}
+	if err := checkText(t, "from", m.From, 64, false, false); err != nil {
+		return err
+	}
+	if m.IdempotencyKey != "" {
+		if err := checkID(t, "idempotency_key", m.IdempotencyKey); err != nil {
+			return err
+		}
+	}
+	if err := checkText(t, "reason", m.Reason, 64, false, false); err != nil {
+		return err
+	}
+	if m.TodoID != "" {
+		return checkID(t, "todo_id", m.TodoID)
+	}
+	return nil
+}
