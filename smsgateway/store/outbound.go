@@ -305,13 +305,14 @@ func (s *Store) PartSent(ctx context.Context, id int64, seq int, modem string, m
 }
 
 // Retry puts a message the modem could not send back in the queue, due
-// at next, every part to be sent again. errText says why.
+// at next, every part to be sent again. errText says why; "" keeps the
+// last error.
 func (s *Store) Retry(ctx context.Context, id int64, errText string, next time.Time) (Message, error) {
 	now := ms(s.now())
 	var m Message
 	err := s.tx(ctx, "requeue SMS", func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE message SET state = 'queued', modem = '', error = ?, next_attempt_at = ?, updated_at = ?
-			WHERE id = ? AND state = 'sending'`, errText, ms(next), now, id)
+		res, err := tx.ExecContext(ctx, `UPDATE message SET state = 'queued', modem = '', error = COALESCE(NULLIF(?, ''), error),
+			next_attempt_at = ?, updated_at = ? WHERE id = ? AND state = 'sending'`, errText, ms(next), now, id)
 		if err != nil {
 			return err
 		}
