@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -13,8 +14,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
-// testLog collects a test's log lines and shows them with t.Log while the
-// test runs (go-nsq goroutines may log after it ended; those are kept
+// testLog collects a test's log lines, and with QUEUE_TEST_LOG=1 (or
+// =debug) shows them with t.Log while the test runs (go-nsq goroutines may log after it ended; those are kept
 // only).
 type testLog struct {
 	mu    sync.Mutex
@@ -27,7 +28,7 @@ func newTestLog(t testing.TB) (*testLog, *slog.Logger) {
 	l := &testLog{t: t}
 	t.Cleanup(func() { l.mu.Lock(); l.done = true; l.mu.Unlock() })
 	level := slog.LevelInfo
-	if testing.Verbose() {
+	if os.Getenv("QUEUE_TEST_LOG") == "debug" {
 		level = slog.LevelDebug
 	}
 	return l, slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: level}))
@@ -38,7 +39,7 @@ func (l *testLog) Write(p []byte) (int, error) {
 	defer l.mu.Unlock()
 	s := strings.TrimRight(string(p), "\n")
 	l.lines = append(l.lines, s)
-	if !l.done && testing.Verbose() {
+	if !l.done && os.Getenv("QUEUE_TEST_LOG") != "" {
 		l.t.Log(s)
 	}
 	return len(p), nil
@@ -132,3 +133,6 @@ func none[T any](t testing.TB, ch <-chan T, d time.Duration) {
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// testutilCounter is the number of events republished after a node loss.
+func testutilCounter(q *Queue) float64 { return testutil.ToFloat64(q.metrics.republished) }
