@@ -62,7 +62,7 @@ func FuzzResponses(f *testing.F) {
 		"+CMGS: 17", "+CSQ: 21,99", "+CREG: 0,1", "+CPIN: READY", `+COPS: 0,0,"CHINA MOBILE"`,
 		"+CMGL: 1,0,,24\n0891683108100005F0040D91683109000000F0000852112181214323044F60597D",
 		"+CMGR: 1,,24\n0891683108100005F0040D91683109000000F0000852112181214323044F60597D",
-		`"SM",3`, "+CMGL: ,,,\n\n", "+CSQ: -1,", "+CMGS: \"", "+CREG: 0,\"1\"",
+		`"SM",3`, "+CMGL: ,,,\n\n", ",24\n0891683108100005F0040D91683109000000F0000852112181214323044F60597D", "\nAB", "+CSQ: -1,", "+CMGS: \"", "+CREG: 0,\"1\"",
 	} {
 		f.Add(s)
 	}
@@ -89,6 +89,10 @@ func FuzzResponses(f *testing.F) {
 		}
 		if mem, idx, ok := parseIndication(at.URC{Args: s}.Params()); ok && (idx < 0 || mem == "") {
 			t.Errorf("indication %q %d", mem, idx)
+		}
+		args, payload, _ := strings.Cut(s, "\n")
+		if p, ok := routedPDU(at.URC{Code: "+CMT", Args: args, Payload: payload}); ok && !isHex(p) {
+			t.Errorf("routed PDU %q", p)
 		}
 	})
 }

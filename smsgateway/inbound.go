@@ -34,13 +34,11 @@ func (m *modem) handle(c *at.Conn, reads chan<- indication) {
 	c.Handle("+CMTI", indicate)
 	c.Handle("+CDSI", indicate)
 	direct := func(u at.URC) {
-		if u.Payload == "" {
-			m.log.Warn("routed SMS without its PDU", "line", u.Line)
+		hexPDU, ok := routedPDU(u)
+		if !ok {
+			m.log.Warn("routed SMS without a PDU", "line", u.Line, "payload", u.Payload)
 			return
 		}
-		p := u.Params()
-		n, _ := atoi(p[len(p)-1]) // +CMT: [<alpha>],<length> and +CDS: <length>
-		hexPDU := pdu.EnsureSMSC(u.Payload, n)
 		m.line.Lock()
 		defer m.line.Unlock()
 		if _, err := m.take(context.Background(), hexPDU); err != nil {
@@ -50,6 +48,20 @@ func (m *modem) handle(c *at.Conn, reads chan<- indication) {
 	c.Handle("+CMT", direct)
 	c.Handle("+CDS", direct)
 	c.Handle("", func(u at.URC) { m.log.Debug("unsolicited line", "line", u.Line) })
+}
+
+// routedPDU is the whole PDU (SMSC field first) of a +CMT or +CDS: the
+// line after "+CMT: [<alpha>],<length>" or "+CDS: <length>". Some modems
+// leave the SMSC field out; the length, which counts TPDU octets, tells.
+func routedPDU(u at.URC) (string, bool) {
+	if !isHex(u.Payload) {
+		return "", false
+	}
+	n := 0
+	if p := u.Params(); len(p) > 0 {
+		n, _ = atoi(p[len(p)-1])
+	}
+	return strings.ToUpper(pdu.EnsureSMSC(u.Payload, n)), true
 }
 
 // selectMem makes mem the memory AT+CMGR, AT+CMGL and AT+CMGD work on.

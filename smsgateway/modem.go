@@ -161,15 +161,14 @@ func (m *modem) run(ctx context.Context) {
 		}
 		if err != nil {
 			m.setDown(nil, err.Error())
+		} else {
+			wait = 200 * time.Millisecond // it was up: try again soon
 		}
 		select {
 		case <-ctx.Done():
 		case <-time.After(wait):
 		}
 		wait = min(wait*2, 10*time.Second)
-		if err == nil {
-			wait = 200 * time.Millisecond
-		}
 	}
 	m.mu.Lock()
 	m.conn = nil
