@@ -70,7 +70,14 @@
 // (parts are unique per modem and PDU). Routed ones (+CMT, +CDS) are
 // stored as they come. Parts are joined by a pdu.Reassembler per modem,
 // fed back from sms.db at start-up; a message whose other parts have not
-// come within ReassemblyTimeout is stored with what came. OnInbound gets
-// every stored message and OnStatus every message that became sent,
-// delivered or failed, in order, from one goroutine.
+// come within ReassemblyTimeout is stored with what came.
+//
+// # Hooks
+//
+// OnInbound gets every stored message and OnStatus every message that
+// became sent, delivered or failed, in order, from one goroutine. Each
+// change is written to an outbox table in the transaction that makes it
+// and removed after the hook returned, so a crash in between makes the
+// next start call the hook again: at least once, never lost. A hook that
+// publishes to the queue may block until it has; the gateway goes on.
 package smsgateway

@@ -78,13 +78,13 @@ func New(ctx context.Context, opts Options) (*Gateway, error) {
 		return nil, fmt.Errorf("smsgateway: %w", err)
 	}
 	g := &Gateway{
-		opts:  opts,
-		log:   opts.Logger.With("part", "sms"),
-		st:    st,
-		notes: newNotifier(),
-		wake:  make(chan struct{}, 1),
-		asm:   map[string]*assembler{},
+		opts: opts,
+		log:  opts.Logger.With("part", "sms"),
+		st:   st,
+		wake: make(chan struct{}, 1),
+		asm:  map[string]*assembler{},
 	}
+	st.RecordEvents(opts.OnStatus != nil, opts.OnInbound != nil)
 	n, err := st.RequeueSending(ctx)
 	if err != nil {
 		st.Close()
@@ -104,6 +104,7 @@ func New(ctx context.Context, opts Options) (*Gateway, error) {
 	if len(g.modems) == 0 {
 		g.log.Warn("no modem configured: SMS are queued but not sent")
 	}
+	g.notes = newNotifier(g) // hands over what a crash left undelivered, too
 	return g, nil
 }
 
@@ -269,7 +270,9 @@ func (g *Gateway) housekeeping(ctx context.Context) {
 		}
 		for _, m := range expired {
 			g.log.Warn("SMS expired before it could be sent", "id", m.ID, "to", m.To, "last_error", m.Error)
-			g.notifyStatus(m)
+		}
+		if len(expired) > 0 {
+			g.notes.kick()
 		}
 		if time.Since(last) >= time.Minute {
 			last = time.Now()
@@ -278,38 +281,26 @@ func (g *Gateway) housekeeping(ctx context.Context) {
 	}
 }
 
-func (g *Gateway) notifyStatus(m Message) {
-	if f := g.opts.OnStatus; f != nil {
-		g.notes.add(func() { f(m) })
-	}
-}
-
-func (g *Gateway) notifyInbound(in InboundMessage) {
-	if f := g.opts.OnInbound; f != nil {
-		g.notes.add(func() { f(in) })
-	}
-}
-
-// notifier calls the hooks in order, one at a time, off the senders' and
-// readers' goroutines, so a slow hook holds up no modem.
+// notifier hands the outbox's events (see store.Event) to OnStatus and
+// OnInbound, in order, one at a time, off the senders' and readers'
+// goroutines, so a slow hook holds up no modem. An event is removed only
+// after its hook returned: across a crash, hooks see a change at least
+// once.
 type notifier struct {
-	mu     sync.Mutex
-	q      []func()
+	g      *Gateway
 	signal chan struct{}
 	stop   chan struct{}
 	done   chan struct{}
 }
 
-func newNotifier() *notifier {
-	n := &notifier{signal: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+func newNotifier(g *Gateway) *notifier {
+	n := &notifier{g: g, signal: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	go n.run()
 	return n
 }
 
-func (n *notifier) add(f func()) {
-	n.mu.Lock()
-	n.q = append(n.q, f)
-	n.mu.Unlock()
+// kick tells the notifier that events may be waiting.
+func (n *notifier) kick() {
 	select {
 	case n.signal <- struct{}{}:
 	default:
@@ -318,32 +309,72 @@ func (n *notifier) add(f func()) {
 
 func (n *notifier) run() {
 	defer close(n.done)
+	ctx := context.Background()
 	for {
-		n.mu.Lock()
-		q := n.q
-		n.q = nil
-		n.mu.Unlock()
-		for _, f := range q {
-			f()
+		handed, err := n.handOver(ctx)
+		if err != nil {
+			n.g.log.Error("SMS events not handed to the hooks; trying again", "err", err)
 		}
-		if len(q) > 0 {
+		if handed > 0 && err == nil {
 			continue
 		}
+		wait := time.Hour
+		if err != nil {
+			wait = time.Second
+		}
+		t := time.NewTimer(wait)
 		select {
 		case <-n.signal:
+		case <-t.C:
 		case <-n.stop:
-			n.mu.Lock()
-			empty := len(n.q) == 0
-			n.mu.Unlock()
-			if empty {
+			t.Stop()
+			if err == nil {
 				return
 			}
 		}
+		t.Stop()
 	}
 }
 
-// close calls what is queued and stops.
+// handOver calls the hooks for a batch of events and removes them.
+func (n *notifier) handOver(ctx context.Context) (int, error) {
+	g := n.g
+	evs, err := g.st.Events(ctx, 100)
+	if err != nil || len(evs) == 0 {
+		return 0, err
+	}
+	ids := make([]int64, 0, len(evs))
+	for _, e := range evs {
+		switch e.Kind {
+		case store.EventStatus:
+			if f := g.opts.OnStatus; f != nil {
+				m, err := g.st.Get(ctx, e.Ref)
+				if err != nil && !errors.Is(err, ErrNotFound) {
+					return 0, errors.Join(err, g.st.DoneEvents(ctx, ids))
+				}
+				if err == nil {
+					f(m)
+				}
+			}
+		case store.EventInbound:
+			if f := g.opts.OnInbound; f != nil {
+				in, err := g.st.GetInbound(ctx, e.Ref)
+				if err != nil && !errors.Is(err, ErrNotFound) {
+					return 0, errors.Join(err, g.st.DoneEvents(ctx, ids))
+				}
+				if err == nil {
+					f(in)
+				}
+			}
+		}
+		ids = append(ids, e.ID)
+	}
+	return len(ids), g.st.DoneEvents(ctx, ids)
+}
+
+// close hands over what is waiting and stops.
 func (n *notifier) close() {
 	close(n.stop)
+	n.kick()
 	<-n.done
 }

@@ -244,7 +244,7 @@ func (g *Gateway) saveInbound(ctx context.Context, in store.Inbound, ids []int64
 	}
 	g.met.inbound.WithLabelValues(in.Modem).Inc()
 	g.log.Info("SMS received", "id", saved.ID, "from", saved.From, "modem", saved.Modem, "parts", saved.Parts, "complete", saved.Complete)
-	g.notifyInbound(saved)
+	g.notes.kick()
 }
 
 // resumeReassembly feeds the parts stored but not yet joined, as a
@@ -333,7 +333,7 @@ func (g *Gateway) takeReport(ctx context.Context, modem, hexPDU string, r pdu.St
 	g.met.reports.WithLabelValues(outcome).Inc()
 	if a.Changed {
 		g.log.Info("SMS "+string(a.Message.State), "id", a.Message.ID, "to", a.Message.To, "status", fmt.Sprintf("%02X", r.Status))
-		g.notifyStatus(a.Message)
+		g.notes.kick()
 	}
 	return nil
 }

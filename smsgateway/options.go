@@ -77,7 +77,8 @@ type Options struct {
 	// its request does not say.
 	StatusReports bool
 	// MaxParts is the most parts a message may take (67 Chinese characters
-	// or 153 GSM characters each when split).
+	// or 153 GSM characters each when split). The default, 16, takes the
+	// 1,000 characters a notify.sms message may hold.
 	MaxParts int
 	// ReassemblyTimeout is how long the first part of an inbound message
 	// waits for the rest; then what came is stored as an incomplete
@@ -108,7 +109,7 @@ func DefaultOptions(dataDir string) Options {
 		RetryMax:          5 * time.Minute,
 		DefaultValidity:   24 * time.Hour,
 		StatusReports:     true,
-		MaxParts:          10,
+		MaxParts:          16,
 		ReassemblyTimeout: 24 * time.Hour,
 		Now:               time.Now,
 	}

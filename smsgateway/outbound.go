@@ -204,7 +204,7 @@ func (m *modem) deliver(ctx context.Context, c *at.Conn, msg Message) {
 		if updated.State == Sent {
 			log.Info("SMS sent", "parts", len(pdus), "refs", refs(updated))
 			g.met.queueToSent.Observe(updated.SentAt.Sub(updated.CreatedAt).Seconds())
-			g.notifyStatus(updated)
+			g.notes.kick()
 		}
 	}
 }
@@ -266,10 +266,9 @@ func (g *Gateway) requeue(msg Message, why string, wait time.Duration) {
 func (g *Gateway) fail(msg Message, why string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	m, err := g.st.Fail(ctx, msg.ID, why)
-	if err != nil {
+	if _, err := g.st.Fail(ctx, msg.ID, why); err != nil {
 		g.log.Error("cannot record an SMS as failed", "id", msg.ID, "err", err)
 		return
 	}
-	g.notifyStatus(m)
+	g.notes.kick()
 }

@@ -293,8 +293,8 @@ func TestSendRefusesBadRequests(t *testing.T) {
 		{"leading zero", Request{To: "+0861380000000", Text: "x"}, "E.164"},
 		{"empty text", Request{To: "+8613800000000", Text: ""}, "empty"},
 		{"bad UTF-8", Request{To: "+8613800000000", Text: "\xff\xfe"}, "UTF-8"},
-		{"too long Chinese", Request{To: "+8613800000000", Text: strings.Repeat("长", 67*10+1)}, "11 SMS parts"},
-		{"too long GSM", Request{To: "+8613800000000", Text: strings.Repeat("a", 153*10+1)}, "153 GSM"},
+		{"too long Chinese", Request{To: "+8613800000000", Text: strings.Repeat("长", 67*16+1)}, "17 SMS parts"},
+		{"too long GSM", Request{To: "+8613800000000", Text: strings.Repeat("a", 153*16+1)}, "153 GSM"},
 		{"validity too short", Request{To: "+8613800000000", Text: "x", Validity: time.Minute}, "validity"},
 		{"key too long", Request{To: "+8613800000000", Text: "x", IdempotencyKey: strings.Repeat("k", 201)}, "idempotency key"},
 	}
@@ -306,8 +306,8 @@ func TestSendRefusesBadRequests(t *testing.T) {
 			}
 		})
 	}
-	if _, err := g.Send(context.Background(), Request{To: "+8613800000000", Text: strings.Repeat("长", 670)}); err != nil {
-		t.Errorf("ten parts refused: %v", err)
+	if _, err := g.Send(context.Background(), Request{To: "+8613800000000", Text: strings.Repeat("长", 1000)}); err != nil {
+		t.Errorf("1,000 Chinese characters (a notify.sms maximum) refused: %v", err)
 	}
 }
 

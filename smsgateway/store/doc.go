@@ -23,6 +23,9 @@
 //     twice. message_id is set when the part has been joined.
 //   - inbound: a received message, its parts' text joined.
 //   - report: every status report received, with the part it matched.
+//   - event: the outbox of the gateway's hooks, one row per state change
+//     of a message and per received message, written in the transaction
+//     that made it and deleted once the hook has run.
 //
 // # States
 //

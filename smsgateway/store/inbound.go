@@ -88,9 +88,13 @@ func (s *Store) ApplyReport(ctx context.Context, r Report) (Applied, error) {
 				return err
 			}
 		}
-		a.Message, err = loadMessage(ctx, tx, id)
-		a.Changed = a.Message.State != before
-		return err
+		if a.Message, err = loadMessage(ctx, tx, id); err != nil {
+			return err
+		}
+		if a.Changed = a.Message.State != before; a.Changed {
+			return s.addEvent(ctx, tx, EventStatus, id)
+		}
+		return nil
 	})
 	return a, err
 }
@@ -248,7 +252,7 @@ func (s *Store) AddInbound(ctx context.Context, in Inbound, partIDs []int64) (In
 				return fmt.Errorf("inbound part %d is already joined or gone", pid)
 			}
 		}
-		return nil
+		return s.addEvent(ctx, tx, EventInbound, in.ID)
 	})
 	return in, err
 }
@@ -273,17 +277,25 @@ func (s *Store) ListInbound(ctx context.Context, f InboundFilter) ([]Inbound, er
 	if f.From != "" {
 		where, args = append(where, "sender = ?"), append(args, f.From)
 	}
-	q := "SELECT id, modem, sender, text, parts, total, received_at, stored_at FROM inbound"
+	tail := ""
 	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
+		tail = "WHERE " + strings.Join(where, " AND ")
 	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := s.rdb.QueryContext(ctx, q+" ORDER BY "+order+" LIMIT ?", append(args, min(limit, 1000))...)
+	out, err := s.listInbound(ctx, s.rdb, tail+" ORDER BY "+order+" LIMIT ?", append(args, min(limit, 1000))...)
 	if err != nil {
 		return nil, fmt.Errorf("list inbound SMS: %w", err)
+	}
+	return out, nil
+}
+
+func (s *Store) listInbound(ctx context.Context, q querier, tail string, args ...any) ([]Inbound, error) {
+	rows, err := q.QueryContext(ctx, "SELECT id, modem, sender, text, parts, total, received_at, stored_at FROM inbound "+tail, args...)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	out := []Inbound{}

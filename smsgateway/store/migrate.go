@@ -84,6 +84,14 @@ var migrations = []string{
 		seq          INTEGER,
 		UNIQUE (modem, pdu)
 	);`,
+	// 2: the outbox of the hooks: a row per state change and per received
+	// message, written in the transaction that made it, removed once the
+	// hook has been called.
+	`CREATE TABLE event (
+		id   INTEGER PRIMARY KEY,
+		kind TEXT    NOT NULL CHECK (kind IN ('status', 'inbound')),
+		ref  INTEGER NOT NULL             -- message.id or inbound.id
+	);`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

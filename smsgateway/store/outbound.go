@@ -291,13 +291,18 @@ func (s *Store) PartSent(ctx context.Context, id int64, seq int, modem string, m
 			WHERE message_id = ? AND seq = ? AND state = 'queued'`, modem, mr, now, id, seq); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE message SET state = 'sent', sent_at = ?, updated_at = ?
+		res, err := tx.ExecContext(ctx, `UPDATE message SET state = 'sent', sent_at = ?, updated_at = ?
 			WHERE id = ? AND state = 'sending'
 			AND NOT EXISTS (SELECT 1 FROM part WHERE message_id = ? AND state IN ('queued', 'failed'))`,
-			now, now, id, id); err != nil {
+			now, now, id, id)
+		if err != nil {
 			return err
 		}
-		var err error
+		if n, _ := res.RowsAffected(); n > 0 {
+			if err := s.addEvent(ctx, tx, EventStatus, id); err != nil {
+				return err
+			}
+		}
 		m, err = loadMessage(ctx, tx, id)
 		return err
 	})
@@ -333,7 +338,7 @@ func (s *Store) Fail(ctx context.Context, id int64, errText string) (Message, er
 	now := ms(s.now())
 	var m Message
 	err := s.tx(ctx, "fail SMS", func(tx *sql.Tx) error {
-		if err := failTx(ctx, tx, id, errText, now); err != nil {
+		if err := s.failTx(ctx, tx, id, errText, now); err != nil {
 			return err
 		}
 		var err error
@@ -343,25 +348,33 @@ func (s *Store) Fail(ctx context.Context, id int64, errText string) (Message, er
 	return m, err
 }
 
-func failTx(ctx context.Context, tx *sql.Tx, id int64, errText string, now int64) error {
+func (s *Store) failTx(ctx context.Context, tx *sql.Tx, id int64, errText string, now int64) error {
 	res, err := tx.ExecContext(ctx, `UPDATE message SET state = 'failed', error = ?, done_at = ?, updated_at = ?
 		WHERE id = ? AND state IN ('queued', 'sending')`, errText, now, now, id)
 	if err != nil {
 		return err
 	}
-	if n, _ := res.RowsAffected(); n > 0 {
-		_, err = tx.ExecContext(ctx, `UPDATE part SET state = 'failed', done_at = ?, error = ?
-			WHERE message_id = ? AND state = 'queued'`, now, errText, id)
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil
 	}
-	return err
+	if _, err = tx.ExecContext(ctx, `UPDATE part SET state = 'failed', done_at = ?, error = ?
+		WHERE message_id = ? AND state = 'queued'`, now, errText, id); err != nil {
+		return err
+	}
+	return s.addEvent(ctx, tx, EventStatus, id)
 }
 
 // ExpireQueued fails the queued messages whose validity ran out before
 // they could be sent, and returns them.
 func (s *Store) ExpireQueued(ctx context.Context) ([]Message, error) {
 	now := ms(s.now())
+	var one int
+	err := s.rdb.QueryRowContext(ctx, "SELECT 1 FROM message WHERE state = 'queued' AND expires_at <= ? LIMIT 1", now).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil // the common case, without taking the write lock
+	}
 	var out []Message
-	err := s.tx(ctx, "expire SMS", func(tx *sql.Tx) error {
+	err = s.tx(ctx, "expire SMS", func(tx *sql.Tx) error {
 		var err error
 		out, err = loadMessages(ctx, tx, "WHERE state = 'queued' AND expires_at <= ?", now)
 		if err != nil {
@@ -372,7 +385,7 @@ func (s *Store) ExpireQueued(ctx context.Context) ([]Message, error) {
 			if m.Error != "" {
 				why += "; last error: " + m.Error
 			}
-			if err := failTx(ctx, tx, m.ID, why, now); err != nil {
+			if err := s.failTx(ctx, tx, m.ID, why, now); err != nil {
 				return err
 			}
 			if out[i], err = loadMessage(ctx, tx, m.ID); err != nil {

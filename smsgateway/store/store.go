@@ -95,9 +95,10 @@ type NewMessage struct {
 
 // Store is an open sms.db. Its methods are safe for concurrent use.
 type Store struct {
-	db  *sql.DB // the one writer connection
-	rdb *sql.DB // readers
-	now func() time.Time
+	db     *sql.DB // the one writer connection
+	rdb    *sql.DB // readers
+	now    func() time.Time
+	events eventKinds
 }
 
 // Open opens (creating when needed) the database at path and runs the
