@@ -116,3 +116,51 @@ func TestLeastRecentlyUsed(t *testing.T) {
 		}
 	}
 }
+
+// TestInitSequence checks what the gateway says to a fresh modem, and that
+// it falls back to an AT+CNMI setting the modem takes.
+func TestInitSequence(t *testing.T) {
+	cases := []struct {
+		name    string
+		refuse  string // a command the modem answers +CMS ERROR: 303
+		smsc    string
+		want    []string
+		notWant string
+	}{
+		{"defaults", "", "", []string{"AT", "ATE0", "AT+CMEE=1", "AT+CPIN?", "AT+CMGF=0", `AT+CSCS="GSM"`,
+			`AT+CPMS="SM","SM","SM"`, "AT+CNMI=2,1,0,2,0", "AT+CSQ", "AT+CREG?", "AT+CMGL=4"}, "AT+CSCA"},
+		{"SMSC and a modem without CNMI mode 2", "AT+CNMI=2,1,0,2,0", "+8613800571500", []string{"AT+CMGF=0",
+			"AT+CNMI=2,1,0,2,0", "AT+CNMI=1,1,0,2,0", `AT+CSCA="+8613800571500",145`, "AT+CREG?"}, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f, conn := newFakeModem(t)
+			f.answer = func(cmd string) (string, bool) {
+				if cmd == tc.refuse {
+					return "\r\n+CMS ERROR: 303\r\n", true
+				}
+				return "", false
+			}
+			o := testOptions(t.TempDir(), ModemConfig{Name: "fake", Path: "fake0", SMSC: tc.smsc})
+			o.Dial = pipeDial(map[string]func() io.ReadWriteCloser{"fake0": once(conn)})
+			g := startGateway(t, o)
+			waitUp(t, g, 1)
+			waitFor(t, 5*time.Second, "the first sweep", func() bool {
+				return strings.Contains(strings.Join(f.commands(), "|"), "AT+CMGL=4")
+			})
+			got := f.commands()
+			i := 0
+			for _, c := range got {
+				if i < len(tc.want) && c == tc.want[i] {
+					i++
+				}
+				if tc.notWant != "" && strings.HasPrefix(c, tc.notWant) {
+					t.Errorf("sent %s", c)
+				}
+			}
+			if i < len(tc.want) {
+				t.Errorf("missing %q in order; the modem got %q", tc.want[i], got)
+			}
+		})
+	}
+}
