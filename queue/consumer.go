@@ -170,9 +170,6 @@ func (q *Queue) consume(topic, channel string, isDead bool, decode func([]byte) 
 	cfg.MaxInFlight = co.MaxInFlight
 	cfg.MsgTimeout = opts.MsgTimeout
 	cfg.OutputBufferTimeout = opts.OutputBufferTimeout
-	if opts.OutputBufferTimeout < 0 {
-		cfg.OutputBufferTimeout = -1
-	}
 	cfg.LookupdPollInterval = opts.LookupdPollInterval
 	cfg.MaxAttempts = 0 // the queue counts attempts itself, to dead-letter
 	cfg.DefaultRequeueDelay = opts.RequeueDelay

@@ -65,8 +65,9 @@ type Options struct {
 	Concurrency int
 	MaxInFlight int
 	// OutputBufferTimeout is how long nsqd may hold messages for a
-	// consumer to send them together (25 ms, nsqd's least; -1 sends each
-	// at once): the latency added when the queue is not busy.
+	// consumer to send them together, the latency it adds: 5 ms with the
+	// embedded nsqd (whose least is lowered to match), 25 ms with an
+	// external one (a stock nsqd refuses less).
 	OutputBufferTimeout time.Duration
 	// MsgTimeout is how long nsqd waits for a FIN before it gives the
 	// message to another consumer (60 s); a handler that runs longer is
@@ -124,7 +125,6 @@ func DefaultOptions(dataDir string) Options {
 		DedupSize:           100_000,
 		Concurrency:         4,
 		MsgTimeout:          60 * time.Second,
-		OutputBufferTimeout: 25 * time.Millisecond,
 		PublishAttempts:     10,
 		PublishBackoff:      100 * time.Millisecond,
 		PublishTimeout:      5 * time.Second,
@@ -171,8 +171,11 @@ func (o *Options) fill() {
 	if o.Concurrency <= 0 {
 		o.Concurrency = d.Concurrency
 	}
-	if o.OutputBufferTimeout == 0 {
-		o.OutputBufferTimeout = d.OutputBufferTimeout
+	if o.OutputBufferTimeout <= 0 {
+		o.OutputBufferTimeout = 25 * time.Millisecond
+		if o.embedded() {
+			o.OutputBufferTimeout = 5 * time.Millisecond
+		}
 	}
 	if o.MsgTimeout <= 0 {
 		o.MsgTimeout = d.MsgTimeout

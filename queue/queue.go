@@ -124,6 +124,9 @@ func (q *Queue) startNSQD() error {
 	// timed-out messages only this often; its 5 s would hold back the
 	// first retries on a new channel.
 	no.QueueScanRefreshInterval = 500 * time.Millisecond
+	if o.OutputBufferTimeout < no.MinOutputBufferTimeout {
+		no.MinOutputBufferTimeout = o.OutputBufferTimeout
+	}
 	if no.MaxMsgTimeout < o.MsgTimeout {
 		no.MaxMsgTimeout = o.MsgTimeout
 	}
