@@ -326,6 +326,7 @@ func (c *Consumer) call(ctx context.Context, m *nsq.Message, ev any) (err error)
 	var mu sync.Mutex
 	done := false
 	var touch *time.Timer
+	mu.Lock()
 	touch = time.AfterFunc(every, func() {
 		mu.Lock()
 		defer mu.Unlock()
@@ -334,6 +335,7 @@ func (c *Consumer) call(ctx context.Context, m *nsq.Message, ev any) (err error)
 			touch.Reset(every)
 		}
 	})
+	mu.Unlock()
 	defer func() {
 		mu.Lock()
 		done = true

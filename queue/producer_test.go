@@ -97,3 +97,59 @@ func TestFailoverBetweenNodes(t *testing.T) {
 		t.Error("the lost node was not noticed")
 	}
 }
+
+// TestRepublishAfterNodeLoss: events acknowledged by a node that then
+// goes away for good are published again to another node. The consumer
+// here reads node b only, so without republishing it would never see
+// what node a took.
+func TestRepublishAfterNodeLoss(t *testing.T) {
+	a, _ := newTestQueue(t, nil)
+	b, _ := newTestQueue(t, nil)
+	_, log := newTestLog(t)
+	po := testOptions("", log)
+	po.NSQDAddrs = []string{a.TCPAddr(), b.TCPAddr()}
+	pub, err := New(context.Background(), po)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pub.Close()
+	co := testOptions("", log)
+	co.NSQDAddrs = []string{b.TCPAddr()}
+	sub, err := New(context.Background(), co)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	var mu sync.Mutex
+	got := map[string]bool{}
+	if _, err := Consume(sub, "routing", func(_ context.Context, ev contract.TodoEvent) error {
+		mu.Lock()
+		got[ev.ID] = true
+		mu.Unlock()
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for range 20 {
+		ev := todo()
+		ids = append(ids, ev.ID)
+		if err := Publish(context.Background(), pub, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a.Close() // gone for good, with what it took
+	waitFor(t, 10*time.Second, "every event on node b", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, id := range ids {
+			if !got[id] {
+				return false
+			}
+		}
+		return true
+	})
+	if n := testutilCounter(pub); n < 5 {
+		t.Fatalf("%v events republished; round robin gave node a about half of 20", n)
+	}
+}
