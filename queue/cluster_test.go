@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,7 +20,23 @@ import (
 
 // buildNSQ builds nsqd and nsqlookupd from the nsq module this one
 // requires (the version the embedded nsqd is), once per test binary run.
-var buildNSQ = sync.OnceValues(func() (string, error) {
+var (
+	built    atomic.Bool
+	buildNSQ = sync.OnceValues(func() (string, error) {
+		built.Store(true)
+		return buildNSQBinaries()
+	})
+)
+
+// peekBuilt returns buildNSQ's folder if it ran, without running it.
+func peekBuilt() (string, error) {
+	if !built.Load() {
+		return "", nil
+	}
+	return buildNSQ()
+}
+
+func buildNSQBinaries() (string, error) {
 	dir, err := os.MkdirTemp("", "nanhu-nsq-bin-")
 	if err != nil {
 		return "", err
@@ -28,10 +45,11 @@ var buildNSQ = sync.OnceValues(func() (string, error) {
 		"github.com/nsqio/nsq/apps/nsqd", "github.com/nsqio/nsq/apps/nsqlookupd")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
+		os.RemoveAll(dir)
 		return "", fmt.Errorf("go build nsqd nsqlookupd: %v\n%s", err, out)
 	}
 	return dir, nil
-})
+}
 
 // nsqBinaries returns the folder with nsqd and nsqlookupd, or skips the
 // test where they cannot be built, except in CI, where it fails.
@@ -282,4 +300,13 @@ func span(xs []int) string {
 		return "none"
 	}
 	return fmt.Sprintf("between #%d and #%d", xs[0], xs[len(xs)-1])
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	// Remove the binaries, if a test built them.
+	if dir, err := peekBuilt(); err == nil && dir != "" {
+		os.RemoveAll(dir)
+	}
+	os.Exit(code)
 }
