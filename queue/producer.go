@@ -228,9 +228,10 @@ func (p *publisher) remember(n *node, topic string, body []byte) {
 	for cut < len(n.journal) && (now.Sub(n.journal[cut].at) > p.opts.RepublishWindow || len(n.journal)-cut > p.opts.RepublishMax) {
 		cut++
 	}
-	if cut > 0 {
-		n.journal = append(n.journal[:0:0], n.journal[cut:]...)
-	}
+	// Drop from the front in O(cut); append reallocates (and lets the
+	// dropped bodies go) when the backing array is full.
+	clear(n.journal[:cut])
+	n.journal = n.journal[cut:]
 }
 
 // watch keeps one connection open to n. nsqd closes it when it stops or
