@@ -73,6 +73,9 @@ func backup(ctx context.Context, data, out string, progress io.Writer) error {
 		switch {
 		case d.IsDir():
 			return nil
+		case !d.Type().IsRegular():
+			// Links and devices (the simulated modem's pty link) are
+			// not data.
 		case strings.HasSuffix(rel, ".db"):
 			dbs = append(dbs, rel)
 		case strings.HasSuffix(rel, "-wal"), strings.HasSuffix(rel, "-shm"), strings.HasSuffix(rel, "-journal"), rel == "serve.lock":

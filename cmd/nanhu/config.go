@@ -28,6 +28,7 @@ type Config struct {
 	TLS    TLSConfig      `toml:"tls"`
 	SMTP   SMTPConfig     `toml:"smtp"`
 	IMAP   IMAPConfig     `toml:"imap"`
+	SMS    SMSConfig      `toml:"sms"`
 	Out    OutboundConfig `toml:"outbound"`
 }
 
@@ -67,6 +68,26 @@ type SMTPConfig struct {
 type IMAPConfig struct {
 	AppendLimit        uint32 `toml:"append_limit"`         // the largest APPEND, bytes
 	AllowPlainLoopback bool   `toml:"allow_plain_loopback"` // LOGIN without TLS from 127.0.0.1/::1 (local tools)
+}
+
+// SMSConfig configures the SMS gateway and its GSM modems.
+type SMSConfig struct {
+	// Modems are the serial GSM modems; with none, a simulated modem runs
+	// in-process (nothing reaches a real phone) and its control API is
+	// served under /sim/.
+	Modems        []ModemConfig `toml:"modem"`
+	StatusReports bool          `toml:"status_reports"` // ask the network for delivery reports
+	Validity      Duration      `toml:"validity"`       // how long an SMS may wait to be sent
+}
+
+// ModemConfig is one [[sms.modem]].
+type ModemConfig struct {
+	Name          string `toml:"name"` // default: the device's base name
+	Path          string `toml:"path"` // a stable name, e.g. /dev/serial/by-id/usb-HUAWEI_...-if00-port0
+	Baud          int    `toml:"baud"`
+	PIN           string `toml:"pin"`
+	SMSC          string `toml:"smsc"`            // service centre to set with AT+CSCA; default the SIM's
+	RatePerMinute int    `toml:"rate_per_minute"` // at most this many SMS parts a minute (0: no cap)
 }
 
 // OutboundConfig configures delivery to other domains.
@@ -126,6 +147,7 @@ func defaultConfig() Config {
 			Lockout:              Duration{15 * time.Minute},
 		},
 		IMAP: IMAPConfig{AppendLimit: 50 << 20},
+		SMS:  SMSConfig{StatusReports: true, Validity: Duration{24 * time.Hour}},
 		Out: OutboundConfig{
 			SmarthostTLS: "starttls",
 			Port:         25,
@@ -156,6 +178,8 @@ func loadConfig(args []string) (Config, error) {
 	httpsAddr := fs.String("https", cfg.Listen.HTTPS, "HTTPS listen address (the same pages and APIs over TLS)")
 	cert := fs.String("tls-cert", "", "TLS certificate `FILE` (PEM)")
 	key := fs.String("tls-key", "", "TLS key `FILE` (PEM)")
+	var modems repeated
+	fs.Var(&modems, "modem", "serial `device` of a GSM modem (repeatable); none: a simulated modem")
 	smarthost := fs.String("smarthost", "", "send remote mail through `HOST:PORT` instead of MX lookup")
 	logLevel := fs.String("log-level", cfg.LogLevel, "debug, info, warn or error")
 	logJSON := fs.Bool("log-json", false, "log as JSON lines")
@@ -208,6 +232,11 @@ func loadConfig(args []string) (Config, error) {
 			cfg.TLS.Key = *key
 		case "smarthost":
 			cfg.Out.Smarthost = *smarthost
+		case "modem":
+			cfg.SMS.Modems = nil
+			for _, m := range modems {
+				cfg.SMS.Modems = append(cfg.SMS.Modems, ModemConfig{Path: m})
+			}
 		case "log-level":
 			cfg.LogLevel = *logLevel
 		case "log-json":
@@ -230,6 +259,11 @@ func (c *Config) check() error {
 	}
 	if _, err := c.internalNetworks(); err != nil {
 		return err
+	}
+	for i, m := range c.SMS.Modems {
+		if m.Path == "" {
+			return fmt.Errorf("sms modem %d has no path", i+1)
+		}
 	}
 	switch c.Out.SmarthostTLS {
 	case "starttls", "tls", "none":

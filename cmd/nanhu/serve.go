@@ -21,12 +21,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"nanhu/hardware/modemsim"
 	"nanhu/mailserver/imapd"
 	"nanhu/mailserver/limits"
 	"nanhu/mailserver/outbound"
 	"nanhu/mailserver/smtpd"
 	"nanhu/mailserver/store"
 	"nanhu/oa/org"
+	"nanhu/smsgateway"
 )
 
 func init() {
@@ -75,6 +77,8 @@ type server struct {
 	imap     *imapd.Server
 	http     *http.Server
 	mux      *http.ServeMux
+	sms      *smsgateway.Gateway
+	sim      *modemsim.Sim
 	auth     httpAuth
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
@@ -283,6 +287,10 @@ func start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 			}
 		}()
 	}
+	if err := s.startSMS(ctx, cfg, logger, reg); err != nil {
+		return nil, err
+	}
+
 	names := make([]string, 0, len(s.addrs))
 	for n, a := range s.addrs {
 		names = append(names, n+"="+a.String())
@@ -326,6 +334,12 @@ func (s *server) closeAll() {
 	}
 	if s.out != nil {
 		s.out.Close()
+	}
+	if s.sms != nil {
+		s.sms.Close()
+	}
+	if s.sim != nil {
+		s.sim.Close()
 	}
 	if s.store != nil {
 		s.store.Close()
