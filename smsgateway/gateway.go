@@ -353,7 +353,10 @@ func (n *notifier) handOver(ctx context.Context) (int, error) {
 					return 0, errors.Join(err, g.st.DoneEvents(ctx, ids))
 				}
 				if err == nil {
-					f(m)
+					if herr := f(m); herr != nil {
+						// Kept in the outbox: handed over again later.
+						return len(ids), errors.Join(fmt.Errorf("status hook: %w", herr), g.st.DoneEvents(ctx, ids))
+					}
 				}
 			}
 		case store.EventInbound:
@@ -363,7 +366,9 @@ func (n *notifier) handOver(ctx context.Context) (int, error) {
 					return 0, errors.Join(err, g.st.DoneEvents(ctx, ids))
 				}
 				if err == nil {
-					f(in)
+					if herr := f(in); herr != nil {
+						return len(ids), errors.Join(fmt.Errorf("inbound hook: %w", herr), g.st.DoneEvents(ctx, ids))
+					}
 				}
 			}
 		}

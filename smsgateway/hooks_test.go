@@ -2,7 +2,9 @@ package smsgateway
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -65,4 +67,49 @@ func TestHooksAfterCrash(t *testing.T) {
 	if len(hooks.statuses)+len(hooks.inbound) != 0 {
 		t.Errorf("handed over again: %+v %+v", hooks.statuses, hooks.inbound)
 	}
+}
+
+// TestHookFailureKeepsTheEvent: a hook that fails (the queue is down)
+// leaves the event in the outbox, and it is handed over again.
+func TestHookFailureKeepsTheEvent(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(dir, "sms.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.RecordEvents(true, false)
+	m, _, err := st.Insert(ctx, store.NewMessage{To: "+8613800000001", Text: "测试", Validity: time.Hour, Parts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Fail(ctx, m.ID, "+CMS ERROR: 1"); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	var mu sync.Mutex
+	var got []int64
+	failures := 1
+	o := testOptions(dir)
+	o.OnStatus = func(m Message) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if failures > 0 {
+			failures--
+			return errors.New("queue unavailable")
+		}
+		got = append(got, m.ID)
+		return nil
+	}
+	g, err := New(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	waitFor(t, 20*time.Second, "the status handed over after the hook's failure", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(got) == 1 && got[0] == m.ID
+	})
 }

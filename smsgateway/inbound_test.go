@@ -21,8 +21,13 @@ type collector struct {
 }
 
 func (c *collector) hook(o *Options) {
-	o.OnInbound = func(in InboundMessage) { c.mu.Lock(); c.inbound = append(c.inbound, in); c.mu.Unlock() }
-	o.OnStatus = func(m Message) { c.mu.Lock(); c.statuses = append(c.statuses, m); c.mu.Unlock() }
+	o.OnInbound = func(in InboundMessage) error {
+		c.mu.Lock()
+		c.inbound = append(c.inbound, in)
+		c.mu.Unlock()
+		return nil
+	}
+	o.OnStatus = func(m Message) error { c.mu.Lock(); c.statuses = append(c.statuses, m); c.mu.Unlock(); return nil }
 }
 
 func (c *collector) inboundCount() int {

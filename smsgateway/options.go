@@ -89,8 +89,8 @@ type Options struct {
 	// delivered or failed; OnInbound with each received message once it
 	// is stored. Both are called in order, one at a time, from a goroutine
 	// of the gateway's.
-	OnStatus  func(Message)
-	OnInbound func(InboundMessage)
+	OnStatus  func(Message) error
+	OnInbound func(InboundMessage) error
 
 	Logger     *slog.Logger
 	Registerer prometheus.Registerer // nil: no metrics registered

@@ -175,7 +175,7 @@ func TestPermanentError(t *testing.T) {
 	o.Dial = pipeDial(map[string]func() io.ReadWriteCloser{"fake0": once(conn)})
 	var statuses []Message
 	var mu sync.Mutex
-	o.OnStatus = func(m Message) { mu.Lock(); statuses = append(statuses, m); mu.Unlock() }
+	o.OnStatus = func(m Message) error { mu.Lock(); statuses = append(statuses, m); mu.Unlock(); return nil }
 	g := startGateway(t, o)
 	waitUp(t, g, 1)
 	m, err := g.Send(context.Background(), Request{To: "+8613800000001", Text: "测试"})
