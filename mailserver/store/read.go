@@ -154,3 +154,16 @@ func (s *Store) Search(ctx context.Context, owner, mailbox, term string) ([]uint
 	}
 	return out, rows.Err()
 }
+
+// HasMessageID reports whether owner's mailbox holds a message with this
+// Message-ID (without angle brackets), so that a notification delivered
+// again after a crash is not stored twice.
+func (s *Store) HasMessageID(ctx context.Context, owner, mailbox, messageID string) (bool, error) {
+	var n int
+	err := s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id
+		JOIN contents c ON c.id = m.content_id WHERE b.owner = ? AND b.name = ? AND c.message_id = ?`, owner, mailbox, messageID).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("look up Message-ID: %w", err)
+	}
+	return n > 0, nil
+}
