@@ -72,6 +72,21 @@ CREATE TABLE shared_mailboxes (
 	dept    TEXT NOT NULL UNIQUE REFERENCES departments(code)
 );
 `,
+	// 3: how each user wants to hear of to-dos while away from the
+	// workbench (oa/notify); a user without a row has the defaults. The
+	// index finds the owner of the mobile an SMS reply came from.
+	`
+CREATE TABLE notify_prefs (
+	login       TEXT PRIMARY KEY REFERENCES users(login) ON DELETE CASCADE,
+	sms         INTEGER NOT NULL DEFAULT 1,
+	mail        INTEGER NOT NULL DEFAULT 0,
+	-- The user's own quiet hours in minutes after local midnight; NULL
+	-- keeps the system's.
+	quiet_start INTEGER,
+	quiet_end   INTEGER
+);
+CREATE INDEX users_mobile ON users(mobile) WHERE mobile != '';
+`,
 }
 
 // migrate applies the migrations the file has not seen yet. It runs in one
