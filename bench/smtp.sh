@@ -324,7 +324,7 @@ run_nanhu() {
 		--smtp "127.0.0.1:$NANHU_SMTP_PORT" --submission "127.0.0.1:$NANHU_SUBMISSION_PORT"
 		--submissions "127.0.0.1:$NANHU_SUBMISSIONS_PORT" --http "127.0.0.1:$NANHU_HTTP_PORT"
 		--https "" --imap "127.0.0.1:$NANHU_IMAP_PORT" --imaps "127.0.0.1:$NANHU_IMAPS_PORT"
-		--smarthost 127.0.0.1:9)
+		--smarthost 127.0.0.1:9 --nsqd-tcp 127.0.0.1:0 --nsqd-http 127.0.0.1:0)
 	log "nanhu ${args[*]}"
 	"$TMP/nanhu" "${args[@]}" >"$TMP/nanhu.log" 2>&1 &
 	NANHU_PID=$!

@@ -29,6 +29,7 @@ type Config struct {
 	SMTP   SMTPConfig     `toml:"smtp"`
 	IMAP   IMAPConfig     `toml:"imap"`
 	SMS    SMSConfig      `toml:"sms"`
+	Queue  QueueConfig    `toml:"queue"`
 	Out    OutboundConfig `toml:"outbound"`
 }
 
@@ -68,6 +69,16 @@ type SMTPConfig struct {
 type IMAPConfig struct {
 	AppendLimit        uint32 `toml:"append_limit"`         // the largest APPEND, bytes
 	AllowPlainLoopback bool   `toml:"allow_plain_loopback"` // LOGIN without TLS from 127.0.0.1/::1 (local tools)
+}
+
+// QueueConfig places the NSQ queue: an nsqd in-process on NSQDTCP and
+// NSQDHTTP (loopback by default), or, when NSQD or NSQLookupd are given,
+// an existing cluster and no nsqd of our own.
+type QueueConfig struct {
+	NSQDTCP    string   `toml:"nsqd_tcp"`
+	NSQDHTTP   string   `toml:"nsqd_http"`
+	NSQD       []string `toml:"nsqd"`       // external nsqd TCP addresses (host:4150)
+	NSQLookupd []string `toml:"nsqlookupd"` // external nsqlookupd HTTP addresses (host:4161)
 }
 
 // SMSConfig configures the SMS gateway and its GSM modems.
@@ -146,8 +157,9 @@ func defaultConfig() Config {
 			AuthFailuresPerUser:  5,
 			Lockout:              Duration{15 * time.Minute},
 		},
-		IMAP: IMAPConfig{AppendLimit: 50 << 20},
-		SMS:  SMSConfig{StatusReports: true, Validity: Duration{24 * time.Hour}},
+		IMAP:  IMAPConfig{AppendLimit: 50 << 20},
+		SMS:   SMSConfig{StatusReports: true, Validity: Duration{24 * time.Hour}},
+		Queue: QueueConfig{NSQDTCP: "127.0.0.1:4150", NSQDHTTP: "127.0.0.1:4151"},
 		Out: OutboundConfig{
 			SmarthostTLS: "starttls",
 			Port:         25,
@@ -178,6 +190,10 @@ func loadConfig(args []string) (Config, error) {
 	httpsAddr := fs.String("https", cfg.Listen.HTTPS, "HTTPS listen address (the same pages and APIs over TLS)")
 	cert := fs.String("tls-cert", "", "TLS certificate `FILE` (PEM)")
 	key := fs.String("tls-key", "", "TLS key `FILE` (PEM)")
+	nsqdTCP := fs.String("nsqd-tcp", cfg.Queue.NSQDTCP, "the embedded nsqd's TCP `address`")
+	nsqdHTTP := fs.String("nsqd-http", cfg.Queue.NSQDHTTP, "the embedded nsqd's HTTP `address` (/pub, /stats)")
+	nsqd := fs.String("nsqd", "", "join these nsqd nodes (`host:4150,...`) instead of running one")
+	lookupd := fs.String("nsqlookupd", "", "find nsqd nodes through these nsqlookupd (`host:4161,...`)")
 	var modems repeated
 	fs.Var(&modems, "modem", "serial `device` of a GSM modem (repeatable); none: a simulated modem")
 	smarthost := fs.String("smarthost", "", "send remote mail through `HOST:PORT` instead of MX lookup")
@@ -232,6 +248,14 @@ func loadConfig(args []string) (Config, error) {
 			cfg.TLS.Key = *key
 		case "smarthost":
 			cfg.Out.Smarthost = *smarthost
+		case "nsqd-tcp":
+			cfg.Queue.NSQDTCP = *nsqdTCP
+		case "nsqd-http":
+			cfg.Queue.NSQDHTTP = *nsqdHTTP
+		case "nsqd":
+			cfg.Queue.NSQD = splitList(*nsqd)
+		case "nsqlookupd":
+			cfg.Queue.NSQLookupd = splitList(*lookupd)
 		case "modem":
 			cfg.SMS.Modems = nil
 			for _, m := range modems {
@@ -271,6 +295,16 @@ func (c *Config) check() error {
 		return fmt.Errorf("smarthost_tls must be starttls, tls or none, not %q", c.Out.SmarthostTLS)
 	}
 	return nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // localDomains is the primary domain first, then the others.

@@ -24,10 +24,12 @@ import (
 	"nanhu/hardware/modemsim"
 	"nanhu/mailserver/imapd"
 	"nanhu/mailserver/limits"
+	"nanhu/mailserver/mailqueue"
 	"nanhu/mailserver/outbound"
 	"nanhu/mailserver/smtpd"
 	"nanhu/mailserver/store"
 	"nanhu/oa/org"
+	"nanhu/queue"
 	"nanhu/smsgateway"
 )
 
@@ -77,6 +79,7 @@ type server struct {
 	imap     *imapd.Server
 	http     *http.Server
 	mux      *http.ServeMux
+	queue    *queue.Queue
 	sms      *smsgateway.Gateway
 	sim      *modemsim.Sim
 	auth     httpAuth
@@ -287,6 +290,22 @@ func start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 			}
 		}()
 	}
+	// The queue, and the mail server's consumer of notify.mail.
+	qo := queue.DefaultOptions(cfg.Data)
+	qo.TCPAddress, qo.HTTPAddress = cfg.Queue.NSQDTCP, cfg.Queue.NSQDHTTP
+	qo.NSQDAddrs, qo.LookupdAddrs = cfg.Queue.NSQD, cfg.Queue.NSQLookupd
+	qo.Logger = logger.With("part", "queue")
+	qo.Registerer = reg
+	if s.queue, err = queue.New(ctx, qo); err != nil {
+		return nil, err
+	}
+	if s.queue.Embedded() {
+		logger.Info("embedded nsqd", "tcp", s.queue.TCPAddr(), "http", s.queue.HTTPAddr())
+	}
+	if _, err := mailqueue.Consume(s.queue, dir, s.store, mailqueue.Options{Domain: cfg.Domain, Logger: logger.With("part", "mailqueue")}); err != nil {
+		return nil, err
+	}
+
 	if err := s.startSMS(ctx, cfg, logger, reg); err != nil {
 		return nil, err
 	}
@@ -331,6 +350,11 @@ func (s *server) shutdown(grace time.Duration) error {
 func (s *server) closeAll() {
 	if s.cancel != nil {
 		s.cancel()
+	}
+	if s.queue != nil {
+		// First: consumers finish the events in hand while every part
+		// they deliver to is still open.
+		s.queue.Close()
 	}
 	if s.out != nil {
 		s.out.Close()

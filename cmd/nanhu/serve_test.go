@@ -49,6 +49,7 @@ func startTestServer(t *testing.T, mutate func(*Config)) *testServer {
 	cfg := defaultConfig()
 	cfg.Data = t.TempDir()
 	cfg.Listen = ListenConfig{SMTP: "127.0.0.1:0", Submission: "127.0.0.1:0", Submissions: "127.0.0.1:0", IMAP: "127.0.0.1:0", IMAPS: "127.0.0.1:0", HTTP: "127.0.0.1:0", HTTPS: "127.0.0.1:0"}
+	cfg.Queue.NSQDTCP, cfg.Queue.NSQDHTTP = "127.0.0.1:0", "127.0.0.1:0"
 	if mutate != nil {
 		mutate(&cfg)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"nanhu/hardware/modemsim"
 	"nanhu/smsgateway"
+	"nanhu/smsgateway/smsqueue"
 )
 
 // startSMS starts the SMS gateway on the configured modems, or on a
@@ -21,6 +22,8 @@ import (
 func (s *server) startSMS(ctx context.Context, cfg Config, logger *slog.Logger, reg prometheus.Registerer) error {
 	opts := smsgateway.DefaultOptions(cfg.Data)
 	opts.Logger = logger.With("part", "sms")
+	bridge := smsqueue.New(s.queue, logger.With("part", "smsqueue"))
+	opts.OnStatus, opts.OnInbound = bridge.Status, bridge.Inbound
 	opts.Registerer = reg
 	opts.StatusReports = cfg.SMS.StatusReports
 	if cfg.SMS.Validity.Duration > 0 {
@@ -55,6 +58,9 @@ func (s *server) startSMS(ctx context.Context, cfg Config, logger *slog.Logger, 
 		return err
 	}
 	s.sms = g
+	if _, err := smsqueue.Consume(s.queue, g, logger.With("part", "smsqueue")); err != nil {
+		return err
+	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	prev := s.cancel
 	s.cancel = func() {
