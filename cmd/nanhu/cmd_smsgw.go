@@ -48,6 +48,7 @@ func runSMSGW(ctx context.Context, args []string, stderr io.Writer, ready func(m
 	var modems repeated
 	fs.Var(&modems, "modem", "serial `device` of a GSM modem (repeatable); none: one simulated modem")
 	simControl := fs.String("sim-control", "", "with the simulated modem: serve its control API on this `address`")
+	simLatency := fs.Duration("sim-latency", modemsim.NewOptions().SendLatency, "with the simulated modem: how long its network takes per SMS")
 	httpAddr := fs.String("http", "", "serve /healthz and /metrics on this `address`")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	pos, err := parseInterleaved(fs, args)
@@ -99,6 +100,7 @@ func runSMSGW(ctx context.Context, args []string, stderr io.Writer, ready func(m
 	if len(opts.Modems) == 0 {
 		so := modemsim.NewOptions()
 		so.Link = filepath.Join(*data, "sim-modem0")
+		so.SendLatency = *simLatency
 		so.Codec = pduCodec{smsc: so.SMSC}
 		so.Logger = logger.With("part", "modemsim")
 		if sim, err = modemsim.New(so); err != nil {
