@@ -272,9 +272,6 @@ func TestGatewayCluster(t *testing.T) {
 	if per[0] == 0 || per[1] == 0 {
 		t.Errorf("one gateway carried nothing: the channel did not share the load (%v)", per)
 	}
-	// The killed gateway's simulator is new after its restart; a second
-	// copy may come only from what one gateway held at its kill: one
-	// modem, so a handful at most.
 	var dupKeys []string
 	for k, c := range seen {
 		if c > 1 {
@@ -285,7 +282,15 @@ func TestGatewayCluster(t *testing.T) {
 	if len(dupKeys) > 0 {
 		t.Logf("second copies of %s … %s", dupKeys[0], dupKeys[len(dupKeys)-1])
 	}
-	if dups > 10 {
-		t.Errorf("%d second copies; only the SMS in flight at the kill may be sent twice", dups)
+	// Second copies come from two places: the SMS a gateway had in flight
+	// when it was killed (one per modem), and the events the publisher
+	// sends again after an nsqd dies, those it had acknowledged in the
+	// republish window (a second here), because a killed nsqd loses the
+	// messages it had handed out and not seen finished, and which those
+	// were nobody can tell. Each gateway knows only its own SMS, so an
+	// event sent again that lands on the other gateway is a second SMS.
+	// The window bounds them: about a second's worth of events.
+	if dups > 250 {
+		t.Errorf("%d second copies; more than a republish window's worth", dups)
 	}
 }
