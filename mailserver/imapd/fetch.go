@@ -62,7 +62,7 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *
 	if setSeen && !v.readOnly {
 		var unseen []uint32
 		for _, uid := range uids {
-			if _, ok := infos[uid]; ok && !hasFlag(v.flags[uid], `\Seen`) {
+			if _, ok := infos[uid]; ok && !hasFlag(v.flagsOf(uid), `\Seen`) {
 				unseen = append(unseen, uid)
 			}
 		}
@@ -72,7 +72,7 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *
 				return s.storeErr("fetch", err)
 			}
 			for _, st := range states {
-				v.flags[st.UID] = st.Flags
+				v.setFlags(st.UID, st.Flags)
 				info := infos[st.UID]
 				info.Flags = st.Flags
 				infos[st.UID] = info
@@ -98,7 +98,7 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *
 			m.WriteUID(imap.UID(uid))
 		}
 		if options.Flags || setSeen {
-			m.WriteFlags(toFlags(v.flags[uid]))
+			m.WriteFlags(toFlags(v.flagsOf(uid)))
 		}
 		if options.InternalDate {
 			m.WriteInternalDate(info.InternalDate)
@@ -237,7 +237,7 @@ func (s *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *im
 		seqOf[uid] = seqs[i]
 	}
 	for _, st := range states {
-		v.flags[st.UID] = st.Flags
+		v.setFlags(st.UID, st.Flags)
 		if flags.Silent {
 			continue
 		}

@@ -315,7 +315,7 @@ func (m *matcher) match(seq uint32, info store.MessageInfo, c *imap.SearchCriter
 			return false
 		}
 	}
-	flags := m.v.flags[uid]
+	flags := m.v.flagsOf(uid)
 	for _, f := range c.Flag {
 		if f == flagRecent {
 			return false // Nanhu never sets \Recent

@@ -79,6 +79,9 @@ type Server struct {
 
 	envelopes *envelopeCache
 
+	snapMu sync.Mutex
+	snaps  map[int64]*snapshot // the latest snapshot of each mailbox, shared by views
+
 	mu      sync.Mutex
 	servers []*imapserver.Server
 }
@@ -102,7 +105,7 @@ func New(opts Options, dir Directory, st *store.Store) *Server {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{opts: opts, log: opts.Logger, dir: dir, store: st, limits: opts.Limits,
-		metrics: newMetrics(opts.Registerer), ctx: ctx, cancel: cancel, envelopes: newEnvelopeCache(100000)}
+		metrics: newMetrics(opts.Registerer), ctx: ctx, cancel: cancel, envelopes: newEnvelopeCache(100000), snaps: map[int64]*snapshot{}}
 }
 
 // Capabilities is what the server announces beyond IMAP4rev1/IMAP4rev2.

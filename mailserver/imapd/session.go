@@ -467,8 +467,8 @@ func (s *session) Select(name string, options *imap.SelectOptions) (*imap.Select
 	if v.readOnly {
 		data.PermanentFlags = nil
 	}
-	for i, uid := range v.uids {
-		if !hasFlag(v.flags[uid], `\Seen`) {
+	for i := range v.uids {
+		if !hasFlag(v.flags[i].list(), `\Seen`) {
 			data.FirstUnseenSeqNum = uint32(i + 1)
 			break
 		}

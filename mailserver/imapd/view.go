@@ -3,6 +3,8 @@ package imapd
 import (
 	"context"
 	"sort"
+	"strings"
+	"sync"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
@@ -14,11 +16,18 @@ import (
 // has announced (their UIDs in sequence order) with which flags, as of
 // mod-sequence modseq. poll brings it up to date and tells the client what
 // changed, in the order RFC 9051 requires.
+//
+// Ten thousand clients idling on the same large mailbox must not hold ten
+// thousand copies of it: a view starts from a snapshot shared by every
+// session that selected the mailbox at the same mod-sequence, keeps flag
+// sets as small interned numbers, and copies the arrays only when its own
+// picture first changes.
 type view struct {
 	box      store.Mailbox
 	readOnly bool
-	uids     []uint32
-	flags    map[uint32][]string
+	uids     []uint32  // sequence order
+	flags    []flagSet // flags[i] belongs to uids[i]
+	owned    bool      // uids and flags are this view's own (else shared)
 	modseq   uint64
 	keywords map[string]bool // every keyword announced in FLAGS
 	pending  []uint32        // expunges not yet announced (no EXPUNGE allowed then)
@@ -28,23 +37,126 @@ type view struct {
 
 var systemFlags = []imap.Flag{imap.FlagSeen, imap.FlagAnswered, imap.FlagFlagged, imap.FlagDeleted, imap.FlagDraft}
 
+// flagSet is an interned set of flags: an index into flagSets.
+type flagSet uint32
+
+var flagSets = struct {
+	sync.RWMutex
+	byKey map[string]flagSet
+	sets  [][]string
+}{byKey: map[string]flagSet{"": 0}, sets: [][]string{nil}}
+
+func internFlags(flags []string) flagSet {
+	sorted := store.SortFlags(flags)
+	key := strings.Join(sorted, " ")
+	flagSets.RLock()
+	id, ok := flagSets.byKey[key]
+	flagSets.RUnlock()
+	if ok {
+		return id
+	}
+	flagSets.Lock()
+	defer flagSets.Unlock()
+	if id, ok := flagSets.byKey[key]; ok {
+		return id
+	}
+	id = flagSet(len(flagSets.sets))
+	flagSets.sets = append(flagSets.sets, sorted)
+	flagSets.byKey[key] = id
+	return id
+}
+
+func (f flagSet) list() []string {
+	flagSets.RLock()
+	defer flagSets.RUnlock()
+	return flagSets.sets[f]
+}
+
+// snapshot is a mailbox's messages at one mod-sequence, shared read-only
+// by the views that start from it.
+type snapshot struct {
+	modseq uint64
+	uids   []uint32
+	flags  []flagSet
+	kws    []string
+}
+
+// snapshotOf returns the mailbox's current snapshot, from the cache when
+// the mailbox has not changed since it was made.
+func (s *Server) snapshotOf(ctx context.Context, b store.Mailbox) (*snapshot, error) {
+	s.snapMu.Lock()
+	cached := s.snaps[b.ID]
+	s.snapMu.Unlock()
+	if cached != nil && cached.modseq == b.HighestModSeq {
+		return cached, nil
+	}
+	msgs, modseq, err := s.store.Snapshot(ctx, b.ID)
+	if err != nil {
+		return nil, err
+	}
+	snap := &snapshot{modseq: modseq, uids: make([]uint32, len(msgs)), flags: make([]flagSet, len(msgs))}
+	kws := map[string]bool{}
+	for i, m := range msgs {
+		snap.uids[i] = m.UID
+		snap.flags[i] = internFlags(m.Flags)
+		for _, f := range m.Flags {
+			if f != "" && f[0] != '\\' {
+				kws[f] = true
+			}
+		}
+	}
+	for k := range kws {
+		snap.kws = append(snap.kws, k)
+	}
+	s.snapMu.Lock()
+	if old := s.snaps[b.ID]; old == nil || old.modseq <= modseq {
+		s.snaps[b.ID] = snap
+	}
+	s.snapMu.Unlock()
+	return snap, nil
+}
+
 func (s *session) openView(b store.Mailbox, readOnly bool) (*view, error) {
 	wake, stop := s.srv.store.Watch(b.ID)
-	msgs, modseq, err := s.srv.store.Snapshot(s.ctx, b.ID)
+	snap, err := s.srv.snapshotOf(s.ctx, b)
 	if err != nil {
 		stop()
 		return nil, err
 	}
-	v := &view{box: b, readOnly: readOnly, flags: make(map[uint32][]string, len(msgs)), modseq: modseq,
+	v := &view{box: b, readOnly: readOnly, uids: snap.uids, flags: snap.flags, modseq: snap.modseq,
 		keywords: map[string]bool{string(imap.FlagForwarded): true, string(imap.FlagJunk): true, "$NotJunk": true, "$MDNSent": true},
 		wake:     wake, stop: stop}
-	v.uids = make([]uint32, 0, len(msgs))
-	for _, m := range msgs {
-		v.uids = append(v.uids, m.UID)
-		v.flags[m.UID] = m.Flags
-		v.noteKeywords(m.Flags)
-	}
+	v.noteKeywords(snap.kws)
 	return v, nil
+}
+
+// own makes the view's arrays its own before it changes them.
+func (v *view) own() {
+	if v.owned {
+		return
+	}
+	v.uids = append(make([]uint32, 0, len(v.uids)+8), v.uids...)
+	v.flags = append(make([]flagSet, 0, len(v.flags)+8), v.flags...)
+	v.owned = true
+}
+
+// flagsOf returns the flags the view holds for uid.
+func (v *view) flagsOf(uid uint32) []string {
+	if seq := v.seqOf(uid); seq != 0 {
+		return v.flags[seq-1].list()
+	}
+	return nil
+}
+
+// setFlags records uid's new flags in the view.
+func (v *view) setFlags(uid uint32, flags []string) {
+	if seq := v.seqOf(uid); seq != 0 {
+		id := internFlags(flags)
+		if v.flags[seq-1] != id {
+			v.own()
+			v.flags[seq-1] = id
+		}
+	}
 }
 
 func (v *view) close() {
@@ -104,8 +216,9 @@ func (v *view) remove(uid uint32) uint32 {
 	if seq == 0 {
 		return 0
 	}
+	v.own()
 	v.uids = append(v.uids[:seq-1], v.uids[seq:]...)
-	delete(v.flags, uid)
+	v.flags = append(v.flags[:seq-1], v.flags[seq:]...)
 	return seq
 }
 
@@ -154,13 +267,14 @@ func (v *view) poll(ctx context.Context, s *store.Store, w *imapserver.UpdateWri
 	for _, m := range c.Changed {
 		switch {
 		case m.UID > last:
+			v.own()
 			v.uids = append(v.uids, m.UID)
-			v.flags[m.UID] = m.Flags
+			v.flags = append(v.flags, internFlags(m.Flags))
 			last = m.UID
 			grew = true
 		default:
-			if old, ok := v.flags[m.UID]; ok && !sameFlags(old, m.Flags) {
-				v.flags[m.UID] = m.Flags
+			if seq := v.seqOf(m.UID); seq != 0 && v.flags[seq-1] != internFlags(m.Flags) {
+				v.setFlags(m.UID, m.Flags)
 				changed = append(changed, m)
 			}
 		}
