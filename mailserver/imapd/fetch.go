@@ -45,14 +45,40 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *
 			setSeen = true
 		}
 	}
+	// Headers are read only when something needs them beyond an
+	// envelope already in the cache (FETCH ENVELOPE of a mailbox that
+	// clients keep re-reading touches no message bytes).
+	onlyEnvelope := options.Envelope && !needFull && len(options.BodySection) == 0
 	var infos map[uint32]store.MessageInfo
-	if needHeader && !needFull {
+	if needHeader && !needFull && !onlyEnvelope {
 		infos, err = s.srv.store.InfosWithHeaders(s.ctx, v.box.ID, uids)
 	} else {
 		infos, err = s.srv.store.Infos(s.ctx, v.box.ID, uids)
 	}
 	if err != nil {
 		return s.storeErr("fetch", err)
+	}
+	if onlyEnvelope {
+		var missing []uint32
+		for _, uid := range uids {
+			if in, ok := infos[uid]; ok && !s.srv.envelopes.has(in.ContentID) {
+				missing = append(missing, uid)
+			}
+		}
+		if len(missing) > 0 {
+			var withHeaders map[uint32]store.MessageInfo
+			if len(missing) > len(uids)/4 {
+				withHeaders, err = s.srv.store.InfosWithHeaders(s.ctx, v.box.ID, missing)
+			} else {
+				withHeaders, err = s.srv.store.InfosOfWithHeaders(s.ctx, v.box.ID, missing)
+			}
+			if err != nil {
+				return s.storeErr("fetch", err)
+			}
+			for uid, in := range withHeaders {
+				infos[uid] = in
+			}
+		}
 	}
 	for _, bs := range options.BinarySection {
 		if !bs.Peek {
@@ -158,6 +184,13 @@ type envelopeCache struct {
 
 func newEnvelopeCache(max int) *envelopeCache {
 	return &envelopeCache{max: max, entries: make(map[int64]*imap.Envelope)}
+}
+
+func (c *envelopeCache) has(content int64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.entries[content]
+	return ok
 }
 
 func (c *envelopeCache) get(content int64, header []byte) *imap.Envelope {

@@ -118,31 +118,50 @@ const (
 // with their current state, unless they no longer exist).
 func (s *Store) StoreFlags(ctx context.Context, mailboxID int64, uids []uint32, op FlagOp, flags []string) ([]MessageState, error) {
 	var out []MessageState
+	if len(uids) == 0 {
+		return nil, nil
+	}
 	changed := false
 	err := s.write(ctx, nil, func(tx *sql.Tx) error {
 		var modseq uint64
-		get, err := tx.PrepareContext(ctx, `SELECT flags, modseq FROM messages WHERE mailbox_id = ? AND uid = ?`)
+		// One read of the range, then an update only where flags change.
+		lo, hi := uids[0], uids[0]
+		for _, u := range uids {
+			lo, hi = min(lo, u), max(hi, u)
+		}
+		cur := make(map[uint32]MessageState, len(uids))
+		rows, err := tx.QueryContext(ctx, `SELECT uid, flags, modseq FROM messages WHERE mailbox_id = ? AND uid BETWEEN ? AND ?`, mailboxID, lo, hi)
 		if err != nil {
 			return err
 		}
-		defer get.Close()
+		for rows.Next() {
+			var m MessageState
+			var f string
+			if err := rows.Scan(&m.UID, &f, &m.ModSeq); err != nil {
+				rows.Close()
+				return err
+			}
+			m.Flags = strings.Fields(f)
+			cur[m.UID] = m
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
 		set, err := tx.PrepareContext(ctx, `UPDATE messages SET flags = ?, modseq = ? WHERE mailbox_id = ? AND uid = ?`)
 		if err != nil {
 			return err
 		}
 		defer set.Close()
 		for _, uid := range uids {
-			var cur string
-			var ms uint64
-			if err := get.QueryRowContext(ctx, mailboxID, uid).Scan(&cur, &ms); err == sql.ErrNoRows {
+			m, ok := cur[uid]
+			if !ok {
 				continue
-			} else if err != nil {
-				return err
 			}
-			old := strings.Fields(cur)
+			old := m.Flags
 			next := applyFlags(old, op, flags)
 			if strings.Join(next, " ") == strings.Join(SortFlags(old), " ") {
-				out = append(out, MessageState{UID: uid, Flags: old, ModSeq: ms})
+				out = append(out, m)
 				continue
 			}
 			if modseq == 0 {
@@ -503,6 +522,19 @@ func scanUIDSet(rows *sql.Rows) (map[uint32]bool, error) {
 // InfosOf is Infos for a sparse list of UIDs (a search's candidates):
 // looked up by key in chunks rather than by scanning the UID range.
 func (s *Store) InfosOf(ctx context.Context, mailboxID int64, uids []uint32) (map[uint32]MessageInfo, error) {
+	return s.infosOf(ctx, mailboxID, uids, false)
+}
+
+// InfosOfWithHeaders is InfosOf with each message's header section.
+func (s *Store) InfosOfWithHeaders(ctx context.Context, mailboxID int64, uids []uint32) (map[uint32]MessageInfo, error) {
+	return s.infosOf(ctx, mailboxID, uids, true)
+}
+
+func (s *Store) infosOf(ctx context.Context, mailboxID int64, uids []uint32, headers bool) (map[uint32]MessageInfo, error) {
+	header := "NULL"
+	if headers {
+		header = "substr(c.raw, 1, c.header_len)"
+	}
 	out := make(map[uint32]MessageInfo, len(uids))
 	const chunk = 500
 	for len(uids) > 0 {
@@ -514,7 +546,7 @@ func (s *Store) InfosOf(ctx context.Context, mailboxID int64, uids []uint32) (ma
 			args = append(args, u)
 		}
 		uids = uids[n:]
-		rows, err := s.rdb.QueryContext(ctx, `SELECT m.uid, m.content_id, m.flags, m.internal_date, m.size, c.header_len
+		rows, err := s.rdb.QueryContext(ctx, `SELECT m.uid, m.content_id, m.flags, m.internal_date, m.size, c.header_len, `+header+`
 			FROM messages m JOIN contents c ON c.id = m.content_id WHERE m.mailbox_id = ? AND m.uid IN (`+strings.Join(marks, ",")+`)`, args...)
 		if err != nil {
 			return nil, err
@@ -523,7 +555,7 @@ func (s *Store) InfosOf(ctx context.Context, mailboxID int64, uids []uint32) (ma
 			var m MessageInfo
 			var flags string
 			var date int64
-			if err := rows.Scan(&m.UID, &m.ContentID, &flags, &date, &m.Size, &m.HeaderLen); err != nil {
+			if err := rows.Scan(&m.UID, &m.ContentID, &flags, &date, &m.Size, &m.HeaderLen, &m.Header); err != nil {
 				rows.Close()
 				return nil, err
 			}
