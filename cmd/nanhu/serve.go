@@ -28,6 +28,7 @@ import (
 	"nanhu/mailserver/outbound"
 	"nanhu/mailserver/smtpd"
 	"nanhu/mailserver/store"
+	"nanhu/oa/notify"
 	"nanhu/oa/org"
 	"nanhu/queue"
 	"nanhu/smsgateway"
@@ -81,6 +82,7 @@ type server struct {
 	mux      *http.ServeMux
 	queue    *queue.Queue
 	sms      *smsgateway.Gateway
+	notify   *notify.Notifier
 	sim      *modemsim.Sim
 	auth     httpAuth
 	cancel   context.CancelFunc
@@ -309,6 +311,9 @@ func start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 	if err := s.startSMS(ctx, cfg, logger, reg); err != nil {
 		return nil, err
 	}
+	if err := s.startNotify(ctx, cfg, logger); err != nil {
+		return nil, err
+	}
 
 	names := make([]string, 0, len(s.addrs))
 	for n, a := range s.addrs {
@@ -358,6 +363,9 @@ func (s *server) closeAll() {
 	}
 	if s.out != nil {
 		s.out.Close()
+	}
+	if s.notify != nil {
+		s.notify.Close()
 	}
 	if s.sms != nil {
 		s.sms.Close()

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"nanhu/oa/notify"
+	"nanhu/queue"
+	"nanhu/queue/contract"
+)
+
+// queuePublisher puts routing's decisions on the queue.
+type queuePublisher struct{ q *queue.Queue }
+
+func (p queuePublisher) PublishSMS(ctx context.Context, m contract.NotifySMS) error {
+	return queue.Publish(ctx, p.q, m)
+}
+
+func (p queuePublisher) PublishMail(ctx context.Context, m contract.NotifyMail) error {
+	return queue.Publish(ctx, p.q, m)
+}
+
+func (p queuePublisher) PublishAction(ctx context.Context, a contract.OAAction) error {
+	return queue.Publish(ctx, p.q, a)
+}
+
+// routingChannel is the channel notification routing consumes oa.todo and
+// sms.inbound on.
+const routingChannel = "routing"
+
+// startNotify runs the notification routing of to-dos (oa/notify): it
+// consumes oa.todo and the SMS replies on sms.inbound, and serves the
+// workbench's notification stream.
+func (s *server) startNotify(ctx context.Context, cfg Config, logger *slog.Logger) error {
+	opts := notify.DefaultOptions(cfg.Data)
+	opts.Org = s.org
+	opts.Publisher = queuePublisher{s.queue}
+	opts.User = userOf
+	opts.Logger = logger.With("part", "notify")
+	n, err := notify.New(ctx, opts)
+	if err != nil {
+		return err
+	}
+	s.notify = n
+	runCtx, cancel := context.WithCancel(context.Background())
+	prev := s.cancel
+	s.cancel = func() {
+		cancel()
+		if prev != nil {
+			prev()
+		}
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := n.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {
+			logger.Error("notification routing stopped", "err", err)
+		}
+	}()
+	if _, err := queue.Consume(s.queue, routingChannel, func(ctx context.Context, ev contract.TodoEvent) error {
+		return n.HandleTodo(ctx, ev)
+	}); err != nil {
+		return err
+	}
+	if _, err := queue.Consume(s.queue, routingChannel, func(ctx context.Context, ev contract.SMSInbound) error {
+		err := n.HandleInbound(ctx, ev)
+		if errors.Is(err, notify.ErrNotForUs) {
+			return nil // a citizen's SMS: the portal reads sms.inbound on its own channel
+		}
+		return err
+	}); err != nil {
+		return err
+	}
+	// The workbench keeps this stream open; any logged-in user may.
+	s.mux.Handle("GET /api/v1/notifications/stream", s.auth.require(n.Handler()))
+	return nil
+}
