@@ -33,6 +33,8 @@ type Notifier struct {
 	quiet quiet
 
 	mu        sync.Mutex // one decision at a time
+	qmu       sync.Mutex // guards queued
+	queued    []*todoReq // events waiting for the holder of mu
 	outMu     sync.Mutex // one publisher of the outbox at a time
 	lastPrune time.Time
 
@@ -91,13 +93,20 @@ func New(ctx context.Context, opts Options) (*Notifier, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.DirectoryTTL == 0 {
+		opts.DirectoryTTL = def.DirectoryTTL
+	}
+	dir := opts.Org
+	if opts.DirectoryTTL > 0 {
+		dir = newDirCache(opts.Org, opts.DirectoryTTL)
+	}
 	st, err := openStore(ctx, opts.DBPath)
 	if err != nil {
 		return nil, fmt.Errorf("notify: %w", err)
 	}
 	return &Notifier{
 		opts:  opts,
-		org:   opts.Org,
+		org:   dir,
 		pub:   opts.Publisher,
 		log:   logger.With("part", "notify"),
 		st:    st,
@@ -186,28 +195,105 @@ func (n *Notifier) runDue(ctx context.Context) {
 // in notify.db; the messages they make are published before HandleTodo
 // returns when the queue takes them, else by Run later. An error means
 // nothing was decided and the event should come again.
+//
+// Concurrent calls share transactions: whoever holds the decision lock
+// decides every event queued meanwhile in one transaction, each in its
+// own savepoint, so one event's failure does not undo another's.
 func (n *Notifier) HandleTodo(ctx context.Context, ev contract.TodoEvent) error {
 	if err := ev.Validate(); err != nil {
 		return fmt.Errorf("notify: %w", err)
 	}
+	r := &todoReq{ctx: ctx, ev: ev, done: make(chan error, 1)}
+	n.qmu.Lock()
+	n.queued = append(n.queued, r)
+	n.qmu.Unlock()
 	n.mu.Lock()
-	err := n.st.update(ctx, func(tx *sql.Tx) error {
-		o := &op{n: n, ctx: ctx, tx: tx, now: n.now()}
-		seen, err := markProcessed(ctx, tx, "todo", ev.ID, o.now)
-		if err != nil || seen {
-			if seen {
-				n.log.Debug("oa.todo event already handled", "event", ev.ID)
-			}
-			return err
-		}
-		return o.todoEvent(ev)
-	})
+	n.qmu.Lock()
+	batch := n.queued
+	n.queued = nil
+	n.qmu.Unlock()
+	if len(batch) > 0 {
+		n.decide(batch)
+	}
 	n.mu.Unlock()
-	if err != nil {
-		return fmt.Errorf("notify: oa.todo %s: %w", ev.ID, err)
+	// Answered by now: by this call, or by the one that held the lock.
+	if err := <-r.done; err != nil {
+		return err
 	}
 	n.drain(ctx)
 	return nil
+}
+
+// todoReq is an event waiting for a decision.
+type todoReq struct {
+	ctx  context.Context
+	ev   contract.TodoEvent
+	done chan error // buffered: the answer never waits
+}
+
+// maxBatch bounds the events decided in one transaction.
+const maxBatch = 64
+
+// decide decides a batch of events, maxBatch to a transaction, and
+// answers each. n.mu is held.
+func (n *Notifier) decide(batch []*todoReq) {
+	for len(batch) > 0 {
+		part := batch[:min(len(batch), maxBatch)]
+		batch = batch[len(part):]
+		errs := make([]error, len(part))
+		// The transaction and its statements must not be cancelled by one
+		// caller's context: SQLite would roll back the whole batch.
+		ctx := context.WithoutCancel(part[0].ctx)
+		err := n.st.update(ctx, func(tx *sql.Tx) error {
+			now := n.now()
+			for i, r := range part {
+				errs[i] = n.decideOne(tx, r, now, len(part) > 1)
+			}
+			if len(part) == 1 {
+				return errs[0] // no savepoint: roll the transaction back
+			}
+			return nil
+		})
+		for i, r := range part {
+			e := errs[i]
+			if e == nil {
+				e = err // the commit failed
+			}
+			if e != nil {
+				e = fmt.Errorf("notify: oa.todo %s: %w", r.ev.ID, e)
+			}
+			r.done <- e
+		}
+	}
+}
+
+// decideOne decides one event in tx, in a savepoint when others share it.
+func (n *Notifier) decideOne(tx *sql.Tx, r *todoReq, now time.Time, savepoint bool) error {
+	ctx := context.WithoutCancel(r.ctx)
+	if savepoint {
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT ev"); err != nil {
+			return err
+		}
+	}
+	o := &op{n: n, ctx: ctx, tx: tx, now: now}
+	seen, err := markProcessed(ctx, tx, "todo", r.ev.ID, now)
+	if seen {
+		n.log.Debug("oa.todo event already handled", "event", r.ev.ID)
+	}
+	if err == nil && !seen {
+		err = o.todoEvent(r.ev)
+	}
+	if savepoint {
+		if err != nil {
+			if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO ev"); rerr != nil {
+				return errors.Join(err, rerr)
+			}
+		}
+		if _, rerr := tx.ExecContext(ctx, "RELEASE ev"); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+	}
+	return err
 }
 
 // op is one decision: its transaction and its time.

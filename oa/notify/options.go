@@ -73,6 +73,10 @@ type Options struct {
 	// KeepLog is how long notify.db keeps its log of decisions and
 	// replies (180 days); processed event ids are kept 30 days.
 	KeepLog time.Duration
+	// DirectoryTTL is how long a user and their preferences, once read
+	// from the directory, serve routing before they are read again (5 s).
+	// Negative reads the directory for every event.
+	DirectoryTTL time.Duration
 	// MailFrom is the display name on notification mails.
 	MailFrom string
 	// Logger receives routing's log lines. Nil discards them.
@@ -95,6 +99,7 @@ func DefaultOptions(dataDir string) Options {
 		Heartbeat:     20 * time.Second,
 		Tick:          time.Second,
 		KeepLog:       180 * 24 * time.Hour,
+		DirectoryTTL:  5 * time.Second,
 		MailFrom:      "南湖办公系统",
 	}
 }

@@ -380,23 +380,30 @@ func codeAt(n int) string {
 // reply, giving it a short code unless it has one, and returns the code
 // and how many other to-dos await an answer from login.
 func await(ctx context.Context, tx *sql.Tx, login, todoID string, now time.Time) (code string, others int, err error) {
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM awaiting WHERE login = ? AND todo_id != ?`, login, todoID).Scan(&others); err != nil {
-		return "", 0, fmt.Errorf("count awaited replies of %s: %w", login, err)
+	rows, err := awaitingOf(ctx, tx, []string{login})
+	if err != nil {
+		return "", 0, err
 	}
-	err = tx.QueryRowContext(ctx, `SELECT code FROM awaiting WHERE login = ? AND todo_id = ?`, login, todoID).Scan(&code)
-	if err == nil {
+	used := make(map[string]bool, len(rows))
+	for _, a := range rows {
+		if a.todoID == todoID {
+			code = a.code
+		} else {
+			used[a.code] = true
+		}
+	}
+	others = len(used)
+	if code != "" {
 		_, err = tx.ExecContext(ctx, `UPDATE awaiting SET sent_at = ? WHERE login = ? AND todo_id = ?`, ms(now), login, todoID)
 		return code, others, err
 	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return "", 0, fmt.Errorf("read the code of %s for %s: %w", todoID, login, err)
-	}
 	if others >= codeCount {
-		// Every code in use: free the oldest.
-		if _, err := tx.ExecContext(ctx,
-			`DELETE FROM awaiting WHERE rowid = (SELECT rowid FROM awaiting WHERE login = ? ORDER BY sent_at LIMIT 1)`, login); err != nil {
+		// Every code in use: free the oldest (rows are latest first).
+		oldest := rows[len(rows)-1]
+		if err := deleteAwait(ctx, tx, login, oldest.todoID); err != nil {
 			return "", 0, err
 		}
+		delete(used, oldest.code)
 		others--
 	}
 	var next int
@@ -407,11 +414,7 @@ func await(ctx context.Context, tx *sql.Tx, login, todoID string, now time.Time)
 	for range codeCount {
 		code = codeAt(next)
 		next = (next + 1) % codeCount
-		var used int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM awaiting WHERE login = ? AND code = ?`, login, code).Scan(&used); err != nil {
-			return "", 0, err
-		}
-		if used == 0 {
+		if !used[code] {
 			break
 		}
 	}
