@@ -31,6 +31,7 @@ type Notifier struct {
 	st    *store
 	hub   *hub
 	quiet quiet
+	m     *metrics
 
 	mu        sync.Mutex // one decision at a time
 	qmu       sync.Mutex // guards queued
@@ -104,7 +105,7 @@ func New(ctx context.Context, opts Options) (*Notifier, error) {
 	if err != nil {
 		return nil, fmt.Errorf("notify: %w", err)
 	}
-	return &Notifier{
+	n := &Notifier{
 		opts:  opts,
 		org:   dir,
 		pub:   opts.Publisher,
@@ -113,7 +114,9 @@ func New(ctx context.Context, opts Options) (*Notifier, error) {
 		hub:   newHub(),
 		quiet: quiet{opts.QuietStart, opts.QuietEnd},
 		done:  make(chan struct{}),
-	}, nil
+	}
+	n.m = newMetrics(n, opts.Registerer)
+	return n, nil
 }
 
 // Close ends the open streams and closes notify.db. Messages not yet
@@ -304,8 +307,17 @@ type op struct {
 	now time.Time
 }
 
+// notable are the decisions logged at Info; the rest go to Debug (all of
+// them are in notify.db's log).
+var notable = map[string]bool{"escalated": true, "action": true, "help": true, "help withheld": true, "refused": true, "skipped": true}
+
 func (o *op) record(e entry) error {
-	o.n.log.Info("notification "+e.decision, "event", e.eventID, "todo", e.todoID, "login", e.login, "detail", e.detail)
+	level := slog.LevelDebug
+	if notable[e.decision] {
+		level = slog.LevelInfo
+	}
+	o.n.log.Log(o.ctx, level, "notification "+e.decision, "event", e.eventID, "todo", e.todoID, "login", e.login, "detail", e.detail)
+	o.n.m.decisions.WithLabelValues(e.decision).Inc()
 	return logDecision(o.ctx, o.tx, o.now, e)
 }
 

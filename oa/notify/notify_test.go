@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"nanhu/queue/contract"
 )
 
@@ -479,5 +482,26 @@ func TestNewRefusesBadOptions(t *testing.T) {
 	var ev contract.TodoEvent
 	if err := (&Notifier{}).HandleTodo(context.Background(), ev); !errors.Is(err, contract.ErrVersion) {
 		t.Errorf("invalid event: %v", err)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	f := newFixture(t, func(o *Options) { o.Registerer = reg })
+	f.handle(event("ev-1", contract.TodoCreated, todo("todo-1", "zhangwei")))
+	f.handle(event("ev-2", contract.TodoCreated, todo("todo-2", "zhangwei")))
+	want := `
+# HELP nanhu_notify_held Notifications held for a digest or the end of quiet hours.
+# TYPE nanhu_notify_held gauge
+nanhu_notify_held 1
+# HELP nanhu_notify_outbox Messages decided but not yet taken by the queue (-1: notify.db unreadable).
+# TYPE nanhu_notify_outbox gauge
+nanhu_notify_outbox 0
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "nanhu_notify_held", "nanhu_notify_outbox"); err != nil {
+		t.Error(err)
+	}
+	if got := testutil.ToFloat64(f.n.m.decisions.WithLabelValues("gathered")); got != 1 {
+		t.Errorf("gathered = %v", got)
 	}
 }

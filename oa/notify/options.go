@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"nanhu/oa/org"
 	"nanhu/queue/contract"
 )
@@ -79,8 +81,12 @@ type Options struct {
 	DirectoryTTL time.Duration
 	// MailFrom is the display name on notification mails.
 	MailFrom string
-	// Logger receives routing's log lines. Nil discards them.
+	// Logger receives routing's log lines: decisions at Debug, 催办 to
+	// leaders, actions by reply and help at Info. Nil discards them.
 	Logger *slog.Logger
+	// Registerer takes the metrics (nanhu_notify_*); nil keeps them
+	// unregistered.
+	Registerer prometheus.Registerer
 }
 
 // DefaultOptions returns the defaults for a Notifier whose state lives in

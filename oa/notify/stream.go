@@ -115,6 +115,17 @@ func (h *hub) send(login string, ev StreamEvent) int {
 	return n
 }
 
+// count returns the number of open streams.
+func (h *hub) count() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, set := range h.streams {
+		n += len(set)
+	}
+	return n
+}
+
 // close ends every stream and refuses new ones.
 func (h *hub) close() {
 	h.mu.Lock()
