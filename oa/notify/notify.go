@@ -339,7 +339,9 @@ func (o *op) todoEvent(ev contract.TodoEvent) error {
 	if ev.Type != contract.TodoDone && known && !ev.At.IsZero() && ev.At.Before(prev.lastAt) {
 		return o.record(entry{ev.ID, t.ID, t.Assignee, "ignored", string(ev.Type) + " older than the to-do's last event"})
 	}
-	row := todoRow{todo: t, open: true, lastAt: at}
+	// Only an event's own "at" orders events: one without it is not
+	// stamped with the time it happened to be handled.
+	row := todoRow{todo: t, open: true, lastAt: ev.At}
 	switch ev.Type {
 	case contract.TodoCreated:
 		if err := saveTodo(o.ctx, o.tx, row, o.now); err != nil {
@@ -376,7 +378,7 @@ func (o *op) todoEvent(ev contract.TodoEvent) error {
 			t = prev.todo
 			t.Assignee = assignee
 		}
-		row = todoRow{todo: t, open: false, lastAt: at}
+		row = todoRow{todo: t, open: false, lastAt: ev.At}
 		if err := saveTodo(o.ctx, o.tx, row, o.now); err != nil {
 			return err
 		}

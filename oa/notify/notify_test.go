@@ -505,3 +505,32 @@ nanhu_notify_outbox 0
 		t.Errorf("gathered = %v", got)
 	}
 }
+
+func TestEventsOutOfOrder(t *testing.T) {
+	f := newFixture(t)
+	// A created without "at", handled at 10:00, then an overdue stamped
+	// 09:59 that arrived late: the overdue still counts.
+	f.clock.Set(at(26, 10, 0))
+	f.handle(event("ev-1", contract.TodoCreated, todo("todo-1", "huanglei")))
+	late := event("ev-2", contract.TodoOverdue, todo("todo-1", "huanglei"))
+	late.At = at(26, 9, 59)
+	f.handle(late)
+	if sms, _, _ := f.pub.take(); len(sms) != 2 || sms[1].Reason != "todo.overdue" {
+		t.Fatalf("got %q", texts(sms))
+	}
+	// A reassigned at 11:00, then the created of 10:30 arriving after it:
+	// the old assignee is not woken.
+	moved := event("ev-3", contract.TodoReassigned, todo("todo-2", "yangjing"))
+	moved.At = at(26, 11, 0)
+	f.handle(moved)
+	old := event("ev-4", contract.TodoCreated, todo("todo-2", "huanglei"))
+	old.At = at(26, 10, 30)
+	f.handle(old)
+	sms, _, _ := f.pub.take()
+	if len(sms) != 1 || sms[0].Login != "yangjing" {
+		t.Fatalf("got %+v", sms)
+	}
+	if got := f.decisions("huanglei"); got[len(got)-1] != "ignored" {
+		t.Errorf("log %v", got)
+	}
+}
