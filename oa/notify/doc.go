@@ -62,6 +62,23 @@
 // (nt/<event id>/sms, …/escalate, nt/<inbound id>/confirm, …), so a
 // message published twice is sent once.
 //
+// # Wiring
+//
+//	opts := notify.DefaultOptions(dataDir)
+//	opts.Org, opts.Publisher = dir, pub // pub: PublishSMS etc. call queue.Publish
+//	opts.User, opts.Logger, opts.Registerer = userOf, logger, reg
+//	n, err := notify.New(ctx, opts)
+//	go n.Run(ctx)
+//	defer n.Close()
+//	queue.Consume(q, "routing", n.HandleTodo)
+//	queue.Consume(q, "routing", func(ctx context.Context, m contract.SMSInbound) error {
+//		if err := n.HandleInbound(ctx, m); !errors.Is(err, notify.ErrNotForUs) {
+//			return err
+//		}
+//		return nil // a citizen's SMS: the portal reads it on its own channel
+//	})
+//	mux.Handle(notify.StreamPath, requireLogin(n.Handler()))
+//
 // # Promises and limits
 //
 //   - An event id is handled once; redelivery sends nothing twice.
