@@ -87,47 +87,29 @@ func runSMSGW(ctx context.Context, args []string, stderr io.Writer, ready func(m
 		return err
 	}
 
-	opts := smsgateway.DefaultOptions(*data)
-	opts.Logger = logger.With("part", "sms")
-	opts.Registerer = reg
-	bridge := smsqueue.New(q, logger.With("part", "smsqueue"))
-	opts.OnStatus, opts.OnInbound = bridge.Status, bridge.Inbound
-	addrs := map[string]string{}
-	var sim *modemsim.Sim
+	var devs []smsgateway.ModemConfig
 	for _, m := range modems {
-		opts.Modems = append(opts.Modems, smsgateway.ModemConfig{Path: m})
+		devs = append(devs, smsgateway.ModemConfig{Path: m})
 	}
-	if len(opts.Modems) == 0 {
-		so := modemsim.NewOptions()
-		so.Link = filepath.Join(*data, "sim-modem0")
-		so.SendLatency = *simLatency
-		so.Codec = pduCodec{smsc: so.SMSC}
-		so.Logger = logger.With("part", "modemsim")
-		if sim, err = modemsim.New(so); err != nil {
-			q.Close()
-			return err
-		}
-		if err := sim.Start(ctx); err != nil {
-			q.Close()
-			return err
-		}
+	g, sim, err := newGateway(ctx, gatewaySetup{data: *data, modems: devs, q: q, logger: logger, reg: reg,
+		simLink: filepath.Join(*data, "sim-modem0"), simDelay: *simLatency})
+	if err != nil {
+		q.Close()
+		return err
+	}
+	addrs := map[string]string{}
+	if sim != nil {
 		defer sim.Close()
-		opts.Modems = []smsgateway.ModemConfig{{Name: "simulated-modem", Path: sim.Link()}}
-		logger.Warn("no GSM modem given: SMS go to a SIMULATED modem and reach no phone", "link", sim.Link())
 		if *simControl != "" {
 			ln, err := net.Listen("tcp", *simControl)
 			if err != nil {
 				q.Close()
+				g.Close()
 				return fmt.Errorf("simulator control API: %w", err)
 			}
 			addrs["sim-control"] = ln.Addr().String()
 			go (&http.Server{Handler: sim.Handler(), ReadHeaderTimeout: 10 * time.Second}).Serve(ln)
 		}
-	}
-	g, err := smsgateway.New(ctx, opts)
-	if err != nil {
-		q.Close()
-		return err
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -160,7 +142,7 @@ func runSMSGW(ctx context.Context, args []string, stderr io.Writer, ready func(m
 		mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 		go (&http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}).Serve(ln)
 	}
-	logger.Info("sms gateway running", "data", *data, "modems", len(opts.Modems), "nsqd", *nsqd, "nsqlookupd", *lookupd)
+	logger.Info("sms gateway running", "data", *data, "modems", max(len(devs), 1), "simulated", sim != nil, "nsqd", *nsqd, "nsqlookupd", *lookupd)
 	if ready != nil {
 		ready(addrs)
 	}

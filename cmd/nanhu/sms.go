@@ -8,56 +8,96 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"nanhu/hardware/modemsim"
+	"nanhu/queue"
 	"nanhu/smsgateway"
 	"nanhu/smsgateway/smsqueue"
 )
 
-// startSMS starts the SMS gateway on the configured modems, or on a
-// simulated modem in-process when none is configured, and mounts its API
-// (and the simulator's control API) on the HTTP listeners.
-func (s *server) startSMS(ctx context.Context, cfg Config, logger *slog.Logger, reg prometheus.Registerer) error {
-	opts := smsgateway.DefaultOptions(cfg.Data)
-	opts.Logger = logger.With("part", "sms")
-	bridge := smsqueue.New(s.queue, logger.With("part", "smsqueue"))
+// gatewaySetup is what both `nanhu serve` and `nanhu smsgw` start an SMS
+// gateway from.
+type gatewaySetup struct {
+	data     string
+	modems   []smsgateway.ModemConfig
+	q        *queue.Queue
+	logger   *slog.Logger
+	reg      prometheus.Registerer
+	simLink  string        // where the simulated modem's pty appears when there is no modem
+	simDelay time.Duration // its network's latency; 0 for the simulator's default
+	adjust   func(*smsgateway.Options)
+}
+
+// newGateway opens the gateway on the modems, or on a simulated modem
+// in-process when there are none (returned so its control API can be
+// served), with its state changes and received SMS published on the queue.
+func newGateway(ctx context.Context, gs gatewaySetup) (*smsgateway.Gateway, *modemsim.Sim, error) {
+	opts := smsgateway.DefaultOptions(gs.data)
+	opts.Logger = gs.logger.With("part", "sms")
+	opts.Registerer = gs.reg
+	opts.Modems = gs.modems
+	bridge := smsqueue.New(gs.q, gs.logger.With("part", "smsqueue"))
 	opts.OnStatus, opts.OnInbound = bridge.Status, bridge.Inbound
-	opts.Registerer = reg
-	opts.StatusReports = cfg.SMS.StatusReports
-	if cfg.SMS.Validity.Duration > 0 {
-		opts.DefaultValidity = cfg.SMS.Validity.Duration
+	if gs.adjust != nil {
+		gs.adjust(&opts)
 	}
-	for _, m := range cfg.SMS.Modems {
-		opts.Modems = append(opts.Modems, smsgateway.ModemConfig{Name: m.Name, Path: m.Path, Baud: m.Baud, PIN: m.PIN, SMSC: m.SMSC, RatePerMinute: m.RatePerMinute})
-	}
+	var sim *modemsim.Sim
 	if len(opts.Modems) == 0 {
-		dir := filepath.Join(cfg.Data, "sim")
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return fmt.Errorf("create %s: %w", dir, err)
+		if err := os.MkdirAll(filepath.Dir(gs.simLink), 0o700); err != nil {
+			return nil, nil, fmt.Errorf("create %s: %w", filepath.Dir(gs.simLink), err)
 		}
 		so := modemsim.NewOptions()
-		so.Link = filepath.Join(dir, "modem0")
+		so.Link = gs.simLink
+		if gs.simDelay > 0 {
+			so.SendLatency = gs.simDelay
+		}
 		so.Codec = pduCodec{smsc: so.SMSC}
-		so.Logger = logger.With("part", "modemsim")
-		sim, err := modemsim.New(so)
-		if err != nil {
-			return fmt.Errorf("simulated modem: %w", err)
+		so.Logger = gs.logger.With("part", "modemsim")
+		var err error
+		if sim, err = modemsim.New(so); err != nil {
+			return nil, nil, fmt.Errorf("simulated modem: %w", err)
 		}
 		if err := sim.Start(context.Background()); err != nil {
-			return fmt.Errorf("simulated modem: %w", err)
+			return nil, nil, fmt.Errorf("simulated modem: %w", err)
 		}
-		s.sim = sim
 		opts.Modems = []smsgateway.ModemConfig{{Name: "simulated-modem", Path: sim.Link()}}
-		logger.Warn("no GSM modem configured: SMS go to a SIMULATED modem and reach no phone; its control API is at /sim/ (administrators)",
+		gs.logger.Warn("no GSM modem configured: SMS go to a SIMULATED modem and reach no phone",
 			"device", sim.Device(), "link", sim.Link())
 	}
 	g, err := smsgateway.New(ctx, opts)
 	if err != nil {
+		if sim != nil {
+			sim.Close()
+		}
+		return nil, nil, err
+	}
+	return g, sim, nil
+}
+
+// startSMS starts the SMS gateway on the configured modems, or on a
+// simulated modem in-process when none is configured, and mounts its API
+// (and the simulator's control API, for administrators, under /sim/) on
+// the HTTP listeners.
+func (s *server) startSMS(ctx context.Context, cfg Config, logger *slog.Logger, reg prometheus.Registerer) error {
+	var modems []smsgateway.ModemConfig
+	for _, m := range cfg.SMS.Modems {
+		modems = append(modems, smsgateway.ModemConfig{Name: m.Name, Path: m.Path, Baud: m.Baud, PIN: m.PIN, SMSC: m.SMSC, RatePerMinute: m.RatePerMinute})
+	}
+	g, sim, err := newGateway(ctx, gatewaySetup{data: cfg.Data, modems: modems, q: s.queue, logger: logger, reg: reg,
+		simLink: filepath.Join(cfg.Data, "sim", "modem0"),
+		adjust: func(o *smsgateway.Options) {
+			o.StatusReports = cfg.SMS.StatusReports
+			if cfg.SMS.Validity.Duration > 0 {
+				o.DefaultValidity = cfg.SMS.Validity.Duration
+			}
+		}})
+	if err != nil {
 		return err
 	}
-	s.sms = g
+	s.sms, s.sim = g, sim
 	if _, err := smsqueue.Consume(s.queue, g, logger.With("part", "smsqueue")); err != nil {
 		return err
 	}
@@ -88,6 +128,7 @@ func (s *server) startSMS(ctx context.Context, cfg Config, logger *slog.Logger, 
 	s.mux.Handle("/api/v1/sms/", protected)
 	s.mux.Handle("/api/v1/modems", protected)
 	if s.sim != nil {
+		logger.Info("the simulated modem's control API is at /sim/ on the HTTP listeners (administrators)")
 		s.mux.Handle("/sim/", s.auth.require(http.StripPrefix("/sim", s.sim.Handler()), "admin"))
 	}
 	return nil
