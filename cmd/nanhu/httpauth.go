@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -9,6 +12,8 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync"
+	"time"
 
 	"nanhu/mailserver/limits"
 	"nanhu/oa/org"
@@ -25,6 +30,63 @@ type httpAuth struct {
 	org    *org.Directory
 	limits *limits.Limiter
 	log    *slog.Logger
+	cache  *credCache
+}
+
+// credCache remembers, for a minute, the credentials that just passed:
+// tools send Basic credentials with every request, and an argon2id check
+// (about 25 ms of CPU) per request would starve the server. The key is an
+// HMAC of login and password under a key made at start, so the cache holds
+// no password; a changed or disabled account is noticed within the minute.
+type credCache struct {
+	mu      sync.Mutex
+	key     []byte
+	entries map[[32]byte]credEntry
+}
+
+type credEntry struct {
+	user    org.User
+	expires time.Time
+}
+
+const credTTL = time.Minute
+
+func newCredCache() *credCache {
+	k := make([]byte, 32)
+	rand.Read(k)
+	return &credCache{key: k, entries: map[[32]byte]credEntry{}}
+}
+
+func (c *credCache) id(user, pass string) [32]byte {
+	m := hmac.New(sha256.New, c.key)
+	m.Write([]byte(user))
+	m.Write([]byte{0})
+	m.Write([]byte(pass))
+	var out [32]byte
+	copy(out[:], m.Sum(nil))
+	return out
+}
+
+func (c *credCache) get(user, pass string) (org.User, bool) {
+	id := c.id(user, pass)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[id]
+	if !ok || time.Now().After(e.expires) {
+		delete(c.entries, id)
+		return org.User{}, false
+	}
+	return e.user, true
+}
+
+func (c *credCache) put(user, pass string, u org.User) {
+	id := c.id(user, pass)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.entries) >= 10000 {
+		clear(c.entries)
+	}
+	c.entries[id] = credEntry{user: u, expires: time.Now().Add(credTTL)}
 }
 
 type ctxUser struct{}
@@ -61,7 +123,11 @@ func (a httpAuth) require(next http.Handler, roles ...string) http.Handler {
 			httpError(w, http.StatusTooManyRequests, fmt.Sprintf("登录失败次数过多，请 %d 分钟后再试（too many failed logins）", int(wait.Minutes())+1))
 			return
 		}
-		u, err := a.org.Authenticate(r.Context(), user, pass)
+		u, cached := a.cache.get(user, pass)
+		var err error
+		if !cached {
+			u, err = a.org.Authenticate(r.Context(), user, pass)
+		}
 		if err != nil {
 			if !errors.Is(err, org.ErrBadCredentials) && !errors.Is(err, org.ErrNotFound) && !errors.Is(err, org.ErrDisabled) && !errors.Is(err, org.ErrInvalid) {
 				a.log.Error("http auth: directory failure", "err", err)
@@ -74,7 +140,10 @@ func (a httpAuth) require(next http.Handler, roles ...string) http.Handler {
 			httpError(w, http.StatusUnauthorized, "用户名或密码错误（invalid user name or password）")
 			return
 		}
-		a.limits.AuthSucceeded(login)
+		if !cached {
+			a.limits.AuthSucceeded(login)
+			a.cache.put(user, pass, u)
+		}
 		if len(roles) > 0 {
 			allowed := false
 			for _, role := range roles {

@@ -265,7 +265,7 @@ func start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 		io.WriteString(w, "ok\n")
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	s.auth = httpAuth{org: s.org, limits: lim, log: logger.With("part", "http")}
+	s.auth = httpAuth{org: s.org, limits: lim, log: logger.With("part", "http"), cache: newCredCache()}
 	s.mux = mux
 	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	for _, l := range []struct {
