@@ -1142,8 +1142,8 @@ func (p diffPair) same(t *testing.T, name, cmd string, unordered bool) {
 }
 
 // knownDifference names the cases where Nanhu is known to answer
-// differently from Dovecot and the difference is a Nanhu bug reported to
-// the lead engineer; the case is skipped with that note until it is fixed.
+// differently from Dovecot because of a Nanhu bug already filed; such a
+// case is skipped with that note until the bug is fixed. None is open.
 var knownDifference = map[string]string{}
 
 func compareLines(t *testing.T, cmd string, nanhu, dovecot []string, unordered bool) {
