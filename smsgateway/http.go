@@ -111,10 +111,10 @@ func (h *api) send(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "the SMS could not be stored; try again")
 	case existed:
 		w.Header().Set("Idempotent-Replayed", "true")
-		writeJSON(w, http.StatusOK, m)
+		writeJSON(w, http.StatusOK, withStatus(m))
 	default:
 		w.Header().Set("Location", fmt.Sprintf("/api/v1/sms/%d", m.ID))
-		writeJSON(w, http.StatusAccepted, m)
+		writeJSON(w, http.StatusAccepted, withStatus(m))
 	}
 }
 
@@ -132,7 +132,7 @@ func (h *api) get(w http.ResponseWriter, r *http.Request) {
 		h.g.log.Error("SMS not read", "id", id, "err", err)
 		writeError(w, http.StatusServiceUnavailable, "the SMS could not be read; try again")
 	default:
-		writeJSON(w, http.StatusOK, m)
+		writeJSON(w, http.StatusOK, withStatus(m))
 	}
 }
 
@@ -232,6 +232,15 @@ func firstNonEmpty(s ...string) string {
 	}
 	return ""
 }
+
+// apiMessage is a message as the API shows it: its fields, and its state
+// also under "status", the name the API's first users asked for.
+type apiMessage struct {
+	Message
+	Status State `json:"status"`
+}
+
+func withStatus(m Message) apiMessage { return apiMessage{Message: m, Status: m.State} }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")

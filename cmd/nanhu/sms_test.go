@@ -93,3 +93,44 @@ func TestSMSThroughTheAPI(t *testing.T) {
 		t.Errorf("modems over loopback HTTP: %d", code)
 	}
 }
+
+// TestSMSCommands drives the running server through `nanhu sms send`,
+// `nanhu sms status` and `nanhu modem list`.
+func TestSMSCommands(t *testing.T) {
+	ts := startTestServer(t, nil)
+	if _, err := ts.org.AddUser(context.Background(), org.NewUser{Login: "operator", Name: "值班员", Password: "Secret-2004", Roles: []string{"sms"}}); err != nil {
+		t.Fatal(err)
+	}
+	server := "http://" + ts.addr("http")
+	run := func(f func([]string, io.Reader, io.Writer) error, args ...string) (string, error) {
+		var out strings.Builder
+		err := f(append(args, "--server", server, "--user", "operator", "--password-stdin"), strings.NewReader("Secret-2004\n"), &out)
+		return out.String(), err
+	}
+	out, err := run(runSMSCommand, "send", "--to", "+8613900000009", "--text", "测试短信", "--key", "cli-1")
+	if err != nil || !strings.Contains(out, `"status": "queued"`) || !strings.Contains(out, `"id": 1`) {
+		t.Fatalf("sms send: %v\n%s", err, out)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		out, err = run(runSMSCommand, "status", "1")
+		if err == nil && strings.Contains(out, `"status": "delivered"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sms status never delivered: %v\n%s", err, out)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if out, err := run(runModemCommand, "list"); err != nil || !strings.Contains(out, "simulated-modem") {
+		t.Errorf("modem list: %v\n%s", err, out)
+	}
+	if _, err := run(runSMSCommand, "send", "--to", "12345", "--text", "x"); err == nil || !strings.Contains(err.Error(), "E.164") && !strings.Contains(err.Error(), "number") {
+		t.Errorf("a bad number: %v", err)
+	}
+	var out2 strings.Builder
+	err = runSMSCommand([]string{"send", "--to", "+8613900000009", "--text", "x", "--server", server, "--user", "operator", "--password-stdin"}, strings.NewReader("wrong-password\n"), &out2)
+	if err == nil {
+		t.Error("a wrong password was accepted")
+	}
+}
