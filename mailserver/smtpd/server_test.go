@@ -15,6 +15,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -436,15 +437,23 @@ func TestSizeAndBadInput(t *testing.T) {
 	conn.Write([]byte("EHLO x\r\nMAIL FROM:<a\x00b@example.org>\r\nFOO\r\n" + strings.Repeat("A", MaxLineLength+10) + "\r\n"))
 	all := make([]byte, 0, 4096)
 	buf := make([]byte, 4096)
+	var readErr error
 	for {
 		n, err := conn.Read(buf)
 		all = append(all, buf[:n]...)
 		if err != nil {
+			readErr = err
 			break
 		}
 	}
-	if !strings.Contains(string(all), "500 5.4.0 Too long line") {
-		t.Errorf("over-long line not refused cleanly: %q", all)
+	// The server answers 500 and closes. When it closes with the rest of
+	// the long line still unread, the kernel resets the connection and
+	// the client may lose that last answer: a reset is a clean close too.
+	if !strings.Contains(string(all), "500 5.4.0 Too long line") && !errors.Is(readErr, syscall.ECONNRESET) {
+		t.Errorf("over-long line not refused cleanly: %q (%v)", all, readErr)
+	}
+	if !strings.Contains(string(all), "501 5.5.2") {
+		t.Errorf("unknown command not answered: %q", all)
 	}
 	// The server still works.
 	c2, err := smtp.Dial(e.mx)
