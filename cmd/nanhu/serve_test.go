@@ -44,7 +44,7 @@ type testServer struct {
 	data string
 }
 
-func startTestServer(t *testing.T, mutate func(*Config)) *testServer {
+func startTestServer(t testing.TB, mutate func(*Config)) *testServer {
 	t.Helper()
 	cfg := defaultConfig()
 	cfg.Data = t.TempDir()
