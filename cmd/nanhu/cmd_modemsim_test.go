@@ -262,11 +262,11 @@ baudrate = 115200
 	waitFor(t, 60*time.Second, "smsd to receive", func() bool {
 		return folderHas(dir, "incoming", utf16be(reply)) && folderHas(dir, "incoming", "From: 8613900000000")
 	})
-	// smsd deleted it from the SIM after reading it, so it is read once.
-	st := statusOf(t, m)
-	if st.Storage["SM"].Used != 0 {
-		t.Fatalf("SIM memory after smsd read it: %+v", st.Storage)
-	}
+	// smsd deletes it from the SIM after writing the file (AT+CMGD just
+	// after), so it is read once.
+	waitFor(t, 30*time.Second, "smsd to delete the SMS from the SIM", func() bool {
+		return statusOf(t, m).Storage["SM"].Used == 0
+	})
 }
 
 func statusOf(t *testing.T, m *modemsimRun) modemsim.Status {
