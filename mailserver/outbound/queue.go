@@ -340,6 +340,7 @@ func (q *Queue) process(ctx context.Context, id int64) {
 	}
 	now := q.now()
 	deadline := m.queuedAt.Add(q.opts.MaxAge)
+	var nDelivered, nBounced, nDeferred uint64
 	var due []*recipient
 	for i := range all {
 		r := &all[i]
@@ -379,23 +380,23 @@ func (q *Queue) process(ctx context.Context, id int64) {
 			case delivered:
 				r.state = "delivered"
 				r.attempts++
-				q.delivered.Add(1)
+				nDelivered++
 				rlog.Info("outbound: delivered")
 			case failed:
 				r.state = "failed"
 				r.attempts++
-				q.bounced.Add(1)
+				nBounced++
 				rlog.Warn("outbound: failed permanently")
 			case deferred:
 				r.attempts++
 				if !end.Before(deadline) {
 					r.state = "failed"
 					r.status = "4.4.7" // message expired
-					q.bounced.Add(1)
+					nBounced++
 					rlog.Warn("outbound: giving up, queue lifetime over", "attempts", r.attempts)
 				} else {
 					r.nextAttempt = q.retryAt(end, r.attempts, deadline)
-					q.deferred.Add(1)
+					nDeferred++
 					rlog.Info("outbound: deferred", "attempts", r.attempts, "retry_at", r.nextAttempt)
 				}
 			case aborted:
@@ -439,6 +440,10 @@ func (q *Queue) process(ctx context.Context, id int64) {
 		log.Error("outbound: recording attempt result", "err", err)
 		return
 	}
+	// Counted once the outcome is on disk.
+	q.delivered.Add(nDelivered)
+	q.bounced.Add(nBounced)
+	q.deferred.Add(nDeferred)
 	if deleted {
 		log.Info("outbound: message done, removed from the queue")
 	}

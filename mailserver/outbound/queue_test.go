@@ -677,7 +677,11 @@ func TestDefaultTimingsOnFakeClock(t *testing.T) {
 			r.mu.Lock()
 			n := r.rcptSeen["bob@remote.test"]
 			r.mu.Unlock()
-			return n == s.attempts && len(local.all()) == s.dsns
+			// The attempt must also be finished (its outcome recorded)
+			// before the clock moves on, or the next Kick could come
+			// before the attempt sets its next time.
+			st := q.Stats()
+			return n == s.attempts && len(local.all()) == s.dsns && st.Deferred+st.Bounced == uint64(s.attempts)
 		})
 		if s.dsns == 0 {
 			continue
