@@ -254,32 +254,23 @@ func flagArg(c command) (bool, bool) {
 	return false, false
 }
 
-func cmdEcho(s *Sim, c command) result {
-	v, good := flagArg(c)
-	if !good {
-		return result{err: "ERROR"}
+// cmdSwitch makes a command that sets an on/off setting (ATE, ATV, ATQ).
+func cmdSwitch(field func(*settings) *bool) func(*Sim, command) result {
+	return func(s *Sim, c command) result {
+		v, good := flagArg(c)
+		if !good {
+			return result{err: "ERROR"}
+		}
+		*field(&s.set) = v
+		return ok()
 	}
-	s.set.echo = v
-	return ok()
 }
 
-func cmdVerbose(s *Sim, c command) result {
-	v, good := flagArg(c)
-	if !good {
-		return result{err: "ERROR"}
-	}
-	s.set.verbose = v
-	return ok()
-}
-
-func cmdQuiet(s *Sim, c command) result {
-	v, good := flagArg(c)
-	if !good {
-		return result{err: "ERROR"}
-	}
-	s.set.quiet = v
-	return ok()
-}
+var (
+	cmdEcho    = cmdSwitch(func(t *settings) *bool { return &t.echo })
+	cmdVerbose = cmdSwitch(func(t *settings) *bool { return &t.verbose })
+	cmdQuiet   = cmdSwitch(func(t *settings) *bool { return &t.quiet })
+)
 
 func cmdReset(s *Sim, c command) result {
 	if c.args != "" && c.args != "0" {
