@@ -313,24 +313,28 @@ func (n *notifier) run() {
 	for {
 		handed, err := n.handOver(ctx)
 		if err != nil {
+			// Back off a second whatever else happens; at Close the events
+			// stay in the outbox for the next start.
 			n.g.log.Error("SMS events not handed to the hooks; trying again", "err", err)
+			t := time.NewTimer(time.Second)
+			select {
+			case <-t.C:
+				continue
+			case <-n.stop:
+				t.Stop()
+				return
+			}
 		}
-		if handed > 0 && err == nil {
+		if handed > 0 {
 			continue
 		}
-		wait := time.Hour
-		if err != nil {
-			wait = time.Second
-		}
-		t := time.NewTimer(wait)
+		t := time.NewTimer(time.Hour)
 		select {
 		case <-n.signal:
 		case <-t.C:
 		case <-n.stop:
 			t.Stop()
-			if err == nil {
-				return
-			}
+			return
 		}
 		t.Stop()
 	}

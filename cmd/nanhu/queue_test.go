@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +15,7 @@ import (
 
 	"nanhu/queue"
 	"nanhu/queue/contract"
+	"nanhu/smsgateway"
 )
 
 // TestQueueBridges publishes on the embedded nsqd as another part would
@@ -96,6 +98,27 @@ func TestQueueBridges(t *testing.T) {
 	}
 	if inbound[0].From != "+8613800000102" || inbound[0].Text != "同意" {
 		t.Errorf("sms.inbound = %+v", inbound[0])
+	}
+	// An SMS sent without an idempotency key (the API allows it) still has
+	// its states published, under a key made from its id.
+	m, err := ts.sms.Send(context.Background(), smsgateway.Request{To: "+8613800000103", Text: "无键短信"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("delivered:sms/%d", m.ID)
+	deadline = time.Now().Add(30 * time.Second)
+	for {
+		mu.Lock()
+		ok := contains(states, want)
+		mu.Unlock()
+		if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			mu.Lock()
+			t.Fatalf("no %q on sms.status; got %v", want, states)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 

@@ -46,11 +46,15 @@ func New(q *queue.Queue, log *slog.Logger) *Bridge {
 // the change in its outbox until this returns nil, so a failure is only a
 // delay.
 func (b *Bridge) Status(m smsgateway.Message) error {
+	key := m.IdempotencyKey
+	if key == "" {
+		key = fmt.Sprintf("sms/%d", m.ID) // sent through the API without a key
+	}
 	ev := contract.SMSStatus{
 		V:              contract.SMSStatusVersion,
 		ID:             fmt.Sprintf("sms-%d-%s", m.ID, m.State),
 		SMSID:          strconv.FormatInt(m.ID, 10),
-		IdempotencyKey: m.IdempotencyKey,
+		IdempotencyKey: key,
 		State:          contract.SMSState(m.State),
 		To:             m.To,
 		Error:          m.Error,
@@ -74,6 +78,11 @@ func (b *Bridge) Inbound(in smsgateway.InboundMessage) error {
 }
 
 func (b *Bridge) published(topic string, err error) error {
+	if errors.Is(err, contract.ErrInvalid) || errors.Is(err, contract.ErrMalformed) {
+		// No retry can make it valid: say so and let the outbox move on.
+		b.log.Error("sms event dropped: it breaks the topic's contract", "topic", topic, "err", err)
+		return nil
+	}
 	if err != nil {
 		b.log.Error("publish sms event; the gateway will hand it over again", "topic", topic, "err", err)
 	}
