@@ -766,20 +766,31 @@ func cmdCMGW(s *Sim, c command) result {
 	return result{prompt: &prompt{kind: "+CMGW", length: n, stat: stat}}
 }
 
-// cmdCMSS sends a stored SMS-SUBMIT; the network's wait runs outside the
-// lock, in result.later.
-func cmdCMSS(s *Sim, c command) result {
+// indexArg reads the one memory index of AT+CMGR=<i> or AT+CMSS=<i>: the
+// test form answers OK, any other form +CMS ERROR 302, a bad index
+// +CMS ERROR bad. done says res is the answer.
+func (s *Sim) indexArg(c command, bad int) (idx int, res result, done bool) {
 	switch c.op {
 	case 't':
-		return ok()
+		return 0, ok(), true
 	case '=':
 	default:
-		return result{err: s.cmsLocked(302)}
+		return 0, result{err: s.cmsLocked(302)}, true
 	}
 	args, good := parseArgs(c.args)
 	idx, good2 := intArg(args, 0, -1)
 	if !good || !good2 || len(args) != 1 {
-		return result{err: s.cmsLocked(303)} // another destination is not simulated
+		return 0, result{err: s.cmsLocked(bad)}, true
+	}
+	return idx, result{}, false
+}
+
+// cmdCMSS sends a stored SMS-SUBMIT; the network's wait runs outside the
+// lock, in result.later.
+func cmdCMSS(s *Sim, c command) result {
+	idx, res, done := s.indexArg(c, 303)
+	if done {
+		return res // (303: sending to another destination is not simulated)
 	}
 	st := s.stores[s.set.cpms[1]]
 	m, inRange := st.get(idx)
@@ -881,17 +892,9 @@ func cmdCMGL(s *Sim, c command) result {
 }
 
 func cmdCMGR(s *Sim, c command) result {
-	switch c.op {
-	case 't':
-		return ok()
-	case '=':
-	default:
-		return result{err: s.cmsLocked(302)}
-	}
-	args, good := parseArgs(c.args)
-	idx, good2 := intArg(args, 0, -1)
-	if !good || !good2 || len(args) != 1 {
-		return result{err: s.cmsLocked(321)}
+	idx, res, done := s.indexArg(c, 321)
+	if done {
+		return res
 	}
 	m, inRange := s.stores[s.set.cpms[0]].get(idx)
 	if !inRange {
