@@ -77,6 +77,17 @@ func benchmarkMailbox(b *testing.B, n int) {
 			}
 		}
 	})
+	b.Run("FETCH-200-BODIES", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			for k := 0; k < 200; k++ {
+				uid := imap.UID(1 + (k*7919+i)%n)
+				msgs, err := c.Fetch(imap.UIDSetNum(uid), &imap.FetchOptions{BodySection: []*imap.FetchItemBodySection{{Peek: true}}}).Collect()
+				if err != nil || len(msgs) != 1 || len(msgs[0].BodySection) != 1 {
+					b.Fatal(len(msgs), err)
+				}
+			}
+		}
+	})
 	b.Run("SEARCH-TEXT-CJK", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			data, err := c.UIDSearch(&imap.SearchCriteria{Text: []string{"噪音"}}, nil).Wait()

@@ -32,6 +32,9 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *
 	if len(uids) == 0 {
 		return nil
 	}
+	if items, ok := metaOnly(options); ok && !s.srv.slowFetch {
+		return s.fetchMeta(v, items, seqs, uids)
+	}
 	needFull := options.BodyStructure != nil || len(options.BinarySection) > 0 || len(options.BinarySectionSize) > 0
 	needHeader := options.Envelope
 	setSeen := false
@@ -50,7 +53,11 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *
 	// clients keep re-reading touches no message bytes).
 	onlyEnvelope := options.Envelope && !needFull && len(options.BodySection) == 0
 	var infos map[uint32]store.MessageInfo
-	if needHeader && !needFull && !onlyEnvelope {
+	if needFull && len(uids) <= 16 {
+		// A few messages (a client opening one): their bytes come in the
+		// same query.
+		infos, err = s.srv.store.InfosOfWithContent(s.ctx, v.box.ID, uids)
+	} else if needHeader && !needFull && !onlyEnvelope {
 		infos, err = s.srv.store.InfosWithHeaders(s.ctx, v.box.ID, uids)
 	} else {
 		infos, err = s.srv.store.Infos(s.ctx, v.box.ID, uids)
@@ -85,6 +92,11 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *
 			setSeen = true
 		}
 	}
+	// Responses of many messages go out in large writes.
+	if cc := corkOf(s.conn.NetConn()); cc != nil && len(uids) > 1 {
+		cc.cork()
+		defer cc.uncork()
+	}
 	if setSeen && !v.readOnly {
 		var unseen []uint32
 		for _, uid := range uids {
@@ -112,8 +124,10 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *
 		}
 		var raw, header []byte
 		if needFull {
-			if raw, err = s.srv.store.Content(s.ctx, info.ContentID, 0); err != nil {
-				return s.storeErr("fetch", err)
+			if raw = info.Raw; raw == nil {
+				if raw, err = s.srv.store.Content(s.ctx, info.ContentID, 0); err != nil {
+					return s.storeErr("fetch", err)
+				}
 			}
 			header = raw[:min(info.HeaderLen, len(raw))]
 		} else if needHeader {
@@ -133,7 +147,7 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *
 			m.WriteRFC822Size(info.Size)
 		}
 		if options.Envelope {
-			m.WriteEnvelope(s.srv.envelopes.get(info.ContentID, header))
+			m.WriteEnvelope(s.srv.envelopes.get(info.ContentID, header).env)
 		}
 		if options.BodyStructure != nil {
 			m.WriteBodyStructure(bodyStructure(readEntity(raw), 0))
@@ -143,7 +157,12 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *
 			if src == nil {
 				src = header
 			}
-			b := imapserver.ExtractBodySection(bytes.NewReader(src), bs)
+			var b []byte
+			if len(bs.Part) == 0 && bs.Specifier == imap.PartSpecifierNone && len(bs.HeaderFields) == 0 && len(bs.HeaderFieldsNot) == 0 {
+				b = partial(src, bs.Partial) // the message as stored, byte for byte
+			} else {
+				b = imapserver.ExtractBodySection(bytes.NewReader(src), bs)
+			}
 			wc := m.WriteBodySection(bs, int64(len(b)))
 			wc.Write(b)
 			wc.Close()
@@ -173,37 +192,61 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *
 	return nil
 }
 
-// envelopeCache keeps parsed envelopes by content id. A message's bytes
-// never change, so an entry is never stale; the cache only bounds memory.
+// partial cuts BODY[]<offset.size> out of b.
+func partial(b []byte, p *imap.SectionPartial) []byte {
+	if p == nil {
+		return b
+	}
+	if p.Offset >= int64(len(b)) {
+		return nil
+	}
+	b = b[p.Offset:]
+	if p.Size >= 0 && p.Size < int64(len(b)) {
+		b = b[:p.Size]
+	}
+	return b
+}
+
+// envelopeCache keeps parsed envelopes, and their encoding on the wire, by
+// content id. A message's bytes never change, so an entry is never stale;
+// the cache only bounds memory.
 type envelopeCache struct {
 	mu      sync.Mutex
 	max     int
-	entries map[int64]*imap.Envelope
+	entries map[int64]*cachedEnvelope
 	order   []int64 // insertion order, for eviction
 }
 
-func newEnvelopeCache(max int) *envelopeCache {
-	return &envelopeCache{max: max, entries: make(map[int64]*imap.Envelope)}
+type cachedEnvelope struct {
+	env  *imap.Envelope
+	wire wireEnvelope
 }
 
-func (c *envelopeCache) has(content int64) bool {
+func newEnvelopeCache(max int) *envelopeCache {
+	return &envelopeCache{max: max, entries: make(map[int64]*cachedEnvelope)}
+}
+
+// lookup returns the cached envelope of content, or nil.
+func (c *envelopeCache) lookup(content int64) *cachedEnvelope {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	_, ok := c.entries[content]
-	return ok
+	return c.entries[content]
 }
 
-func (c *envelopeCache) get(content int64, header []byte) *imap.Envelope {
-	c.mu.Lock()
-	env, ok := c.entries[content]
-	c.mu.Unlock()
-	if ok {
-		return env
+func (c *envelopeCache) has(content int64) bool { return c.lookup(content) != nil }
+
+// get returns content's envelope, parsing header when it is not cached.
+func (c *envelopeCache) get(content int64, header []byte) *cachedEnvelope {
+	if e := c.lookup(content); e != nil {
+		return e
 	}
-	env = envelope(header)
+	env := envelope(header)
+	e := &cachedEnvelope{env: env, wire: encodeEnvelope(env)}
 	c.mu.Lock()
-	if _, ok := c.entries[content]; !ok {
-		c.entries[content] = env
+	if old, ok := c.entries[content]; ok {
+		e = old
+	} else {
+		c.entries[content] = e
 		c.order = append(c.order, content)
 		for len(c.order) > c.max {
 			delete(c.entries, c.order[0])
@@ -211,7 +254,7 @@ func (c *envelopeCache) get(content int64, header []byte) *imap.Envelope {
 		}
 	}
 	c.mu.Unlock()
-	return env
+	return e
 }
 
 func envelope(header []byte) *imap.Envelope {

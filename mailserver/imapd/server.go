@@ -78,6 +78,7 @@ type Server struct {
 	cancel  context.CancelFunc
 
 	envelopes *envelopeCache
+	slowFetch bool // tests: write every FETCH through go-imap's encoder
 
 	snapMu sync.Mutex
 	snaps  map[int64]*snapshot // the latest snapshot of each mailbox, shared by views
@@ -122,6 +123,7 @@ var Capabilities = imap.CapSet{
 // first byte, otherwise STARTTLS is offered.
 func (s *Server) Serve(l net.Listener, implicitTLS bool) error {
 	name := "imap"
+	l = corkListener{l}
 	if implicitTLS {
 		if s.opts.TLSConfig == nil {
 			return fmt.Errorf("implicit TLS on %s needs a TLS certificate", l.Addr())

@@ -510,7 +510,9 @@ func (s *session) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) error {
 		case <-s.ctx.Done():
 			return nil
 		case <-s.sel.wake:
+			s.sel.dirty = true
 		case <-tick.C:
+			s.sel.dirty = true // the watch is the way; the timer, a safety net
 		}
 	}
 }

@@ -33,6 +33,10 @@ type view struct {
 	pending  []uint32        // expunges not yet announced (no EXPUNGE allowed then)
 	wake     <-chan struct{}
 	stop     func()
+	// dirty: the store may have changed the mailbox since the last poll
+	// (its watch fired, or the view is new); a poll of a clean view asks
+	// the store nothing.
+	dirty bool
 }
 
 var systemFlags = []imap.Flag{imap.FlagSeen, imap.FlagAnswered, imap.FlagFlagged, imap.FlagDeleted, imap.FlagDraft}
@@ -125,7 +129,7 @@ func (s *session) openView(b store.Mailbox, readOnly bool) (*view, error) {
 	}
 	v := &view{box: b, readOnly: readOnly, uids: snap.uids, flags: snap.flags, modseq: snap.modseq,
 		keywords: map[string]bool{string(imap.FlagForwarded): true, string(imap.FlagJunk): true, "$NotJunk": true, "$MDNSent": true},
-		wake:     wake, stop: stop}
+		wake:     wake, stop: stop, dirty: true}
 	v.noteKeywords(snap.kws)
 	return v, nil
 }
@@ -226,10 +230,19 @@ func (v *view) remove(uid uint32) uint32 {
 // when a keyword appears, EXPUNGE (when allowed), EXISTS for new messages,
 // FETCH FLAGS for changed ones.
 func (v *view) poll(ctx context.Context, s *store.Store, w *imapserver.UpdateWriter, allowExpunge bool) error {
+	select {
+	case <-v.wake:
+		v.dirty = true
+	default:
+	}
+	if !v.dirty && (len(v.pending) == 0 || !allowExpunge) {
+		return nil
+	}
 	c, err := s.ChangesSince(ctx, v.box.ID, v.modseq)
 	if err != nil {
 		return err
 	}
+	v.dirty = false
 	if c.Gone {
 		return nil
 	}

@@ -398,6 +398,38 @@ type MessageInfo struct {
 	Size         int64
 	HeaderLen    int
 	Header       []byte // the header section, when asked for
+	Raw          []byte // the whole message, when asked for
+}
+
+// MessageMeta is what FETCH of a message's UID, size, internal date and
+// envelope needs: no flags (a session has them), no bytes.
+type MessageMeta struct {
+	UID          uint32
+	ContentID    int64
+	InternalDate time.Time
+	Size         int64
+}
+
+// Metas returns, in UID order, the messages of a mailbox whose UIDs are
+// from lo to hi.
+func (s *Store) Metas(ctx context.Context, mailboxID int64, lo, hi uint32) ([]MessageMeta, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT uid, content_id, internal_date, size FROM messages
+		WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid`, mailboxID, lo, hi)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []MessageMeta
+	for rows.Next() {
+		var m MessageMeta
+		var date int64
+		if err := rows.Scan(&m.UID, &m.ContentID, &date, &m.Size); err != nil {
+			return nil, err
+		}
+		m.InternalDate = time.Unix(date, 0)
+		out = append(out, m)
+	}
+	return out, rows.Err()
 }
 
 // Infos returns the messages uids of a mailbox (those that still exist).
@@ -530,11 +562,20 @@ func (s *Store) InfosOfWithHeaders(ctx context.Context, mailboxID int64, uids []
 	return s.infosOf(ctx, mailboxID, uids, true)
 }
 
+// InfosOfWithContent is InfosOf with each message's bytes (FETCH of a few
+// bodies in one query).
+func (s *Store) InfosOfWithContent(ctx context.Context, mailboxID int64, uids []uint32) (map[uint32]MessageInfo, error) {
+	return s.infosOfCol(ctx, mailboxID, uids, "c.raw")
+}
+
 func (s *Store) infosOf(ctx context.Context, mailboxID int64, uids []uint32, headers bool) (map[uint32]MessageInfo, error) {
-	header := "NULL"
 	if headers {
-		header = "substr(c.raw, 1, c.header_len)"
+		return s.infosOfCol(ctx, mailboxID, uids, "substr(c.raw, 1, c.header_len)")
 	}
+	return s.infosOfCol(ctx, mailboxID, uids, "NULL")
+}
+
+func (s *Store) infosOfCol(ctx context.Context, mailboxID int64, uids []uint32, header string) (map[uint32]MessageInfo, error) {
 	out := make(map[uint32]MessageInfo, len(uids))
 	const chunk = 500
 	for len(uids) > 0 {
@@ -561,6 +602,9 @@ func (s *Store) infosOf(ctx context.Context, mailboxID int64, uids []uint32, hea
 			}
 			m.Flags = strings.Fields(flags)
 			m.InternalDate = time.Unix(date, 0)
+			if header == "c.raw" {
+				m.Raw, m.Header = m.Header, m.Header[:min(m.HeaderLen, len(m.Header))]
+			}
 			out[m.UID] = m
 		}
 		rows.Close()
