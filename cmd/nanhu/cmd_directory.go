@@ -21,7 +21,7 @@ import (
 )
 
 func init() {
-	register("user", "manage accounts: add, passwd, disable, enable, list", func(args []string) error {
+	register("user", "manage accounts: add, passwd, disable, enable, list, notify", func(args []string) error {
 		return runUser(args, stdio())
 	})
 	register("dept", "manage departments: add, list", func(args []string) error {
@@ -212,6 +212,7 @@ func runUser(args []string, sio dirIO) error {
 		},
 		"disable": setDisabledVerb(true),
 		"enable":  setDisabledVerb(false),
+		"notify":  notifyVerb(),
 		"list": {
 			usage: "",
 			flags: func(fs *flag.FlagSet) func(context.Context, *org.Directory, []string, dirIO) error {

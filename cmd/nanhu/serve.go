@@ -267,6 +267,8 @@ func start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	s.auth = httpAuth{org: s.org, limits: lim, log: logger.With("part", "http"), cache: newCredCache()}
 	s.mux = mux
+	// Every user's own notification preferences (channels, quiet hours).
+	mux.Handle("/api/v1/notifications/prefs", s.auth.require(prefsHandler(s.org)))
 	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	for _, l := range []struct {
 		name, addr string

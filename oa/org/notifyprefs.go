@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -30,6 +31,52 @@ type QuietHours struct {
 // DefaultNotifyPrefs are the preferences of a user who set none: SMS, no
 // mail, the system's quiet hours.
 func DefaultNotifyPrefs() NotifyPrefs { return NotifyPrefs{SMS: true} }
+
+// None reports whether q is "no quiet hours at all".
+func (q QuietHours) None() bool { return q.Start == q.End }
+
+// String writes q as ParseQuietHours reads it: "22:00-07:00", or "none".
+func (q QuietHours) String() string {
+	if q.None() {
+		return "none"
+	}
+	hm := func(d time.Duration) string {
+		return fmt.Sprintf("%02d:%02d", int(d/time.Hour), int(d%time.Hour/time.Minute))
+	}
+	return hm(q.Start) + "-" + hm(q.End)
+}
+
+// ParseQuietHours reads quiet hours written as "22:00-07:00" (a span of
+// local time; one that ends before it starts spans midnight), "none" (no
+// quiet hours: every to-do goes out at once) or "default" (nil: the
+// system's quiet hours).
+func ParseQuietHours(s string) (*QuietHours, error) {
+	s = strings.TrimSpace(s)
+	switch strings.ToLower(s) {
+	case "default", "system", "":
+		return nil, nil
+	case "none", "off":
+		return &QuietHours{}, nil
+	}
+	from, to, ok := strings.Cut(strings.ReplaceAll(s, "–", "-"), "-")
+	if !ok {
+		return nil, errorf(ErrInvalid, "quiet hours %q: write them as 22:00-07:00, none or default", s)
+	}
+	var q QuietHours
+	for i, part := range []string{from, to} {
+		t, err := time.Parse("15:04", strings.TrimSpace(part))
+		if err != nil {
+			return nil, errorf(ErrInvalid, "quiet hours %q: %q is not a time of day like 07:00", s, strings.TrimSpace(part))
+		}
+		d := time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute
+		if i == 0 {
+			q.Start = d
+		} else {
+			q.End = d
+		}
+	}
+	return &q, nil
+}
 
 func (q QuietHours) check() error {
 	for _, v := range []time.Duration{q.Start, q.End} {

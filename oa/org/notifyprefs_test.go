@@ -129,3 +129,45 @@ func TestLeaderOf(t *testing.T) {
 		t.Errorf("LeaderOf(nobody) = %v, want ErrNotFound", err)
 	}
 }
+
+func TestParseQuietHours(t *testing.T) {
+	h := func(hh, mm int) time.Duration { return time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute }
+	tests := []struct {
+		in      string
+		want    *QuietHours
+		str     string
+		wantErr bool
+	}{
+		{"22:00-07:00", &QuietHours{h(22, 0), h(7, 0)}, "22:00-07:00", false},
+		{" 21:30 – 06:45 ", &QuietHours{h(21, 30), h(6, 45)}, "21:30-06:45", false},
+		{"12:00-13:30", &QuietHours{h(12, 0), h(13, 30)}, "12:00-13:30", false},
+		{"none", &QuietHours{}, "none", false},
+		{"OFF", &QuietHours{}, "none", false},
+		{"default", nil, "", false},
+		{"", nil, "", false},
+		{"22:00", nil, "", true},
+		{"25:00-07:00", nil, "", true},
+		{"22:00-7", nil, "", true},
+		{"晚上十点-早上七点", nil, "", true},
+	}
+	for _, tt := range tests {
+		got, err := ParseQuietHours(tt.in)
+		if (err != nil) != tt.wantErr {
+			t.Errorf("ParseQuietHours(%q) error %v, want error %v", tt.in, err, tt.wantErr)
+			continue
+		}
+		if tt.wantErr {
+			if !errors.Is(err, ErrInvalid) {
+				t.Errorf("ParseQuietHours(%q): %v is not ErrInvalid", tt.in, err)
+			}
+			continue
+		}
+		if (got == nil) != (tt.want == nil) || (got != nil && *got != *tt.want) {
+			t.Errorf("ParseQuietHours(%q) = %v, want %v", tt.in, got, tt.want)
+			continue
+		}
+		if got != nil && got.String() != tt.str {
+			t.Errorf("ParseQuietHours(%q).String() = %q, want %q", tt.in, got.String(), tt.str)
+		}
+	}
+}
