@@ -10,6 +10,10 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"nanhu/mailserver/outbound"
+	"nanhu/oa/notify"
+	"nanhu/oa/org"
 )
 
 // Config is every setting of `nanhu serve`. The TOML file given with
@@ -31,6 +35,19 @@ type Config struct {
 	SMS    SMSConfig      `toml:"sms"`
 	Queue  QueueConfig    `toml:"queue"`
 	Out    OutboundConfig `toml:"outbound"`
+	Notify NotifyConfig   `toml:"notify"`
+}
+
+// NotifyConfig tunes the notification routing of to-dos (oa/notify); a
+// user's own preferences (nanhu user notify) replace its quiet hours.
+type NotifyConfig struct {
+	QuietHours    string   `toml:"quiet_hours"`         // Asia/Shanghai, "22:00-07:00"; "none": no quiet hours
+	DigestWindow  Duration `toml:"digest_window"`       // to-dos within it after an SMS are gathered into one; 0s: none
+	EscalateAfter int      `toml:"escalate_after_days"` // working days from overdue to the 催办 to the leader
+	AwaitReplyFor Duration `toml:"await_reply_for"`     // how long an SMS can be answered by reply
+	Holidays      []string `toml:"holidays"`            // days off: "2026-10-01" or "2026-10-01..2026-10-07"
+	Workdays      []string `toml:"workdays"`            // weekend days worked in exchange (调休)
+	MailFrom      string   `toml:"mail_from"`           // display name on notification mails
 }
 
 // ListenConfig holds the listener addresses; an empty one is not opened.
@@ -160,13 +177,16 @@ func defaultConfig() Config {
 		IMAP:  IMAPConfig{AppendLimit: 50 << 20},
 		SMS:   SMSConfig{StatusReports: true, Validity: Duration{24 * time.Hour}},
 		Queue: QueueConfig{NSQDTCP: "127.0.0.1:4150", NSQDHTTP: "127.0.0.1:4151"},
+		Notify: NotifyConfig{QuietHours: "22:00-07:00", DigestWindow: Duration{5 * time.Minute}, EscalateAfter: 1,
+			AwaitReplyFor: Duration{7 * 24 * time.Hour}, MailFrom: "南湖办公系统"},
 		Out: OutboundConfig{
-			SmarthostTLS: "starttls",
-			Port:         25,
-			DelayNotice:  Duration{4 * time.Hour},
-			MaxAge:       Duration{5 * 24 * time.Hour},
-			Workers:      8,
-			DKIMSelector: "nanhu",
+			SmarthostTLS:  "starttls",
+			Port:          25,
+			RetrySchedule: durations(outbound.DefaultSchedule),
+			DelayNotice:   Duration{4 * time.Hour},
+			MaxAge:        Duration{5 * 24 * time.Hour},
+			Workers:       8,
+			DKIMSelector:  "nanhu",
 		},
 	}
 }
@@ -271,6 +291,9 @@ func loadConfig(args []string) (Config, error) {
 }
 
 func (c *Config) check() error {
+	if _, _, err := c.Notify.options(); err != nil {
+		return err
+	}
 	c.Domain = strings.ToLower(strings.TrimSpace(c.Domain))
 	if c.Domain == "" || strings.ContainsAny(c.Domain, " @/") {
 		return fmt.Errorf("the domain %q is not a mail domain", c.Domain)
@@ -333,4 +356,32 @@ func (c *Config) internalNetworks() ([]netip.Prefix, error) {
 		out = append(out, p.Masked())
 	}
 	return out, nil
+}
+
+// options reads the notification settings: the quiet hours and the
+// working-day calendar.
+func (n NotifyConfig) options() (org.QuietHours, *notify.Calendar, error) {
+	q, err := org.ParseQuietHours(n.QuietHours)
+	if err != nil || q == nil {
+		return org.QuietHours{}, nil, fmt.Errorf("[notify] quiet_hours = %q: write a span like \"22:00-07:00\" or \"none\"", n.QuietHours)
+	}
+	if n.DigestWindow.Duration < 0 || n.AwaitReplyFor.Duration <= 0 {
+		return org.QuietHours{}, nil, errors.New("[notify] digest_window must not be negative and await_reply_for must be positive")
+	}
+	if n.EscalateAfter < 1 {
+		return org.QuietHours{}, nil, fmt.Errorf("[notify] escalate_after_days = %d: it must be at least 1", n.EscalateAfter)
+	}
+	cal, err := notify.NewCalendar(n.Holidays, n.Workdays)
+	if err != nil {
+		return org.QuietHours{}, nil, fmt.Errorf("[notify] %w", err)
+	}
+	return *q, cal, nil
+}
+
+func durations(ds []time.Duration) []Duration {
+	out := make([]Duration, len(ds))
+	for i, d := range ds {
+		out[i] = Duration{d}
+	}
+	return out
 }

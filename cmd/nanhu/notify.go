@@ -34,6 +34,18 @@ const routingChannel = "routing"
 // workbench's notification stream.
 func (s *server) startNotify(ctx context.Context, cfg Config, logger *slog.Logger) error {
 	opts := notify.DefaultOptions(cfg.Data)
+	quiet, cal, err := cfg.Notify.options()
+	if err != nil {
+		return err
+	}
+	opts.QuietStart, opts.QuietEnd = quiet.Start, quiet.End
+	opts.DigestWindow = cfg.Notify.DigestWindow.Duration
+	opts.EscalateAfter = cfg.Notify.EscalateAfter
+	opts.AwaitReplyFor = cfg.Notify.AwaitReplyFor.Duration
+	opts.IsWorkingDay = cal.IsWorkingDay
+	if cfg.Notify.MailFrom != "" {
+		opts.MailFrom = cfg.Notify.MailFrom
+	}
 	opts.Org = s.org
 	opts.Publisher = queuePublisher{s.queue}
 	opts.User = userOf
