@@ -43,6 +43,9 @@ func (e Encoding) dcs() byte {
 	return 0x00
 }
 
+// EncodingOf is the alphabet a TP-DCS octet means (TS 23.038 §4).
+func EncodingOf(dcs byte) Encoding { return encodingOf(dcs) }
+
 // encodingOf reads the alphabet from a TP-DCS octet (TS 23.038 §4).
 // Compressed user data cannot be turned into text, so it is handed over as
 // Binary8; reserved alphabets are read as GSM7, as the standard asks.

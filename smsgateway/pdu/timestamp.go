@@ -123,3 +123,8 @@ func decodeValidity(vp byte) time.Duration {
 	}
 	return (v - 192) * 7 * 24 * time.Hour
 }
+
+// RelativeValidity is the relative TP-VP octet that lasts at least d (0
+// for d ≤ 5 minutes, 255 for 63 weeks and longer). Text mode (TS 27.005)
+// takes it as the <vp> of AT+CSMP.
+func RelativeValidity(d time.Duration) byte { return encodeValidity(d) }

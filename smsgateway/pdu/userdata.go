@@ -146,3 +146,29 @@ func decodeUCS2(b []byte) string {
 	}
 	return string(utf16.Decode(units))
 }
+
+// UserData is TP-UD taken apart by DecodeUserData.
+type UserData struct {
+	Encoding Encoding
+	Text     string  // for GSM7 and UCS2
+	Data     []byte  // the octets after the header, for Binary8 and UCS2
+	UDH      []byte  // information elements without UDHL; nil when none
+	Concat   *Concat // the concatenation element of UDH, if any
+}
+
+// DecodeUserData decodes TP-UD given apart from its PDU, as a modem in
+// text mode (TS 27.005 §3.1, <data>) shows a message coded in UCS2 or
+// 8 bits, or one with a header: the octets of TP-UD in hex. dcs is TP-DCS,
+// udhi the TP-UDHI bit of the first octet, udl TP-UDL (septets for GSM
+// 7-bit, octets otherwise).
+func DecodeUserData(dcs byte, udhi bool, udl int, ud []byte) (UserData, error) {
+	if udl < 0 || udl > 255 {
+		return UserData{}, malformed("TP-UDL %d out of range", udl)
+	}
+	enc := encodingOf(dcs)
+	u, err := decodeUD(&reader{b: append([]byte{byte(udl)}, ud...)}, enc, udhi)
+	if err != nil {
+		return UserData{}, err
+	}
+	return UserData{Encoding: enc, Text: u.text, Data: u.data, UDH: u.udh, Concat: u.concat}, nil
+}
