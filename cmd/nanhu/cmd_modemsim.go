@@ -31,7 +31,7 @@ func init() {
 	})
 }
 
-const modemsimUsage = "nanhu modemsim --link PATH [--control ADDR] [--number +8613...] [--send-latency DURATION]"
+const modemsimUsage = "nanhu modemsim --link PATH [--control ADDR] [--number +8613...] [--send-latency DURATION] [--text-only]"
 
 // runModemsim runs the simulator until ctx ends. ready, when not nil, is
 // told the control API's address once the modem answers (tests use it).
@@ -46,6 +46,7 @@ func runModemsim(ctx context.Context, args []string, stderr io.Writer, ready fun
 	reportDelay := fs.Duration("report-delay", def.ReportDelay, "how long after a send its status report arrives")
 	rssi := fs.Duration("rssi-interval", 0, "emit ^RSSI unasked this often, as Huawei sticks do (0: never)")
 	smsc := fs.String("smsc", def.SMSC, "the service centre on the SIM (AT+CSCA?)")
+	textOnly := fs.Bool("text-only", false, "a modem without PDU mode: it answers AT+CMGF=0 with ERROR and exchanges SMS in text mode only")
 	verbose := fs.Bool("v", false, "log every AT command line")
 	pos, err := parseInterleaved(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
@@ -73,6 +74,7 @@ func runModemsim(ctx context.Context, args []string, stderr io.Writer, ready fun
 	opts.ReportDelay = *reportDelay
 	opts.RSSIInterval = *rssi
 	opts.SMSC = *smsc
+	opts.TextOnly = *textOnly
 	opts.Codec = pduCodec{smsc: *smsc}
 	opts.Logger = log
 	sim, err := modemsim.New(opts)

@@ -175,6 +175,45 @@ func TestModemsimGammu(t *testing.T) {
 	}
 }
 
+// TestModemsimGammuTextMode: gammu against `nanhu modemsim --text-only`
+// finds PDU mode refused, turns to text mode (AT+CMGF=1, AT+CSDH=1), sends
+// a GSM text with AT+CSMP and AT+CMGS="<number>", and reads back what
+// arrived as TS 27.005 shows it: Chinese in hex UCS2, and the two parts of
+// a long text with their header. (gammu sends no Unicode text in text
+// mode but on Nokia phones, so the send is in GSM.)
+func TestModemsimGammuTextMode(t *testing.T) {
+	gammu := needTool(t, "gammu")
+	m := startModemsim(t, "--text-only")
+	rc := filepath.Join(t.TempDir(), "gammurc")
+	if err := os.WriteFile(rc, []byte(fmt.Sprintf("[gammu]\ndevice = %s\nconnection = at\n", m.link)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := runTool(t, 90*time.Second, gammu, "-c", rc, "sendsms", "TEXT", "+8613800000000", "-text", "Flood drill at 9")
+	if !strings.Contains(out, "message reference=1") {
+		t.Errorf("gammu sendsms:\n%s", out)
+	}
+	msgs := m.messages(t)
+	if len(msgs) != 1 || msgs[0].Text != "Flood drill at 9" || msgs[0].Mode != "text" || msgs[0].To != "+8613800000000" {
+		t.Fatalf("carried: %+v", msgs)
+	}
+	for _, want := range []string{`line="AT+CMGF=0"`, `line="AT+CMGF=1"`, `line="AT+CSDH=1"`, `line="AT+CSMP=`} {
+		if !strings.Contains(m.log.String(), want) {
+			t.Errorf("gammu did not send %s", want)
+		}
+	}
+
+	long := strings.Repeat("请于明天上午九点到区政府三楼会议室参加防汛工作会议。", 4)
+	m.post(t, "/inbound", `{"from":"+8613900000001","text":"测试短信"}`)
+	m.post(t, "/inbound", fmt.Sprintf(`{"from":"+8613900000000","text":%q}`, long))
+	out = runTool(t, 90*time.Second, gammu, "-c", rc, "getallsms")
+	flat := strings.ReplaceAll(out, "\n", "")
+	for _, want := range []string{"+8613900000001", "测试短信", "+8613900000000", "Unicode", "part 2 of 2", long[:60], "+8613800573500"} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("gammu getallsms in text mode lacks %q:\n%s", want, out)
+		}
+	}
+}
+
 func TestModemsimSmsd(t *testing.T) {
 	smsd := needTool(t, "smsd")
 	m := startModemsim(t)

@@ -61,7 +61,8 @@ func init() {
 		"+CLIP": cmdCLIP,
 		"+CSCS": cmdCSCS,
 		"+CSCA": cmdCSCA,
-		"+CMGF": intSetting("+CMGF", 0, 1, func(st *settings) *int { return &st.cmgf }),
+		"+CMGF": cmdCMGF,
+		"+CSDH": intSetting("+CSDH", 0, 1, func(st *settings) *int { return &st.csdh }),
 		"+CMMS": intSetting("+CMMS", 0, 2, func(st *settings) *int { return &st.cmms }),
 		"^CURC": intSetting("^CURC", 0, 1, func(st *settings) *int { return &st.curc }),
 		// Huawei: which port gets unsolicited codes; gammu sets it.
@@ -276,7 +277,7 @@ func cmdReset(s *Sim, c command) result {
 	if c.args != "" && c.args != "0" {
 		return result{err: "ERROR"}
 	}
-	s.set = defaultSettings(s.set.csca)
+	s.set = defaultSettings(s.set.csca, s.opts.TextOnly)
 	s.tabuf = nil
 	return ok()
 }
@@ -392,7 +393,7 @@ func cmdCFUN(s *Sim, c command) result {
 		before := s.registrationLocked()
 		s.set.cfun = fun
 		if rst == 1 {
-			s.set = defaultSettings(s.set.csca)
+			s.set = defaultSettings(s.set.csca, s.opts.TextOnly)
 			s.set.cfun = fun
 		}
 		var r result
@@ -626,6 +627,22 @@ func cmdCSMP(s *Sim, c command) result {
 	return result{err: s.cmsLocked(303)}
 }
 
+// cmdCMGF selects PDU (0) or text mode (1); a text-only modem refuses
+// PDU mode with ERROR.
+func cmdCMGF(s *Sim, c command) result {
+	if s.opts.TextOnly {
+		switch c.op {
+		case 't':
+			return ok("+CMGF: (1)")
+		case '=':
+			if args, good := parseArgs(c.args); good && len(args) == 1 && args[0].val == "0" && !args[0].quoted {
+				return result{err: "ERROR"}
+			}
+		}
+	}
+	return intSetting("+CMGF", 0, 1, func(st *settings) *int { return &st.cmgf })(s, c)
+}
+
 func cmdCSMS(s *Sim, c command) result {
 	switch c.op {
 	case '?':
@@ -816,28 +833,10 @@ func (s *Sim) renderLocked(prefix string, index int, m *message) []string {
 	if index > 0 {
 		head += strconv.Itoa(index) + ","
 	}
-	if s.set.cmgf == 0 {
-		return []string{fmt.Sprintf("%s%d,,%d", head, m.stat, m.tpduLen), m.pdu}
+	if s.set.cmgf == 1 {
+		return s.renderTextLocked(prefix, index, m)
 	}
-	stat := quote(statNames[m.stat])
-	switch m.kind {
-	case kindReport:
-		return []string{fmt.Sprintf("%s%s,6,%d,%s,%d,%s,%s,%d", head, stat, m.mr, quote(s.teStringLocked(m.recipient)), toaOf(m.recipient), quote(scts(m.scts)), quote(scts(m.dt)), m.st)}
-	case kindSubmit:
-		sub, err := s.codec.DecodeSubmit(m.pdu)
-		if err != nil {
-			return []string{fmt.Sprintf(`%s%s,"",`, head, stat), ""}
-		}
-		if index > 0 {
-			return []string{fmt.Sprintf("%s%s,%s,,", head, stat, quote(s.teStringLocked(sub.To))), s.teStringLocked(sub.Text)}
-		}
-		return []string{fmt.Sprintf("%s%s,%s,", head, stat, quote(s.teStringLocked(sub.To))), s.teStringLocked(sub.Text)}
-	}
-	d, err := s.codec.DecodeDeliver(m.pdu)
-	if err != nil {
-		return []string{fmt.Sprintf(`%s%s,"",,""`, head, stat), ""}
-	}
-	return []string{fmt.Sprintf("%s%s,%s,,%s", head, stat, quote(s.teStringLocked(d.From)), quote(scts(d.At))), s.teStringLocked(d.Text)}
+	return []string{fmt.Sprintf("%s%d,,%d", head, m.stat, m.tpduLen), m.pdu}
 }
 
 func cmdCMGL(s *Sim, c command) result {

@@ -96,6 +96,9 @@ type Status struct {
 	Model        string         `json:"model"`
 	Echo         bool           `json:"echo"`
 	CMGF         int            `json:"cmgf"`
+	TextOnly     bool           `json:"text_only,omitempty"`
+	CSDH         int            `json:"csdh"`
+	CSMP         [4]int         `json:"csmp"`
 	CSCS         string         `json:"cscs"`
 	CNMI         [5]int         `json:"cnmi"`
 	CPMS         [3]string      `json:"cpms"`
@@ -120,7 +123,7 @@ func (s *Sim) Status() Status {
 	defer s.mu.Unlock()
 	st := Status{
 		Device: dev, Link: s.opts.Link, Number: s.opts.Number, Model: s.opts.Manufacturer + " " + s.opts.Model,
-		Echo: s.set.echo, CMGF: s.set.cmgf, CSCS: s.set.cscs, CNMI: s.set.cnmi, CPMS: s.set.cpms,
+		Echo: s.set.echo, CMGF: s.set.cmgf, TextOnly: s.opts.TextOnly, CSDH: s.set.csdh, CSMP: s.set.csmp, CSCS: s.set.cscs, CNMI: s.set.cnmi, CPMS: s.set.cpms,
 		Registration: s.registrationLocked(), Signal: s.rssiLocked(),
 		Storage: map[string]Use{}, Carried: len(s.carried), Faults: faults,
 	}

@@ -291,7 +291,10 @@ func TestTextMode(t *testing.T) {
 	if got := c.final(); got != "\r\n> \r\n+CMGS: 1\r\n\r\nOK\r\n" {
 		t.Fatalf("text send: %q", got)
 	}
+	// UCS2 user data (TP-DCS 8 by AT+CSMP) is hex; after AT+CSCS="UCS2"
+	// the number is too.
 	c.cmd(`AT+CSCS="UCS2"`)
+	c.cmd("AT+CSMP=17,167,0,8")
 	c.write(`AT+CMGS="002B0038003600310033003800300030003000300030003000300030"`+"\r", false)
 	c.expect("> ")
 	c.write("6D4B8BD5\x1a", false)
@@ -420,7 +423,8 @@ func TestInboundStorageAndReading(t *testing.T) {
 	s.Inbound("+8613900000000", "同意")
 	c.expect("+CMTI")
 	got = c.cmd(`AT+CMGL="ALL"`)
-	if !strings.Contains(got, `+CMGL: 1,"REC UNREAD","+8613900000000",,"`) || !strings.Contains(got, "\r\n同意\r\n") {
+	// 同意 is UCS2 (the fake codec's Chinese is): its user data in hex.
+	if !strings.Contains(got, `+CMGL: 1,"REC UNREAD","+8613900000000",,"`) || !strings.Contains(got, "\r\n540C610F\r\n") {
 		t.Fatalf("text-mode list: %q", got)
 	}
 }

@@ -30,15 +30,22 @@
 //
 // Commands: AT, ATZ, AT&F, ATI, ATE, ATV, ATQ, ATH, AT+GCAP, AT+CGMI, AT+CGMM,
 // AT+CGMR, AT+CGSN, AT+CIMI, AT+CNUM, AT+CFUN, AT+CPIN, AT+CMEE, AT+CSQ,
-// AT+CREG, AT+COPS?, AT+CLIP, AT+CSCS, AT+CSCA, AT+CMGF, AT+CSMP, AT+CSMS,
+// AT+CREG, AT+COPS?, AT+CLIP, AT+CSCS, AT+CSCA, AT+CMGF, AT+CSDH, AT+CSMP, AT+CSMS,
 // AT+CPMS, AT+CNMI, AT+CMGS, AT+CMGW, AT+CMSS, AT+CMGL, AT+CMGR, AT+CMGD,
 // AT+CNMA, AT+CMMS, AT^CURC, AT^PORTSEL, each with its "?" and "=?" forms where the
 // standard has them.
 //
 // SMS are exchanged in PDU mode (AT+CMGF=0, the default; AT+CMGS=<n> counts
 // the TPDU octets without the SMSC field) or text mode (AT+CMGF=1,
-// AT+CMGS="<number>", in the character set of AT+CSCS: GSM and IRA are
-// taken as UTF-8, UCS2 as hex UTF-16). Storage is real: SM and ME memories
+// AT+CMGS="<number>"), as TS 27.005 has text mode: strings in the
+// character set of AT+CSCS (GSM and IRA are taken as UTF-8, UCS2 is hex
+// UTF-16); the text typed after AT+CMGS read as AT+CSMP's first octet and
+// TP-DCS say (GSM 7-bit text in the character set, at most 160 septets;
+// UCS2 or 8-bit user data in hex whatever the character set, a user data
+// header with it when the first octet has TP-UDHI); messages read back
+// the same way, AT+CSDH=1 adding <fo>, <pid>, <dcs>, <sca> and <length>
+// (see textmode.go). [Options.TextOnly] makes a modem without PDU mode,
+// which answers AT+CMGF=0 with ERROR. Storage is real: SM and ME memories
 // with [Options.SMSlots] and [Options.MESlots] places, chosen with
 // AT+CPMS, read with AT+CMGR and AT+CMGL (a read marks REC UNREAD as REC
 // READ), emptied only by AT+CMGD (by index, or by delflag 1–4).

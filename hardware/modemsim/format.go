@@ -17,6 +17,7 @@ type settings struct {
 	quiet   bool // Q1: no result codes
 	cmee    int
 	cmgf    int
+	csdh    int // AT+CSDH=1: text mode shows every header field
 	cscs    string
 	csca    string
 	cscaTOA int
@@ -32,8 +33,15 @@ type settings struct {
 	cfun    int
 }
 
-func defaultSettings(smsc string) settings {
+// defaultSettings are a reset modem's; a text-only one starts in text
+// mode.
+func defaultSettings(smsc string, textOnly bool) settings {
+	cmgf := 0
+	if textOnly {
+		cmgf = 1
+	}
 	return settings{
+		cmgf:    cmgf,
 		echo:    true,
 		verbose: true,
 		cscs:    "IRA",

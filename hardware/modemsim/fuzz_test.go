@@ -28,6 +28,8 @@ func FuzzSimInput(f *testing.F) {
 		"A/\rAT\x08\x08\x7fAT\r\n\x00\xff",
 		"AT\"\"\";;;+++&&&SSS=?\r",
 		"ATS3=13S4?&F&W\r",
+		"AT+CMGF=1;+CSDH=1;+CSMP=81,167,0,8\rAT+CMGS=\"+8613800000000\"\r050003070201597D\x1aAT+CMGL=\"ALL\"\r",
+		"AT+CMGF=1\rAT+CSMP=49,167,0,0\rAT+CSCS=\"UCS2\"\rAT+CMGS=\"002B0031\"\r00480069\x1aAT+CMGR=1\r",
 	} {
 		f.Add([]byte(seed))
 	}
@@ -82,4 +84,26 @@ func itoa(n int) string {
 			return string(b)
 		}
 	}
+}
+
+// FuzzParseTPDU: the reader of the header fields text mode shows takes any
+// hex without panicking, and what it takes is all of the PDU.
+func FuzzParseTPDU(f *testing.F) {
+	for _, seed := range []string{
+		"0891683108100005F0040D91683109000000F0000852112181214323044F60597D",
+		"0891683108100005F011000D91683108000000F00008FF046D4B8BD5",
+		"00440D91683109000000F10000621152010000230C050003070201906536FB0D",
+		"0001000D91683108000000F00000", "00", "", "FF00",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, h string) {
+		p, ok := parseTPDU(h)
+		if !ok {
+			return
+		}
+		if p.fo&0x03 > 1 || len(p.ud) > 255 || p.udl < 0 || p.udl > 255 {
+			t.Errorf("%q read as %+v", h, p)
+		}
+	})
 }

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Carried is an SMS the simulated network took from the modem, its parts
@@ -80,28 +79,6 @@ func (s *Sim) sendPDUAs(hexPDU, prefix string) ([]string, string) {
 		return nil, s.cms(304)
 	}
 	return s.carry(sub, hexPDU, smsc == 0, "pdu", prefix)
-}
-
-// sendText is AT+CMGS in text mode, after Ctrl-Z.
-func (s *Sim) sendText(to, data string) ([]string, string) {
-	s.mu.Lock()
-	text, good := s.fromTELocked(data)
-	srr := s.set.csmp[0]&0x20 != 0
-	s.mu.Unlock()
-	if !good {
-		return nil, s.cms(305)
-	}
-	limit := 160
-	for _, r := range text {
-		if r >= 0x80 {
-			limit = 70
-			break
-		}
-	}
-	if utf8.RuneCountInString(text) > limit {
-		return nil, s.cms(305)
-	}
-	return s.carry(Submit{To: to, Text: text, StatusReport: srr}, "", true, "text", "+CMGS")
 }
 
 // carry is the network's side of a send: checks, latency, faults, then
@@ -306,7 +283,7 @@ func (s *Sim) Inbound(from, text string) (InboundResult, error) {
 				if err != nil {
 					d = Deliver{From: from, At: time.Now()}
 				}
-				lines = []string{fmt.Sprintf("+CMT: %s,,%s", quote(s.teStringLocked(d.From)), quote(scts(d.At))), s.teStringLocked(d.Text)}
+				lines = s.cmtTextLocked(p, d)
 			}
 			if s.set.csms == 1 {
 				s.cnmaDue++

@@ -76,6 +76,9 @@ type Options struct {
 	PIN          string // what AT+CPIN= wants after a sim-pin fault
 	// Signal is the RSSI of AT+CSQ and ^RSSI, 0–31.
 	Signal int
+	// TextOnly makes a modem that knows no PDU mode: it starts in text
+	// mode and answers AT+CMGF=0 with ERROR.
+	TextOnly bool
 
 	// SMSlots and MESlots are the places in the SIM (SM) and modem (ME)
 	// memories.

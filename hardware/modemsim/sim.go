@@ -89,7 +89,7 @@ func New(opts Options) (*Sim, error) {
 		},
 		nextMR: 1,
 	}
-	s.set = defaultSettings(opts.SMSC)
+	s.set = defaultSettings(opts.SMSC, opts.TextOnly)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	return s, nil
 }
@@ -318,7 +318,7 @@ func (s *Sim) vanish(d time.Duration) {
 		}
 	}
 	s.mu.Lock()
-	s.set = defaultSettings(s.set.csca)
+	s.set = defaultSettings(s.set.csca, s.opts.TextOnly)
 	s.promptOpen, s.held, s.tabuf, s.cnmaDue = false, nil, nil, 0
 	s.mu.Unlock()
 	s.wg.Add(1)
