@@ -23,6 +23,11 @@
 // backoff and the modem initialised again. A PIN the SIM refuses is never
 // tried twice.
 //
+// A modem that refuses PDU mode (or is configured with Mode "text") is
+// driven in text mode, AT+CMGF=1: see textmode.go for what changes, chiefly
+// that a long text goes as separate SMS, one per part, which the phone
+// does not join. ModemStatus.Mode says which mode a modem is in.
+//
 // A dispatcher gives each queued message, oldest due first, to the free
 // modem used least recently; a modem sends one message at a time, all its
 // parts itself (a phone joins parts only when they come from the same
@@ -63,8 +68,10 @@
 //
 // Arriving SMS and status reports are stored in the modem and announced
 // (+CMTI, +CDSI); each announcement is read with AT+CMGR, and every
-// SweepInterval AT+CMGL=4 lists the memory for anything whose announcement
-// was missed (a restart, a modem that does not announce). Each PDU read is
+// SweepInterval AT+CMGL=4 (AT+CMGL="ALL" in text mode, where the PDU is
+// rebuilt from the fields shown) lists the memory for anything whose
+// announcement was missed (a restart, a modem that does not announce).
+// Each PDU read is
 // committed to sms.db first and deleted from the modem (AT+CMGD) only
 // after that commit; reading it again after a crash stores nothing twice
 // (parts are unique per modem and PDU). Routed ones (+CMT, +CDS) are

@@ -34,13 +34,17 @@ func (m *modem) handle(c *at.Conn, reads chan<- indication) {
 	c.Handle("+CMTI", indicate)
 	c.Handle("+CDSI", indicate)
 	direct := func(u at.URC) {
+		m.line.Lock()
+		defer m.line.Unlock()
+		if m.ls.text {
+			m.routedText(u)
+			return
+		}
 		hexPDU, ok := routedPDU(u)
 		if !ok {
 			m.log.Warn("routed SMS without a PDU", "line", u.Line, "payload", u.Payload)
 			return
 		}
-		m.line.Lock()
-		defer m.line.Unlock()
 		if _, err := m.take(context.Background(), hexPDU); err != nil {
 			m.log.Error("routed SMS not stored", "err", err, "pdu", hexPDU)
 		}
@@ -85,6 +89,10 @@ func (m *modem) read(ctx context.Context, c *at.Conn, ind indication) {
 		m.log.Warn("cannot select the memory of an indication", "mem", ind.mem, "err", err)
 		return
 	}
+	if m.ls.text {
+		m.readText(ctx, c, ind)
+		return
+	}
 	lines, err := command(ctx, c, fmt.Sprintf("AT+CMGR=%d", ind.index))
 	if err != nil {
 		m.log.Warn("cannot read an announced SMS; the sweep will", "mem", ind.mem, "index", ind.index, "err", err)
@@ -104,6 +112,10 @@ func (m *modem) sweep(ctx context.Context, c *at.Conn) {
 	if err := m.selectMem(ctx, c, m.cfg.Storage); err != nil {
 		m.log.Warn("cannot select the message memory", "storage", m.cfg.Storage, "err", err)
 	}
+	if m.ls.text {
+		m.sweepText(ctx, c)
+		return
+	}
 	lines, err := command(ctx, c, "AT+CMGL=4")
 	if err != nil {
 		m.log.Warn("cannot list the modem's messages", "err", err)
@@ -120,16 +132,22 @@ func (m *modem) sweep(ctx context.Context, c *at.Conn) {
 // takeStored stores a message read from the modem's memory and then, only
 // then, deletes it there. m.line is held.
 func (m *modem) takeStored(ctx context.Context, c *at.Conn, s stored) {
-	keep, err := m.take(ctx, s.PDU)
+	m.takeAt(ctx, c, s.Index, func() (bool, error) { return m.take(ctx, s.PDU) })
+}
+
+// takeAt runs take on the message at index of the modem's memory and
+// deletes it there once take has stored it. m.line is held.
+func (m *modem) takeAt(ctx context.Context, c *at.Conn, index int, take func() (keep bool, err error)) {
+	keep, err := take()
 	if err != nil {
-		m.log.Error("SMS read from the modem not stored; it stays in the modem", "index", s.Index, "err", err)
+		m.log.Error("SMS read from the modem not stored; it stays in the modem", "index", index, "err", err)
 		return
 	}
 	if keep {
 		return
 	}
-	if _, err := command(ctx, c, fmt.Sprintf("AT+CMGD=%d", s.Index)); err != nil {
-		m.log.Warn("stored SMS not deleted from the modem; it will be read again and recognised", "index", s.Index, "err", err)
+	if _, err := command(ctx, c, fmt.Sprintf("AT+CMGD=%d", index)); err != nil {
+		m.log.Warn("stored SMS not deleted from the modem; it will be read again and recognised", "index", index, "err", err)
 	}
 }
 

@@ -24,6 +24,12 @@ type ModemStatus struct {
 	Name  string `json:"name"`
 	Path  string `json:"path"`
 	State string `json:"state"`
+	// Mode is how SMS are exchanged on the line: "pdu", or "text" for a
+	// modem that refuses PDU mode or is configured so (see ModeText); ""
+	// before the first initialisation.
+	Mode string `json:"mode,omitempty"`
+	// Charset is the TE character set texts are read in, in text mode.
+	Charset string `json:"charset,omitempty"`
 	// Error says why the modem is down, or what went wrong last.
 	Error string `json:"error,omitempty"`
 	// Busy: a message is being sent through it.
@@ -59,7 +65,8 @@ type modem struct {
 	// reading a stored message, storing it and deleting it: a status
 	// report is never looked at before the part it is about is recorded.
 	line sync.Mutex
-	mem1 string // memory AT+CMGR/CMGL/CMGD work on now; guarded by line
+	mem1 string    // memory AT+CMGR/CMGL/CMGD work on now; guarded by line
+	ls   lineSetup // PDU or text mode and its settings; guarded by line
 
 	mu        sync.Mutex
 	conn      *at.Conn // nil while down
@@ -266,8 +273,9 @@ func command(ctx context.Context, c *at.Conn, cmd string) ([]string, error) {
 }
 
 // initialise brings a freshly opened modem to the state the gateway
-// needs: echo off, numeric errors, SIM unlocked, PDU mode, messages and
-// status reports stored and announced, the service centre set.
+// needs: echo off, numeric errors, SIM unlocked, PDU mode (or text mode,
+// see setMode), messages and status reports stored and announced, the
+// service centre set.
 func (m *modem) initialise(ctx context.Context, c *at.Conn) error {
 	// ESC drops whatever half a command a previous user left on the line;
 	// a modem just powered up may take a few tries to answer.
@@ -293,10 +301,13 @@ func (m *modem) initialise(ctx context.Context, c *at.Conn) error {
 	if err := m.unlock(ctx, c); err != nil {
 		return err
 	}
-	if _, err := command(ctx, c, "AT+CMGF=0"); err != nil {
-		return fmt.Errorf("initialise: PDU mode: %w", err)
+	if err := m.setMode(ctx, c); err != nil {
+		return err
 	}
-	command(ctx, c, `AT+CSCS="GSM"`) // PDU mode does not use it; some firmware wants it set
+	mode, charset := ModePDU, ""
+	if m.ls.text {
+		mode, charset = ModeText, m.ls.cscs
+	}
 	mem := m.cfg.Storage
 	m.mem1 = ""
 	if _, err := command(ctx, c, fmt.Sprintf(`AT+CPMS="%s","%s","%s"`, mem, mem, mem)); err != nil {
@@ -342,8 +353,9 @@ func (m *modem) initialise(ctx context.Context, c *at.Conn) error {
 	}
 	m.mu.Lock()
 	m.st.Manufacturer, m.st.Model, m.st.IMEI, m.st.Operator = manu, model, imei, op
+	m.st.Mode, m.st.Charset = mode, charset
 	m.mu.Unlock()
-	m.log.Info("modem initialised", "manufacturer", manu, "model", model, "cnmi", cnmi, "operator", op)
+	m.log.Info("modem initialised", "manufacturer", manu, "model", model, "mode", mode, "cnmi", cnmi, "operator", op)
 	return ctx.Err()
 }
 

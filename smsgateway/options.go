@@ -39,6 +39,11 @@ type ModemConfig struct {
 	// Storage is the message memory read and written ("SM" the SIM, "ME"
 	// the modem); default "SM".
 	Storage string
+	// Mode is how SMS are exchanged with the modem (TS 27.005): "pdu",
+	// "text", or "" for PDU mode when the modem takes it and text mode
+	// when it does not. In text mode a long text goes as separate SMS,
+	// one per part, that the phone does not join (see ModeText).
+	Mode string
 }
 
 // Options are the gateway's settings. DefaultOptions gives the defaults;
@@ -173,6 +178,10 @@ func (o *Options) fill() error {
 			m.Storage = "SM"
 		}
 		m.Storage = strings.ToUpper(m.Storage)
+		m.Mode = strings.ToLower(strings.TrimSpace(m.Mode))
+		if m.Mode != ModeAuto && m.Mode != ModePDU && m.Mode != ModeText {
+			return fmt.Errorf("smsgateway: modem %s: mode %q is neither pdu nor text", m.Name, m.Mode)
+		}
 		if m.RatePerMinute < 0 {
 			return fmt.Errorf("smsgateway: modem %s: negative rate", m.Name)
 		}

@@ -156,11 +156,9 @@ func (m *modem) deliver(ctx context.Context, c *at.Conn, msg Message) {
 	defer g.wg.Done()
 	defer m.release()
 	log := m.log.With("id", msg.ID, "to", msg.To)
-	pdus, err := pdu.EncodeSubmit(msg.To, msg.Text, pdu.SubmitOptions{
-		StatusReport: msg.StatusReport, Validity: msg.Validity(), ConcatRef: uint16(msg.ConcatRef),
-	})
-	if err == nil && len(pdus) != len(msg.Parts) {
-		err = fmt.Errorf("the text now encodes as %d parts, %d were stored", len(pdus), len(msg.Parts))
+	n, send, err := m.sender(msg, log) // PDU or text mode
+	if err == nil && n != len(msg.Parts) {
+		err = fmt.Errorf("the text now encodes as %d parts, %d were stored", n, len(msg.Parts))
 	}
 	if err != nil {
 		g.fail(msg, "cannot encode the SMS: "+err.Error())
@@ -170,14 +168,14 @@ func (m *modem) deliver(ctx context.Context, c *at.Conn, msg Message) {
 	// network may take it any moment, and abandoning it would make a
 	// duplicate certain. The AT driver bounds the wait.
 	sendCtx := context.WithoutCancel(ctx)
-	for i, p := range pdus {
+	for i := range n {
 		if err := m.waitSlot(ctx); err != nil || ctx.Err() != nil {
 			g.requeue(msg, "", 0)
 			return
 		}
 		m.line.Lock()
 		start := time.Now()
-		lines, err := c.SMSCommand(sendCtx, fmt.Sprintf("AT+CMGS=%d", p.TPDULen), p.Hex, 0)
+		lines, err := send(sendCtx, c, i)
 		if err != nil {
 			m.line.Unlock()
 			m.sendError(c, msg, i+1, err, log)
@@ -202,7 +200,7 @@ func (m *modem) deliver(ctx context.Context, c *at.Conn, msg Message) {
 			return
 		}
 		if updated.State == Sent {
-			log.Info("SMS sent", "parts", len(pdus), "refs", refs(updated))
+			log.Info("SMS sent", "parts", n, "refs", refs(updated))
 			g.met.queueToSent.Observe(updated.SentAt.Sub(updated.CreatedAt).Seconds())
 			g.notes.kick()
 		}

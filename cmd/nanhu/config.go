@@ -116,6 +116,7 @@ type ModemConfig struct {
 	PIN           string `toml:"pin"`
 	SMSC          string `toml:"smsc"`            // service centre to set with AT+CSCA; default the SIM's
 	RatePerMinute int    `toml:"rate_per_minute"` // at most this many SMS parts a minute (0: no cap)
+	Mode          string `toml:"mode"`            // "pdu", "text" (TS 27.005 text mode), or "" to detect
 }
 
 // OutboundConfig configures delivery to other domains.
@@ -310,6 +311,11 @@ func (c *Config) check() error {
 	for i, m := range c.SMS.Modems {
 		if m.Path == "" {
 			return fmt.Errorf("sms modem %d has no path", i+1)
+		}
+		switch m.Mode {
+		case "", "pdu", "text":
+		default:
+			return fmt.Errorf(`sms modem %d: mode must be "pdu", "text" or empty (detect), not %q`, i+1, m.Mode)
 		}
 	}
 	switch c.Out.SmarthostTLS {

@@ -84,3 +84,32 @@ func TestNotifyConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestModemModeConfig: `mode` of an [[sms.modem]] is read, and a mode
+// that is neither pdu nor text stops the server naming it.
+func TestModemModeConfig(t *testing.T) {
+	for _, tt := range []struct {
+		mode, want string // want: "" for accepted
+	}{
+		{"text", ""}, {"pdu", ""}, {"", ""}, {"TXT", "mode"},
+	} {
+		file := filepath.Join(t.TempDir(), "nanhu.toml")
+		body := "[[sms.modem]]\npath = \"/dev/ttyUSB0\"\nmode = \"" + tt.mode + "\"\n"
+		if err := os.WriteFile(file, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := loadConfig([]string{"--config", file})
+		if err == nil {
+			err = cfg.check()
+		}
+		if tt.want != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("mode %q: error %v, want one naming %q", tt.mode, err, tt.want)
+			}
+			continue
+		}
+		if err != nil || len(cfg.SMS.Modems) != 1 || cfg.SMS.Modems[0].Mode != tt.mode {
+			t.Errorf("mode %q: %+v, %v", tt.mode, cfg.SMS.Modems, err)
+		}
+	}
+}

@@ -84,7 +84,7 @@ func newGateway(ctx context.Context, gs gatewaySetup) (*smsgateway.Gateway, *mod
 func (s *server) startSMS(ctx context.Context, cfg Config, logger *slog.Logger, reg prometheus.Registerer) error {
 	var modems []smsgateway.ModemConfig
 	for _, m := range cfg.SMS.Modems {
-		modems = append(modems, smsgateway.ModemConfig{Name: m.Name, Path: m.Path, Baud: m.Baud, PIN: m.PIN, SMSC: m.SMSC, RatePerMinute: m.RatePerMinute})
+		modems = append(modems, smsgateway.ModemConfig{Name: m.Name, Path: m.Path, Baud: m.Baud, PIN: m.PIN, SMSC: m.SMSC, RatePerMinute: m.RatePerMinute, Mode: m.Mode})
 	}
 	g, sim, err := newGateway(ctx, gatewaySetup{data: cfg.Data, modems: modems, q: s.queue, logger: logger, reg: reg,
 		simLink: filepath.Join(cfg.Data, "sim", "modem0"),
