@@ -3,6 +3,7 @@ package smsgateway
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -261,5 +262,39 @@ func TestTextModeInit(t *testing.T) {
 				t.Errorf("typed after the prompt: %q, want the UCS2 hex of 测试", payloads)
 			}
 		})
+	}
+}
+
+// TestTextModeRoutedReport: a modem in text mode that routes status
+// reports (+CDS on one line, AT+CNMI ds=1, when it takes no ds=2) has them
+// matched to the part sent, and the message delivered.
+func TestTextModeRoutedReport(t *testing.T) {
+	f, conn := newFakeModem(t)
+	f.answer = func(cmd string) (string, bool) {
+		switch cmd {
+		case "AT+CMGF=0", "AT+CNMI=2,1,0,2,0", "AT+CNMI=1,1,0,2,0":
+			return "\r\n+CMS ERROR: 303\r\n", true
+		}
+		return "", false
+	}
+	o := testOptions(t.TempDir(), ModemConfig{Name: "fake", Path: "fake0"})
+	o.Dial = pipeDial(map[string]func() io.ReadWriteCloser{"fake0": once(conn)})
+	g := startGateway(t, o)
+	waitUp(t, g, 1)
+	m, err := g.Send(context.Background(), Request{To: "+8613800000001", Text: "测试短信"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m = waitState(t, g, m.ID, Sent)
+	if m.Parts[0].Ref == nil {
+		t.Fatalf("no message reference: %+v", m.Parts[0])
+	}
+	f.send(fmt.Sprintf("\r\n+CDS: 6,%d,\"%s\",145,\"26/11/25,10:00:00+32\",\"26/11/25,10:00:05+32\",0\r\n", *m.Parts[0].Ref, toUCS2Hex("+8613800000001")))
+	m = waitState(t, g, m.ID, Delivered)
+	if p := m.Parts[0]; p.State != Delivered || p.Status == nil || *p.Status != 0 {
+		t.Errorf("part %+v", p)
+	}
+	if !strings.Contains(strings.Join(f.commands(), "|"), "AT+CNMI=2,1,0,1,0") {
+		t.Errorf("AT+CNMI with ds=1 not chosen: %q", f.commands())
 	}
 }
