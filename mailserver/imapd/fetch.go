@@ -312,6 +312,21 @@ func (s *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *im
 	for i, uid := range uids {
 		seqOf[uid] = seqs[i]
 	}
+	if cc := corkOf(s.conn.NetConn()); cc != nil && !flags.Silent && len(states) > 1 {
+		cc.cork()
+		defer cc.uncork()
+	}
+	// A STORE raises the mailbox's mod-sequence by one. When the view was
+	// up to date before it, it is up to date after it too (its own changes
+	// are applied below), and the poll that follows need not read them
+	// back.
+	var modseq uint64
+	for _, st := range states {
+		modseq = max(modseq, st.ModSeq)
+	}
+	if modseq == v.modseq+1 {
+		defer func() { v.modseq = max(v.modseq, modseq) }()
+	}
 	for _, st := range states {
 		v.setFlags(st.UID, st.Flags)
 		if flags.Silent {

@@ -322,30 +322,56 @@ func sameFlags(a, b []string) bool {
 
 // resolve turns a sequence or UID set into the (seq, uid) pairs of the
 // view, in sequence order. "*" is the last message; UIDs not in the view
-// are skipped, as RFC 9051 requires.
+// are skipped, as RFC 9051 requires. Each range is found by binary search,
+// so fetching one message of a large mailbox does not walk all of it.
 func (v *view) resolve(set imap.NumSet) (seqs []uint32, uids []uint32) {
 	n := uint32(len(v.uids))
 	if n == 0 {
 		return nil, nil
 	}
+	var spans [][2]int // index ranges [lo, hi) into v.uids
 	switch set := set.(type) {
 	case imap.SeqSet:
-		for i := uint32(1); i <= n; i++ {
-			if seqContains(set, i, n) {
-				seqs = append(seqs, i)
-				uids = append(uids, v.uids[i-1])
+		for _, r := range set {
+			lo, hi := bounds(r.Start, r.Stop, n)
+			lo = max(lo, 1)
+			if lo > n {
+				continue
 			}
+			spans = append(spans, [2]int{int(lo) - 1, int(min(hi, n))})
 		}
 	case imap.UIDSet:
-		maxUID := v.uids[n-1]
-		for i, uid := range v.uids {
-			if uidContains(set, uid, maxUID) {
-				seqs = append(seqs, uint32(i+1))
-				uids = append(uids, uid)
+		for _, r := range set {
+			lo, hi := bounds(uint32(r.Start), uint32(r.Stop), v.uids[n-1])
+			i := sort.Search(len(v.uids), func(i int) bool { return v.uids[i] >= lo })
+			j := sort.Search(len(v.uids), func(i int) bool { return v.uids[i] > hi })
+			if i < j {
+				spans = append(spans, [2]int{i, j})
 			}
 		}
 	}
+	sort.Slice(spans, func(a, b int) bool { return spans[a][0] < spans[b][0] })
+	next := 0 // the first index not yet emitted
+	for _, sp := range spans {
+		for i := max(sp[0], next); i < sp[1]; i++ {
+			seqs = append(seqs, uint32(i+1))
+			uids = append(uids, v.uids[i])
+		}
+		next = max(next, sp[1])
+	}
 	return seqs, uids
+}
+
+// bounds resolves a range start:stop, where 0 stands for "*" (last) and
+// the bounds may come in either order (RFC 9051 §9), to lo <= hi.
+func bounds(start, stop, last uint32) (lo, hi uint32) {
+	if start == 0 {
+		start = last
+	}
+	if stop == 0 {
+		stop = last
+	}
+	return min(start, stop), max(start, stop)
 }
 
 func seqContains(set imap.SeqSet, num, last uint32) bool {

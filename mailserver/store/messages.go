@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -130,6 +131,7 @@ func (s *Store) StoreFlags(ctx context.Context, mailboxID int64, uids []uint32, 
 			lo, hi = min(lo, u), max(hi, u)
 		}
 		cur := make(map[uint32]MessageState, len(uids))
+		stored := make(map[uint32]string, len(uids)) // the flags column as it is
 		rows, err := tx.QueryContext(ctx, `SELECT uid, flags, modseq FROM messages WHERE mailbox_id = ? AND uid BETWEEN ? AND ?`, mailboxID, lo, hi)
 		if err != nil {
 			return err
@@ -143,24 +145,31 @@ func (s *Store) StoreFlags(ctx context.Context, mailboxID int64, uids []uint32, 
 			}
 			m.Flags = strings.Fields(f)
 			cur[m.UID] = m
+			stored[m.UID] = f
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		set, err := tx.PrepareContext(ctx, `UPDATE messages SET flags = ?, modseq = ? WHERE mailbox_id = ? AND uid = ?`)
-		if err != nil {
-			return err
+		// The new flags depend only on the old ones: messages are changed
+		// a group of equal old flags at a time.
+		type group struct {
+			next string
+			uids []uint32
 		}
-		defer set.Close()
+		groups := map[string]*group{}
+		found := 0
 		for _, uid := range uids {
-			m, ok := cur[uid]
+			f, ok := stored[uid]
 			if !ok {
-				continue
+				continue // gone, or asked for twice
 			}
-			old := m.Flags
-			next := applyFlags(old, op, flags)
-			if strings.Join(next, " ") == strings.Join(SortFlags(old), " ") {
+			delete(stored, uid)
+			m := cur[uid]
+			found++
+			next := applyFlags(m.Flags, op, flags)
+			joined := strings.Join(next, " ")
+			if joined == strings.Join(SortFlags(m.Flags), " ") {
 				out = append(out, m)
 				continue
 			}
@@ -169,11 +178,44 @@ func (s *Store) StoreFlags(ctx context.Context, mailboxID int64, uids []uint32, 
 					return err
 				}
 			}
-			if _, err := set.ExecContext(ctx, strings.Join(next, " "), modseq, mailboxID, uid); err != nil {
-				return err
+			g := groups[f]
+			if g == nil {
+				g = &group{next: joined}
+				groups[f] = g
 			}
-			changed = true
+			g.uids = append(g.uids, uid)
 			out = append(out, MessageState{UID: uid, Flags: next, ModSeq: modseq})
+		}
+		if len(groups) == 0 {
+			return nil
+		}
+		changed = true
+		if found == len(cur) {
+			// Every message from lo to hi is asked for (1:*, the usual
+			// case): one UPDATE per group, over the range.
+			for old, g := range groups {
+				res, err := tx.ExecContext(ctx, `UPDATE messages SET flags = ?, modseq = ? WHERE mailbox_id = ? AND uid BETWEEN ? AND ? AND flags = ?`,
+					g.next, modseq, mailboxID, lo, hi, old)
+				if err != nil {
+					return err
+				}
+				if n, err := res.RowsAffected(); err != nil || n != int64(len(g.uids)) {
+					return fmt.Errorf("changed %d messages with flags %q, meant %d (%v)", n, old, len(g.uids), err)
+				}
+			}
+			return nil
+		}
+		set, err := tx.PrepareContext(ctx, `UPDATE messages SET flags = ?, modseq = ? WHERE mailbox_id = ? AND uid = ?`)
+		if err != nil {
+			return err
+		}
+		defer set.Close()
+		for _, g := range groups {
+			for _, uid := range g.uids {
+				if _, err := set.ExecContext(ctx, g.next, modseq, mailboxID, uid); err != nil {
+					return err
+				}
+			}
 		}
 		return nil
 	})
@@ -565,7 +607,23 @@ func (s *Store) InfosOfWithHeaders(ctx context.Context, mailboxID int64, uids []
 // InfosOfWithContent is InfosOf with each message's bytes (FETCH of a few
 // bodies in one query).
 func (s *Store) InfosOfWithContent(ctx context.Context, mailboxID int64, uids []uint32) (map[uint32]MessageInfo, error) {
-	return s.infosOfCol(ctx, mailboxID, uids, "c.raw")
+	if len(uids) != 1 {
+		return s.infosOfCol(ctx, mailboxID, uids, "c.raw")
+	}
+	var m MessageInfo
+	var flags string
+	var date int64
+	err := s.oneContent.QueryRowContext(ctx, mailboxID, uids[0]).Scan(&m.UID, &m.ContentID, &flags, &date, &m.Size, &m.HeaderLen, &m.Raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return map[uint32]MessageInfo{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	m.Flags = strings.Fields(flags)
+	m.InternalDate = time.Unix(date, 0)
+	m.Header = m.Raw[:min(m.HeaderLen, len(m.Raw))]
+	return map[uint32]MessageInfo{m.UID: m}, nil
 }
 
 func (s *Store) infosOf(ctx context.Context, mailboxID int64, uids []uint32, headers bool) (map[uint32]MessageInfo, error) {

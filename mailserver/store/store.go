@@ -65,14 +65,17 @@ func DefaultOptions(dataDir string) Options {
 
 // Store is an open mail store. Its methods are safe for concurrent use.
 type Store struct {
-	opts   Options
-	log    *slog.Logger
-	db     *sql.DB // writer connection (one)
-	rdb    *sql.DB // readers
-	reqs   chan *deliverReq
-	done   chan struct{}
-	wg     sync.WaitGroup
-	closed sync.Once
+	opts Options
+	log  *slog.Logger
+	db   *sql.DB // writer connection (one)
+	rdb  *sql.DB // readers
+	// oneContent reads one message with its bytes (FETCH of a body, the
+	// commonest command of all), prepared once.
+	oneContent *sql.Stmt
+	reqs       chan *deliverReq
+	done       chan struct{}
+	wg         sync.WaitGroup
+	closed     sync.Once
 
 	mu       sync.Mutex
 	boxCache map[boxKey]int64 // (owner, name) → mailbox id, for delivery
@@ -114,15 +117,24 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open mail store %s for reading: %w", opts.Path, err)
 	}
 	rdb.SetMaxOpenConns(8)
+	rdb.SetMaxIdleConns(8) // keep them: opening one reads the schema again
+	oneContent, err := rdb.PrepareContext(ctx, `SELECT m.uid, m.content_id, m.flags, m.internal_date, m.size, c.header_len, c.raw
+		FROM messages m JOIN contents c ON c.id = m.content_id WHERE m.mailbox_id = ? AND m.uid = ?`)
+	if err != nil {
+		rdb.Close()
+		db.Close()
+		return nil, fmt.Errorf("open mail store %s for reading: %w", opts.Path, err)
+	}
 	s := &Store{
-		opts:     opts,
-		log:      opts.Logger,
-		db:       db,
-		rdb:      rdb,
-		reqs:     make(chan *deliverReq, 1024),
-		done:     make(chan struct{}),
-		boxCache: map[boxKey]int64{},
-		watchers: map[int64]map[chan struct{}]struct{}{},
+		opts:       opts,
+		log:        opts.Logger,
+		db:         db,
+		rdb:        rdb,
+		oneContent: oneContent,
+		reqs:       make(chan *deliverReq, 1024),
+		done:       make(chan struct{}),
+		boxCache:   map[boxKey]int64{},
+		watchers:   map[int64]map[chan struct{}]struct{}{},
 	}
 	s.wg.Add(1)
 	go s.writer()
@@ -136,7 +148,7 @@ func (s *Store) Close() error {
 	s.closed.Do(func() {
 		close(s.done)
 		s.wg.Wait()
-		err = errors.Join(s.rdb.Close(), s.db.Close())
+		err = errors.Join(s.oneContent.Close(), s.rdb.Close(), s.db.Close())
 	})
 	return err
 }
