@@ -119,11 +119,12 @@ func httpOK(url string) func() bool {
 }
 
 // TestGatewayCluster is the issue's real cluster: nsqlookupd and two nsqd
-// as separate processes, two `nanhu smsgw` processes with a simulated modem
-// each, sharing one channel. 1,000 notify.sms events are published while one
-// gateway is killed with SIGKILL and started again, and one nsqd is killed
-// and restarted on its data. Every SMS must be carried; a second copy is
-// allowed only for an SMS a gateway had in flight when it was killed.
+// as separate processes; a `nanhu serve` joined to them, which routes the
+// to-dos and sends no SMS itself; two `nanhu smsgw` processes with a
+// simulated modem each, sharing one channel. 1,000 oa.todo events for
+// offline officials are published while one gateway is killed with SIGKILL
+// and started again, and one nsqd is killed and restarted on its data.
+// Every to-do's SMS must be carried; second copies are bounded (see the end).
 func TestGatewayCluster(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: no cluster")
@@ -158,7 +159,8 @@ func TestGatewayCluster(t *testing.T) {
 	// channel even before a gateway has found the node.
 	for i, d := range nsqds {
 		httpAddr := d.args[4]
-		for _, u := range []string{"/topic/create?topic=" + contract.TopicNotifySMS, "/channel/create?topic=" + contract.TopicNotifySMS + "&channel=smsgw"} {
+		for _, u := range []string{"/topic/create?topic=" + contract.TopicNotifySMS, "/channel/create?topic=" + contract.TopicNotifySMS + "&channel=smsgw",
+			"/topic/create?topic=" + contract.TopicTodo, "/channel/create?topic=" + contract.TopicTodo + "&channel=" + routingChannel} {
 			resp, err := http.Post("http://"+httpAddr+u, "", nil)
 			if err != nil || resp.StatusCode != 200 {
 				t.Fatalf("nsqd%d %s: %v %v", i, u, err, resp)
@@ -177,6 +179,28 @@ func TestGatewayCluster(t *testing.T) {
 		defer d.stop()
 		gws = append(gws, d)
 		controls = append(controls, control)
+	}
+
+	// The server: the demo organisation (eight officials with mobiles),
+	// routing on the cluster, no SMS gateway of its own.
+	serveHTTP := freePort(t)
+	serveConf := filepath.Join(dir, "serve.toml")
+	if err := os.WriteFile(serveConf, []byte("[queue]\nrepublish_window = \"1s\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	serve := &daemon{t: t, name: "serve", log: filepath.Join(dir, "serve.log"), ready: httpOK("http://" + serveHTTP + "/healthz"),
+		args: []string{bin, "serve", "--config", serveConf, "--data", filepath.Join(dir, "serve"), "--demo",
+			"--nsqd", nsqdTCP[0] + "," + nsqdTCP[1], "--nsqlookupd", lookupHTTP,
+			"--smtp", "", "--submission", "", "--submissions", "", "--imap", "", "--imaps", "", "--https", "",
+			"--http", serveHTTP, "--log-level", "warn"}}
+	serve.start()
+	defer serve.stop()
+	req, _ := http.NewRequest("GET", "http://"+serveHTTP+"/api/v1/modems", nil)
+	req.SetBasicAuth("admin", "admin2004")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("the server joined to the cluster should run no SMS gateway: %v %v", err, resp)
+	} else {
+		resp.Body.Close()
 	}
 
 	qo := queue.DefaultOptions(dir)
@@ -210,6 +234,7 @@ func TestGatewayCluster(t *testing.T) {
 		}
 		return keys
 	}
+	officials := []string{"wangjianguo", "zhangwei", "lina", "chenzhiqiang", "zhoumin", "songbo", "xieyong", "zhengjie"}
 	var before []string // carried by gateway 0 before its kill
 	const n = 1000
 	for i := 0; i < n; i++ {
@@ -223,8 +248,9 @@ func TestGatewayCluster(t *testing.T) {
 			nsqds[1].kill()
 			nsqds[1].start()
 		}
-		ev := contract.NotifySMS{V: 1, ID: fmt.Sprintf("ev-%04d", i), To: "+8613800000001", Text: fmt.Sprintf("【南湖】待办提醒 #%04d", i),
-			IdempotencyKey: fmt.Sprintf("todo-%04d", i), Reason: "todo.created"}
+		ev := contract.TodoEvent{V: 1, ID: fmt.Sprintf("ev-%04d", i), Type: "created", Todo: contract.Todo{
+			ID: fmt.Sprintf("todo-%04d", i), Assignee: officials[i%len(officials)], Title: fmt.Sprintf("会议通知#%04d", i),
+			Urgency: "特急", Actions: []string{"approve", "return"}}}
 		if err := queue.Publish(context.Background(), q, ev); err != nil {
 			t.Fatalf("publish %d: %v", i, err)
 		}

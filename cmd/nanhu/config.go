@@ -96,6 +96,10 @@ type QueueConfig struct {
 	NSQDHTTP   string   `toml:"nsqd_http"`
 	NSQD       []string `toml:"nsqd"`       // external nsqd TCP addresses (host:4150)
 	NSQLookupd []string `toml:"nsqlookupd"` // external nsqlookupd HTTP addresses (host:4161)
+	// RepublishWindow: what an external nsqd acknowledged this long before
+	// it went away is published again to another (it may have died with
+	// it unsent); consumers drop the copies that had already arrived.
+	RepublishWindow Duration `toml:"republish_window"`
 }
 
 // SMSConfig configures the SMS gateway and its GSM modems.
@@ -103,9 +107,15 @@ type SMSConfig struct {
 	// Modems are the serial GSM modems; with none, a simulated modem runs
 	// in-process (nothing reaches a real phone) and its control API is
 	// served under /sim/.
-	Modems        []ModemConfig `toml:"modem"`
-	StatusReports bool          `toml:"status_reports"` // ask the network for delivery reports
-	Validity      Duration      `toml:"validity"`       // how long an SMS may wait to be sent
+	Modems []ModemConfig `toml:"modem"`
+	// Gateway says whether this server sends SMS itself: "auto" (with
+	// modems, or a simulated one when it runs its own nsqd; not when it
+	// joins an NSQ cluster without modems, where `nanhu smsgw` hosts send
+	// them), "on" (always; a simulated modem when none is configured) or
+	// "off".
+	Gateway       string   `toml:"gateway"`
+	StatusReports bool     `toml:"status_reports"` // ask the network for delivery reports
+	Validity      Duration `toml:"validity"`       // how long an SMS may wait to be sent
 }
 
 // ModemConfig is one [[sms.modem]].
@@ -176,8 +186,8 @@ func defaultConfig() Config {
 			Lockout:              Duration{15 * time.Minute},
 		},
 		IMAP:  IMAPConfig{AppendLimit: 50 << 20},
-		SMS:   SMSConfig{StatusReports: true, Validity: Duration{24 * time.Hour}},
-		Queue: QueueConfig{NSQDTCP: "127.0.0.1:4150", NSQDHTTP: "127.0.0.1:4151"},
+		SMS:   SMSConfig{Gateway: "auto", StatusReports: true, Validity: Duration{24 * time.Hour}},
+		Queue: QueueConfig{NSQDTCP: "127.0.0.1:4150", NSQDHTTP: "127.0.0.1:4151", RepublishWindow: Duration{10 * time.Second}},
 		Notify: NotifyConfig{QuietHours: "22:00-07:00", DigestWindow: Duration{5 * time.Minute}, EscalateAfter: 1,
 			AwaitReplyFor: Duration{7 * 24 * time.Hour}, MailFrom: "南湖办公系统"},
 		Out: OutboundConfig{
@@ -292,6 +302,11 @@ func loadConfig(args []string) (Config, error) {
 }
 
 func (c *Config) check() error {
+	switch c.SMS.Gateway {
+	case "auto", "on", "off":
+	default:
+		return fmt.Errorf("[sms] gateway = %q: use auto, on or off", c.SMS.Gateway)
+	}
 	if _, _, err := c.Notify.options(); err != nil {
 		return err
 	}
@@ -390,4 +405,16 @@ func durations(ds []time.Duration) []Duration {
 		out[i] = Duration{d}
 	}
 	return out
+}
+
+// runsSMSGateway says whether `nanhu serve` sends SMS itself ([sms] gateway).
+func (c Config) runsSMSGateway() bool {
+	switch c.SMS.Gateway {
+	case "on":
+		return true
+	case "off":
+		return false
+	}
+	joined := len(c.Queue.NSQD) > 0 || len(c.Queue.NSQLookupd) > 0
+	return len(c.SMS.Modems) > 0 || !joined
 }

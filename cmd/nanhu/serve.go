@@ -298,6 +298,9 @@ func start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 	qo := queue.DefaultOptions(cfg.Data)
 	qo.TCPAddress, qo.HTTPAddress = cfg.Queue.NSQDTCP, cfg.Queue.NSQDHTTP
 	qo.NSQDAddrs, qo.LookupdAddrs = cfg.Queue.NSQD, cfg.Queue.NSQLookupd
+	if w := cfg.Queue.RepublishWindow.Duration; w > 0 {
+		qo.RepublishWindow = w
+	}
 	qo.Logger = logger.With("part", "queue")
 	qo.Registerer = reg
 	if s.queue, err = queue.New(ctx, qo); err != nil {

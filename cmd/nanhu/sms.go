@@ -82,6 +82,16 @@ func newGateway(ctx context.Context, gs gatewaySetup) (*smsgateway.Gateway, *mod
 // (and the simulator's control API, for administrators, under /sim/) on
 // the HTTP listeners.
 func (s *server) startSMS(ctx context.Context, cfg Config, logger *slog.Logger, reg prometheus.Registerer) error {
+	if !cfg.runsSMSGateway() {
+		logger.Info("this server sends no SMS itself: the nanhu smsgw hosts on the NSQ cluster send notify.sms", "sms.gateway", cfg.SMS.Gateway)
+		none := s.auth.require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			httpError(w, http.StatusServiceUnavailable, "本服务器不发送短信，短信经 notify.sms 由 nanhu smsgw 主机发送（this server runs no SMS gateway, see [sms] gateway; publish notify.sms for the nanhu smsgw hosts）")
+		}), "admin", "sms")
+		for _, p := range []string{"/api/v1/sms", "/api/v1/sms/", "/api/v1/modems"} {
+			s.mux.Handle(p, none)
+		}
+		return nil
+	}
 	var modems []smsgateway.ModemConfig
 	for _, m := range cfg.SMS.Modems {
 		modems = append(modems, smsgateway.ModemConfig{Name: m.Name, Path: m.Path, Baud: m.Baud, PIN: m.PIN, SMSC: m.SMSC, RatePerMinute: m.RatePerMinute, Mode: m.Mode})
