@@ -79,7 +79,7 @@ func New(ctx context.Context, opts Options) (*Gateway, error) {
 	}
 	g := &Gateway{
 		opts: opts,
-		log:  opts.Logger.With("part", "sms"),
+		log:  opts.Logger,
 		st:   st,
 		wake: make(chan struct{}, 1),
 		asm:  map[string]*assembler{},
