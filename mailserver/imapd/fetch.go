@@ -93,9 +93,10 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *
 		}
 	}
 	// Responses of many messages go out in large writes.
-	if cc := corkOf(s.conn.NetConn()); cc != nil && len(uids) > 1 {
-		cc.cork()
-		defer cc.uncork()
+	// A body goes out as a literal between two pieces of the response:
+	// they too go out in one write.
+	if cc := corkOf(s.conn.NetConn()); cc != nil && (len(uids) > 1 || len(options.BodySection) > 0 || len(options.BinarySection) > 0) {
+		cc.cork() // until the server reads the next command
 	}
 	if setSeen && !v.readOnly {
 		var unseen []uint32
@@ -313,8 +314,7 @@ func (s *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *im
 		seqOf[uid] = seqs[i]
 	}
 	if cc := corkOf(s.conn.NetConn()); cc != nil && !flags.Silent && len(states) > 1 {
-		cc.cork()
-		defer cc.uncork()
+		cc.cork() // until the server reads the next command
 	}
 	// A STORE raises the mailbox's mod-sequence by one. When the view was
 	// up to date before it, it is up to date after it too (its own changes

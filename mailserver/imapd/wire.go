@@ -71,19 +71,44 @@ func (c *corkConn) cork() {
 	}
 }
 
-// uncork writes what was held back and stops holding.
-func (c *corkConn) uncork() error {
+// Read first writes what was held back (and stops holding): a server
+// that waits for its client has nothing more to say before it hears from
+// it. So a command's responses and its tagged answer, written after the
+// handler corked the connection, go out together.
+func (c *corkConn) Read(p []byte) (int, error) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.corked {
-		return nil
+	if c.corked {
+		c.Conn.SetWriteDeadline(time.Now().Add(30 * time.Second))
+		err := c.flushLocked()
+		c.Conn.SetWriteDeadline(time.Time{})
+		c.release()
+		if err != nil {
+			c.mu.Unlock()
+			return 0, err
+		}
 	}
-	err := c.flushLocked()
+	c.mu.Unlock()
+	return c.Conn.Read(p)
+}
+
+// release stops holding writes back; c.mu is held and the buffer written.
+func (c *corkConn) release() {
 	c.corked = false
 	b := c.buf[:0]
 	c.buf = nil
 	corkBufs.Put(&b)
-	return err
+}
+
+// Close writes what was held back, then closes.
+func (c *corkConn) Close() error {
+	c.mu.Lock()
+	if c.corked {
+		c.Conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+		c.flushLocked()
+		c.release()
+	}
+	c.mu.Unlock()
+	return c.Conn.Close()
 }
 
 // corkListener hands out corkConns.
@@ -343,6 +368,9 @@ func (s *session) fetchMeta(v *view, items metaItems, seqs, uids []uint32) error
 	}
 
 	nc := s.conn.NetConn()
+	if cc := corkOf(nc); cc != nil {
+		cc.cork() // the tagged answer goes out with the last responses
+	}
 	caps := s.conn.EnabledCaps()
 	utf8 := caps.Has(imap.CapIMAP4rev2) || caps.Has(imap.CapUTF8Accept)
 	nc.SetWriteDeadline(time.Now().Add(30 * time.Second))
