@@ -384,7 +384,7 @@ func (c *Consumer) deadLetter(ctx context.Context, m *nsq.Message, eventID, caus
 	if err := enc.Encode(d); err != nil { // cannot happen: strings and bytes only
 		c.log.Error("queue: dead letter not encoded", "err", err)
 	}
-	if err := c.q.pub.publish(ctx, c.dead, bytes.TrimRight(buf.Bytes(), "\n"), ""); err != nil {
+	if err := c.q.pub.publish(ctx, c.dead, [][]byte{bytes.TrimRight(buf.Bytes(), "\n")}, ""); err != nil {
 		delay := c.requeueDelay(m.Attempts)
 		c.log.Error("queue: dead-letter topic unreachable; message requeued", "dead_topic", c.dead, "event_id", eventID, "retry_in", delay, "err", err)
 		c.metrics("retry")

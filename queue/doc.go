@@ -72,6 +72,8 @@
 //     rounds from 100 ms up to 5 s between rounds, 5 s per try), then
 //     logs and returns an error: nothing is dropped silently. A caller
 //     that must not lose an event keeps it until Publish returns nil.
+//     PublishBatch sends several events of one topic in one round trip
+//     (MPUB); nsqd takes all of them or none, and the same holds.
 //   - With an external cluster, the events an nsqd acknowledged in the
 //     last 10 s before its connection broke are published again to
 //     another nsqd (a killed nsqd loses what it had not yet synced or

@@ -122,9 +122,11 @@ func (p *publisher) order(exclude string) []*node {
 	return append(up, down...)
 }
 
-// publish sends body to topic on one node and returns once a node has
-// acknowledged it, or an error after opts.PublishAttempts rounds.
-func (p *publisher) publish(ctx context.Context, topic string, body []byte, exclude string) error {
+// publish sends bodies to topic on one node, in one command (PUB for one,
+// MPUB for several, which nsqd takes all or none of), and returns once a
+// node has acknowledged them, or an error after opts.PublishAttempts
+// rounds.
+func (p *publisher) publish(ctx context.Context, topic string, bodies [][]byte, exclude string) error {
 	delay := p.opts.PublishBackoff
 	var lastErr error
 	for round := 0; round < p.opts.PublishAttempts; round++ {
@@ -144,11 +146,11 @@ func (p *publisher) publish(ctx context.Context, topic string, body []byte, excl
 			continue
 		}
 		for _, n := range nodes {
-			err := p.publishOn(ctx, n, topic, body)
+			err := p.publishOn(ctx, n, topic, bodies)
 			if err == nil {
 				p.markUp(n)
-				p.metrics.published.WithLabelValues(topic).Inc()
-				p.remember(n, topic, body)
+				p.metrics.published.WithLabelValues(topic).Add(float64(len(bodies)))
+				p.remember(n, topic, bodies)
 				return nil
 			}
 			lastErr = fmt.Errorf("nsqd %s: %w", n.addr, err)
@@ -184,9 +186,15 @@ func refused(err error) bool {
 }
 
 // publishOn publishes once on n, waiting at most PublishTimeout.
-func (p *publisher) publishOn(ctx context.Context, n *node, topic string, body []byte) error {
+func (p *publisher) publishOn(ctx context.Context, n *node, topic string, bodies [][]byte) error {
 	done := make(chan *nsq.ProducerTransaction, 1)
-	if err := n.prod.PublishAsync(topic, body, done); err != nil {
+	var err error
+	if len(bodies) == 1 {
+		err = n.prod.PublishAsync(topic, bodies[0], done)
+	} else {
+		err = n.prod.MultiPublishAsync(topic, bodies, done)
+	}
+	if err != nil {
 		return err
 	}
 	t := time.NewTimer(p.opts.PublishTimeout)
@@ -216,14 +224,16 @@ func (p *publisher) markDown(n *node, err error) {
 }
 
 // remember keeps what n acknowledged within RepublishWindow.
-func (p *publisher) remember(n *node, topic string, body []byte) {
+func (p *publisher) remember(n *node, topic string, bodies [][]byte) {
 	if !p.journal {
 		return
 	}
 	now := time.Now()
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	n.journal = append(n.journal, sent{at: now, topic: topic, body: body})
+	for _, b := range bodies {
+		n.journal = append(n.journal, sent{at: now, topic: topic, body: b})
+	}
 	cut := 0
 	for cut < len(n.journal) && (now.Sub(n.journal[cut].at) > p.opts.RepublishWindow || len(n.journal)-cut > p.opts.RepublishMax) {
 		cut++
@@ -318,7 +328,7 @@ func (p *publisher) republish(n *node) {
 		p.log.Warn("queue: publishing again what a lost nsqd had acknowledged", "nsqd", n.addr, "events", len(again), "window", p.opts.RepublishWindow)
 		lost := 0
 		for _, s := range again {
-			if err := p.publish(p.ctx, s.topic, s.body, n.addr); err != nil {
+			if err := p.publish(p.ctx, s.topic, [][]byte{s.body}, n.addr); err != nil {
 				lost++
 				p.log.Error("queue: event not published again; it may be lost with the nsqd", "nsqd", n.addr, "topic", s.topic, "body", string(s.body), "err", err)
 				continue

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -108,4 +109,56 @@ func TestPublishAfterClose(t *testing.T) {
 	if _, err := Consume(q, "late", func(context.Context, contract.TodoEvent) error { return nil }); !errors.Is(err, ErrClosed) {
 		t.Fatalf("Consume after Close: err = %v", err)
 	}
+}
+
+// A batch arrives whole and in order, as separate events; a batch with an
+// invalid event or of mixed topics publishes nothing.
+func TestPublishBatch(t *testing.T) {
+	q, _ := newTestQueue(t, nil)
+	got := make(chan contract.NotifySMS, 10)
+	if _, err := Consume(q, "batch", func(_ context.Context, m contract.NotifySMS) error {
+		got <- m
+		return nil
+	}, ConsumerOptions{Concurrency: 1, MaxInFlight: 1}); err != nil {
+		t.Fatal(err)
+	}
+	base := samples()[1].(contract.NotifySMS)
+	batch := make([]contract.NotifySMS, 5)
+	for i := range batch {
+		batch[i] = base
+		batch[i].ID = contract.NewID()
+		batch[i].IdempotencyKey = fmt.Sprintf("batch/%d", i)
+	}
+	ctx := context.Background()
+
+	bad := append([]contract.NotifySMS(nil), batch...)
+	bad[3].To = "13800138000"
+	if err := PublishBatch(ctx, q, bad); !errors.Is(err, contract.ErrInvalid) {
+		t.Fatalf("invalid event: err = %v, want ErrInvalid", err)
+	}
+	mixed := []contract.Event{batch[0], samples()[0]}
+	if err := PublishBatch(ctx, q, mixed); err == nil {
+		t.Fatal("mixed topics: no error")
+	}
+	if err := PublishBatch(ctx, q, []contract.NotifySMS{}); err != nil {
+		t.Fatalf("empty batch: %v", err)
+	}
+	none(t, got, 200*time.Millisecond)
+
+	if err := PublishBatch(ctx, q, batch); err != nil {
+		t.Fatal(err)
+	}
+	// The interface type works too, for callers holding events of one
+	// topic as contract.Event.
+	again := batch[0]
+	again.ID = contract.NewID()
+	if err := PublishBatch(ctx, q, []contract.Event{again}); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range append(batch, again) {
+		if m := recv(t, got, 5*time.Second); m.ID != want.ID {
+			t.Fatalf("event %d: id %s, want %s", i, m.ID, want.ID)
+		}
+	}
+	none(t, got, 200*time.Millisecond)
 }
