@@ -89,6 +89,11 @@ func (b *Bridge) published(topic string, err error) error {
 	return err
 }
 
+// ConsumerOptions are the notify.sms consumer's settings. The gateway's
+// Send stores concurrent requests in one transaction with one fsync
+// (group commit), so many handlers in flight make few fsyncs per SMS.
+var ConsumerOptions = queue.ConsumerOptions{Concurrency: 64, MaxInFlight: 128}
+
 // Consume hands every notify.sms event to g. A request the gateway finds
 // invalid (a bad number, an empty text) cannot succeed on retry and goes to
 // the dead-letter topic at once.
@@ -107,5 +112,5 @@ func Consume(q *queue.Queue, g Sender, log *slog.Logger) (*queue.Consumer, error
 		}
 		log.Debug("notify.sms queued", "event", ev.ID, "sms", m.ID, "to", ev.To, "reason", ev.Reason)
 		return nil
-	})
+	}, ConsumerOptions)
 }

@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -93,54 +95,179 @@ func loadMessage(ctx context.Context, q querier, id int64) (Message, error) {
 // Insert stores a new queued message, durably when it returns. A message
 // with an idempotency key already stored comes back instead, existed
 // true; ErrKeyReused when that one has another recipient or text.
+//
+// Concurrent Inserts share a transaction and its fsync (group commit):
+// the caller whose turn it is stores every request queued by then, each
+// in a savepoint so that one request's failure undoes only its own rows,
+// then passes the turn to the first request queued meanwhile. Every
+// caller returns only after the commit that holds its message.
 func (s *Store) Insert(ctx context.Context, n NewMessage) (m Message, existed bool, err error) {
 	if n.Parts < 1 {
 		return Message{}, false, errors.New("insert SMS: no parts")
 	}
-	now := s.now()
-	err = s.tx(ctx, "insert SMS", func(tx *sql.Tx) error {
-		if n.IdempotencyKey != "" {
-			var id int64
-			err := tx.QueryRowContext(ctx, "SELECT id FROM message WHERE idem_key = ?", n.IdempotencyKey).Scan(&id)
-			if err == nil {
-				if m, err = loadMessage(ctx, tx, id); err != nil {
+	r := &insertReq{ctx: ctx, n: n, done: make(chan struct{}), turn: make(chan struct{}, 1)}
+	s.ins.mu.Lock()
+	s.ins.queued = append(s.ins.queued, r)
+	mine := !s.ins.busy
+	s.ins.busy = true
+	s.ins.mu.Unlock()
+	if !mine {
+		select {
+		case <-r.done: // stored in another caller's turn
+			return r.m, r.existed, r.err
+		case <-r.turn:
+		}
+	}
+	s.insertQueued()
+	<-r.done
+	return r.m, r.existed, r.err
+}
+
+// inserts gathers concurrent Inserts for one transaction; the zero value
+// is ready.
+type inserts struct {
+	mu     sync.Mutex
+	busy   bool // a caller is storing the queued requests
+	queued []*insertReq
+}
+
+// insertReq is one Insert waiting for its batch to commit.
+type insertReq struct {
+	ctx     context.Context
+	n       NewMessage
+	m       Message
+	existed bool
+	err     error
+	done    chan struct{} // closed once m, existed and err are final
+	turn    chan struct{} // buffered: it is this caller's turn to store
+}
+
+// insertQueued stores the requests queued by now, then passes the turn
+// to the first one queued meanwhile, if any.
+func (s *Store) insertQueued() {
+	// Let the goroutines that are about to queue requests run first:
+	// when the process is busy, the batch grows and one fsync serves
+	// more messages; when it is idle, this returns at once.
+	runtime.Gosched()
+	s.ins.mu.Lock()
+	batch := s.ins.queued
+	s.ins.queued = nil
+	s.ins.mu.Unlock()
+	defer func() {
+		s.ins.mu.Lock()
+		if len(s.ins.queued) > 0 {
+			s.ins.queued[0].turn <- struct{}{}
+		} else {
+			s.ins.busy = false
+		}
+		s.ins.mu.Unlock()
+	}()
+	for len(batch) > 0 {
+		part := batch[:min(len(batch), maxInsertBatch)]
+		batch = batch[len(part):]
+		s.insertBatch(part)
+	}
+}
+
+// maxInsertBatch bounds the messages stored in one transaction.
+const maxInsertBatch = 256
+
+// insertBatch stores batch in one transaction and answers every request.
+func (s *Store) insertBatch(batch []*insertReq) {
+	// One caller's cancelled context must not roll back the others.
+	ctx := context.WithoutCancel(batch[0].ctx)
+	shared := len(batch) > 1
+	err := s.tx(ctx, "insert SMS", func(tx *sql.Tx) error {
+		for _, r := range batch {
+			if err := r.ctx.Err(); err != nil {
+				r.err = err // gave up waiting: nothing stored for it
+				continue
+			}
+			if shared {
+				if _, err := tx.ExecContext(ctx, "SAVEPOINT ins"); err != nil {
 					return err
 				}
-				if m.To != n.To || m.Text != n.Text {
-					return ErrKeyReused
+			}
+			r.m, r.existed, r.err = s.insertTx(ctx, tx, r.n)
+			if !shared {
+				return r.err
+			}
+			if r.err != nil {
+				r.m, r.existed = Message{}, false
+				if _, err := tx.ExecContext(ctx, "ROLLBACK TO ins"); err != nil {
+					return err
 				}
-				existed = true
-				return nil
 			}
-			if !errors.Is(err, sql.ErrNoRows) {
+			if _, err := tx.ExecContext(ctx, "RELEASE ins"); err != nil {
 				return err
 			}
 		}
-		var key any
-		if n.IdempotencyKey != "" {
-			key = n.IdempotencyKey
-		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO message (idem_key, recipient, text, state, status_report, validity_s,
-			parts, concat_ref, requested_by, created_at, updated_at, next_attempt_at, expires_at)
-			VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			key, n.To, n.Text, n.StatusReport, int64(n.Validity/time.Second), n.Parts, n.ConcatRef, n.RequestedBy,
-			ms(now), ms(now), ms(now), ms(now.Add(n.Validity)))
-		if err != nil {
-			return err
-		}
-		id, err := res.LastInsertId()
-		if err != nil {
-			return err
-		}
-		for seq := 1; seq <= n.Parts; seq++ {
-			if _, err := tx.ExecContext(ctx, "INSERT INTO part (message_id, seq, state) VALUES (?, ?, 'queued')", id, seq); err != nil {
-				return err
-			}
-		}
-		m, err = loadMessage(ctx, tx, id)
-		return err
+		return nil
 	})
-	return m, existed, err
+	for _, r := range batch {
+		switch {
+		case err != nil:
+			// Nothing of the batch was committed.
+			r.m, r.existed, r.err = Message{}, false, err
+		case r.err != nil:
+			r.err = fmt.Errorf("insert SMS: %w", r.err)
+		}
+		close(r.done)
+	}
+}
+
+// insertTx stores one new message in tx, or finds the one its
+// idempotency key names.
+func (s *Store) insertTx(ctx context.Context, tx *sql.Tx, n NewMessage) (m Message, existed bool, err error) {
+	if n.IdempotencyKey != "" {
+		var id int64
+		err := tx.QueryRowContext(ctx, "SELECT id FROM message WHERE idem_key = ?", n.IdempotencyKey).Scan(&id)
+		if err == nil {
+			if m, err = loadMessage(ctx, tx, id); err != nil {
+				return Message{}, false, err
+			}
+			if m.To != n.To || m.Text != n.Text {
+				return Message{}, false, ErrKeyReused
+			}
+			return m, true, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return Message{}, false, err
+		}
+	}
+	var key any
+	if n.IdempotencyKey != "" {
+		key = n.IdempotencyKey
+	}
+	now := s.now()
+	res, err := tx.ExecContext(ctx, `INSERT INTO message (idem_key, recipient, text, state, status_report, validity_s,
+		parts, concat_ref, requested_by, created_at, updated_at, next_attempt_at, expires_at)
+		VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		key, n.To, n.Text, n.StatusReport, int64(n.Validity/time.Second), n.Parts, n.ConcatRef, n.RequestedBy,
+		ms(now), ms(now), ms(now), ms(now.Add(n.Validity)))
+	if err != nil {
+		return Message{}, false, err
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return Message{}, false, err
+	}
+	parts := make([]Part, n.Parts)
+	for i := range parts {
+		parts[i] = Part{Seq: i + 1, State: Queued}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO part (message_id, seq, state) VALUES (?, ?, 'queued')", id, i+1); err != nil {
+			return Message{}, false, err
+		}
+	}
+	// The row as just written, as loadMessage would read it back
+	// (TestInsertReturnsTheRow keeps the two the same).
+	created := time.UnixMilli(ms(now))
+	return Message{
+		ID: id, IdempotencyKey: n.IdempotencyKey, To: n.To, Text: n.Text, State: Queued,
+		StatusReport: n.StatusReport, ValiditySeconds: int64(n.Validity / time.Second), ConcatRef: n.ConcatRef,
+		RequestedBy: n.RequestedBy, CreatedAt: created, UpdatedAt: created, NextAttemptAt: created,
+		ExpiresAt: time.UnixMilli(ms(now.Add(n.Validity))), Parts: parts,
+	}, false, nil
 }
 
 // Get returns one message with its parts.

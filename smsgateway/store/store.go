@@ -99,6 +99,7 @@ type Store struct {
 	rdb    *sql.DB // readers
 	now    func() time.Time
 	events eventKinds
+	ins    inserts // concurrent Inserts waiting for a group commit
 }
 
 // Open opens (creating when needed) the database at path and runs the
@@ -116,6 +117,7 @@ func Open(ctx context.Context, path string, now func() time.Time) (*Store, error
 	q.Set("_busy_timeout", "10000")
 	q.Set("_foreign_keys", "on")
 	q.Set("_txlock", "immediate")
+	q.Set("_stmt_cache_size", "32") // the same statements for every SMS, kept prepared
 	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
