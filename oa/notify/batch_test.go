@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"nanhu/oa/org"
 	"nanhu/queue/contract"
@@ -62,6 +63,7 @@ func TestConcurrentEventsShareTransactions(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	f.published()
 	sms, _, _ := f.pub.take()
 	if want := events - int(failed.Load()); len(sms) != want || int(failed.Load()) != events/len(logins) {
 		t.Fatalf("%d SMS, %d failed; want %d SMS", len(sms), failed.Load(), want)
@@ -77,5 +79,89 @@ func TestConcurrentEventsShareTransactions(t *testing.T) {
 	sms, _, _ = f.pub.take()
 	if len(sms) != int(failed.Load()) {
 		t.Fatalf("redelivered: %d SMS, want %d", len(sms), failed.Load())
+	}
+}
+
+// batchingPublisher is the recording publisher with PublishBatch.
+type batchingPublisher struct {
+	*publisher
+	batches []int // the size of each batch published
+}
+
+func (p *batchingPublisher) PublishBatch(ctx context.Context, evs []contract.Event) error {
+	p.mu.Lock()
+	fail := p.fail
+	p.mu.Unlock()
+	if fail {
+		return errQueueDown
+	}
+	for _, ev := range evs {
+		if ev.Topic() != evs[0].Topic() {
+			return fmt.Errorf("a batch of %s and %s", evs[0].Topic(), ev.Topic())
+		}
+		var err error
+		switch m := ev.(type) {
+		case contract.NotifySMS:
+			err = p.PublishSMS(ctx, m)
+		case contract.NotifyMail:
+			err = p.PublishMail(ctx, m)
+		case contract.OAAction:
+			err = p.PublishAction(ctx, m)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	p.mu.Lock()
+	p.batches = append(p.batches, len(evs))
+	p.mu.Unlock()
+	return nil
+}
+
+// The outbox goes out in batches of one topic, in order; a batch the
+// queue refuses stays in the outbox whole until it is taken.
+func TestOutboxPublishedInBatches(t *testing.T) {
+	var bp *batchingPublisher
+	f := newFixture(t, func(o *Options) {
+		bp = &batchingPublisher{publisher: o.Publisher.(*publisher)}
+		o.Publisher = bp
+	})
+	f.pub.setFail(true)
+	var ids []string
+	for i := range 5 {
+		td := todo(fmt.Sprintf("todo-%d", i), "zhangwei")
+		td.Urgency = contract.UrgencyTop
+		f.handle(event(fmt.Sprintf("ev-%d", i), contract.TodoCreated, td))
+		ids = append(ids, "nt/"+fmt.Sprintf("ev-%d", i)+"/sms")
+	}
+	// mailer wants mail too: a mail then an SMS, twice.
+	for i := 5; i < 7; i++ {
+		td := todo(fmt.Sprintf("todo-%d", i), "mailer")
+		td.Urgency = contract.UrgencyTop
+		f.handle(event(fmt.Sprintf("ev-%d", i), contract.TodoCreated, td))
+		ids = append(ids, "nt/"+fmt.Sprintf("ev-%d", i)+"/sms")
+	}
+	f.tick(f.clock.Now().Add(time.Second))
+	if sms, mail, _ := f.pub.take(); len(sms)+len(mail) != 0 || len(bp.batches) != 0 {
+		t.Fatalf("published while the queue was down: %d SMS, %d mail", len(sms), len(mail))
+	}
+	f.pub.setFail(false)
+	f.tick(f.clock.Now().Add(time.Second))
+	sms, mail, _ := f.pub.take()
+	var got []string
+	for _, m := range sms {
+		got = append(got, m.IdempotencyKey)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(ids) || len(mail) != 2 {
+		t.Fatalf("SMS keys %v, want %v; %d mail", got, ids, len(mail))
+	}
+	// Five SMS together, then mail, SMS, mail, SMS: runs of one go alone.
+	if fmt.Sprint(bp.batches) != "[5]" {
+		t.Fatalf("batches %v, want [5]", bp.batches)
+	}
+	var left int
+	f.n.st.db.QueryRow(`SELECT count(*) FROM outbox`).Scan(&left)
+	if left != 0 {
+		t.Fatalf("%d messages left in the outbox", left)
 	}
 }

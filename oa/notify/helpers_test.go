@@ -264,13 +264,19 @@ func event(id string, typ contract.TodoEventType, t contract.Todo) contract.Todo
 	return contract.TodoEvent{V: contract.TodoVersion, ID: id, Type: typ, Todo: t}
 }
 
-// handle runs HandleTodo and fails the test on an error.
+// handle runs HandleTodo and fails the test on an error; the messages it
+// made are published (or the queue refused them) when it returns.
 func (f *fixture) handle(ev contract.TodoEvent) {
 	f.t.Helper()
 	if err := f.n.HandleTodo(context.Background(), ev); err != nil {
 		f.t.Fatalf("HandleTodo(%s %s): %v", ev.Type, ev.ID, err)
 	}
+	f.published()
 }
+
+// published waits until what was decided so far has been offered to the
+// queue.
+func (f *fixture) published() { f.n.drain(context.Background(), false) }
 
 // inbound runs HandleInbound for an SMS from a number.
 func (f *fixture) inbound(id, from, text string) error {

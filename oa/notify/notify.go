@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -34,10 +35,24 @@ type Notifier struct {
 	m     *metrics
 
 	mu        sync.Mutex // one decision at a time
-	qmu       sync.Mutex // guards queued
-	queued    []*todoReq // events waiting for the holder of mu
-	outMu     sync.Mutex // one publisher of the outbox at a time
+	qmu       sync.Mutex // guards queued and deciding
+	queued    []*todoReq // events waiting for a decision
+	deciding  bool       // a HandleTodo call is deciding the queued events
 	lastPrune time.Time
+
+	outMu    sync.Mutex    // guards the four below
+	draining bool          // a drain is publishing the outbox
+	drainEnd chan struct{} // closed when that drain ends
+	tried    uint64        // st.commits when the last drain that ended began
+	outShut  bool          // Close: no more drains
+
+	// The outbox publisher: kicked (buffered) when HandleTodo has
+	// committed messages, its context cancelled by Close, outDone closed
+	// when it has stopped.
+	outKick   chan struct{}
+	outCtx    context.Context
+	outCancel context.CancelFunc
+	outDone   chan struct{}
 
 	done      chan struct{}
 	closeOnce sync.Once
@@ -114,8 +129,13 @@ func New(ctx context.Context, opts Options) (*Notifier, error) {
 		hub:   newHub(),
 		quiet: quiet{opts.QuietStart, opts.QuietEnd},
 		done:  make(chan struct{}),
+
+		outKick: make(chan struct{}, 1),
+		outDone: make(chan struct{}),
 	}
+	n.outCtx, n.outCancel = context.WithCancel(context.Background())
 	n.m = newMetrics(n, opts.Registerer)
+	go n.publishOutbox()
 	return n, nil
 }
 
@@ -125,11 +145,20 @@ func (n *Notifier) Close() error {
 	var err error
 	n.closeOnce.Do(func() {
 		close(n.done)
+		n.outCancel()
+		<-n.outDone
 		n.hub.close()
 		n.mu.Lock()
 		n.outMu.Lock()
-		err = n.st.close()
+		for n.draining {
+			end := n.drainEnd
+			n.outMu.Unlock()
+			<-end
+			n.outMu.Lock()
+		}
+		n.outShut = true
 		n.outMu.Unlock()
+		err = n.st.close()
 		n.mu.Unlock()
 	})
 	return err
@@ -162,7 +191,7 @@ func (n *Notifier) runDue(ctx context.Context) {
 		return
 	default:
 	}
-	n.drain(ctx)
+	n.drain(ctx, true)
 	n.mu.Lock()
 	now := n.now()
 	logins, err := dueWindows(ctx, n.st.db, now)
@@ -190,48 +219,97 @@ func (n *Notifier) runDue(ctx context.Context) {
 		n.lastPrune = now
 	}
 	n.mu.Unlock()
-	n.drain(ctx)
+	n.drain(ctx, true)
 }
 
 // HandleTodo routes one oa.todo event. It is idempotent by event id: a
 // redelivered event does nothing. A nil return means the decisions are
-// in notify.db; the messages they make are published before HandleTodo
-// returns when the queue takes them, else by Run later. An error means
-// nothing was decided and the event should come again.
+// in notify.db, with the messages they make in its outbox; a publisher
+// of the Notifier's own puts those on the queue at once (Run retries
+// what the queue did not take), so HandleTodo does not wait for the
+// queue. An error means nothing was decided and the event should come
+// again.
 //
-// Concurrent calls share transactions: whoever holds the decision lock
-// decides every event queued meanwhile in one transaction, each in its
-// own savepoint, so one event's failure does not undo another's.
+// Concurrent calls share transactions: the call whose turn it is decides
+// every event queued by then in one transaction, each in its own
+// savepoint so that one event's failure does not undo another's, then
+// passes the turn to the first event queued meanwhile. The others only
+// wait for their answer: no lock is handed from waiter to waiter.
 func (n *Notifier) HandleTodo(ctx context.Context, ev contract.TodoEvent) error {
 	if err := ev.Validate(); err != nil {
 		return fmt.Errorf("notify: %w", err)
 	}
-	r := &todoReq{ctx: ctx, ev: ev, done: make(chan error, 1)}
+	r := &todoReq{ctx: ctx, ev: ev, done: make(chan error, 1), turn: make(chan struct{}, 1)}
 	n.qmu.Lock()
 	n.queued = append(n.queued, r)
+	mine := !n.deciding
+	n.deciding = true
 	n.qmu.Unlock()
+	var err error
+	if !mine {
+		select {
+		case err = <-r.done: // decided in another call's turn
+		case <-r.turn:
+			mine = true
+		}
+	}
+	if mine {
+		n.decideQueued()
+		err = <-r.done
+	}
+	if err != nil {
+		return err
+	}
+	select {
+	case n.outKick <- struct{}{}:
+	default: // the publisher is kicked already
+	}
+	return nil
+}
+
+// publishOutbox publishes the outbox whenever HandleTodo has committed
+// messages to it, until Close.
+func (n *Notifier) publishOutbox() {
+	defer close(n.outDone)
+	for {
+		select {
+		case <-n.done:
+			return
+		case <-n.outKick:
+			n.drain(n.outCtx, false)
+		}
+	}
+}
+
+// decideQueued decides the events queued by now, then passes the turn
+// on.
+func (n *Notifier) decideQueued() {
+	// Let the goroutines that are about to queue events run first: when
+	// the process is busy, the batch grows and one commit serves more
+	// events; when it is idle, this returns at once.
+	runtime.Gosched()
 	n.mu.Lock()
 	n.qmu.Lock()
 	batch := n.queued
 	n.queued = nil
 	n.qmu.Unlock()
-	if len(batch) > 0 {
-		n.decide(batch)
-	}
+	n.decide(batch)
 	n.mu.Unlock()
-	// Answered by now: by this call, or by the one that held the lock.
-	if err := <-r.done; err != nil {
-		return err
+	n.qmu.Lock()
+	if len(n.queued) > 0 {
+		n.queued[0].turn <- struct{}{}
+	} else {
+		n.deciding = false
 	}
-	n.drain(ctx)
-	return nil
+	n.qmu.Unlock()
 }
 
 // todoReq is an event waiting for a decision.
 type todoReq struct {
 	ctx  context.Context
 	ev   contract.TodoEvent
-	done chan error // buffered: the answer never waits
+	done chan error    // buffered: the answer never waits
+	turn chan struct{} // buffered: it is this call's turn to decide
 }
 
 // maxBatch bounds the events decided in one transaction.
@@ -532,11 +610,11 @@ func (o *op) sms(u org.User, eventID, reason string, t contract.Todo, kind, assi
 		actions := replyActions(t)
 		code := ""
 		if len(actions) > 0 {
-			c, others, err := await(o.ctx, o.tx, u.Login, t.ID, o.now)
+			c, shared, err := await(o.ctx, o.tx, u.Login, t.ID, o.now)
 			if err != nil {
 				return err
 			}
-			if others > 0 {
+			if shared {
 				code = c
 			}
 		}
@@ -755,13 +833,58 @@ func (n *Notifier) escalate(ctx context.Context, e escalationRow) error {
 	})
 }
 
+// outboxChunk is how many outbox rows drain reads, publishes and deletes
+// at a time.
+const outboxChunk = 256
+
 // drain publishes the outbox in order, deleting what the queue took; it
-// stops at the first failure and leaves the rest for Run.
-func (n *Notifier) drain(ctx context.Context) {
+// stops at the first failure and leaves the rest for Run. Consecutive
+// messages of one topic go in one round trip when the Publisher is a
+// BatchPublisher.
+//
+// One drain runs at a time. Unless force is set, a call returns without
+// publishing once a drain that began after every commit made before the
+// call has ended: when many handlers finish together, one publishes for
+// all, and the others wait for it together rather than one after
+// another. Run forces a drain, to retry what the queue did not take.
+func (n *Notifier) drain(ctx context.Context, force bool) {
+	upTo := n.st.commits.Load()
 	n.outMu.Lock()
-	defer n.outMu.Unlock()
 	for {
-		rows, err := outboxRows(ctx, n.st.db, 100)
+		if n.outShut || (!force && n.tried >= upTo) {
+			n.outMu.Unlock()
+			return
+		}
+		if !n.draining {
+			break
+		}
+		end := n.drainEnd
+		n.outMu.Unlock()
+		select {
+		case <-end:
+		case <-ctx.Done():
+			return
+		}
+		n.outMu.Lock()
+	}
+	n.draining = true
+	n.drainEnd = make(chan struct{})
+	start := n.st.commits.Load()
+	n.outMu.Unlock()
+
+	n.drainOutbox(ctx)
+
+	n.outMu.Lock()
+	n.draining = false
+	n.tried = max(n.tried, start)
+	close(n.drainEnd)
+	n.outMu.Unlock()
+}
+
+// drainOutbox publishes the outbox until it is empty or the queue fails.
+func (n *Notifier) drainOutbox(ctx context.Context) {
+	for {
+		rows, err := outboxRows(ctx, n.st.db, outboxChunk)
 		if err != nil {
 			n.log.Warn("read the outbox", "err", err)
 			return
@@ -769,55 +892,92 @@ func (n *Notifier) drain(ctx context.Context) {
 		if len(rows) == 0 {
 			return
 		}
-		var sent []int64
-		failed := false
-		for _, r := range rows {
-			err := n.publish(ctx, r)
-			if err != nil && !errors.Is(err, errUndecodable) {
-				n.log.Warn("publish; will retry", "topic", r.topic, "err", err)
-				failed = true
-				break
-			}
-			if err != nil {
-				n.log.Error("outbox message dropped", "topic", r.topic, "err", err)
-			}
-			sent = append(sent, r.id)
-		}
+		sent, failed := n.publishRows(ctx, rows)
 		if err := deleteOutbox(ctx, n.st.db, sent); err != nil {
 			n.log.Warn("clear the outbox", "err", err)
 			return
 		}
-		if failed || len(rows) < 100 {
+		if failed || len(rows) < outboxChunk {
 			return
 		}
 	}
 }
 
+// publishRows publishes rows in order and returns the ids of those done
+// with (published, or dropped as undecodable); failed says it stopped at
+// a message the queue did not take.
+func (n *Notifier) publishRows(ctx context.Context, rows []outRow) (done []int64, failed bool) {
+	bp, batching := n.pub.(BatchPublisher)
+	var run []contract.Event // consecutive messages of one topic
+	var runIDs []int64
+	flush := func() bool {
+		defer func() { run, runIDs = nil, nil }()
+		if batching && len(run) > 1 {
+			if err := bp.PublishBatch(ctx, run); err != nil {
+				n.log.Warn("publish; will retry", "topic", run[0].Topic(), "messages", len(run), "err", err)
+				return false
+			}
+			done = append(done, runIDs...)
+			return true
+		}
+		for i, ev := range run {
+			if err := n.publish(ctx, ev); err != nil {
+				n.log.Warn("publish; will retry", "topic", ev.Topic(), "err", err)
+				return false
+			}
+			done = append(done, runIDs[i])
+		}
+		return true
+	}
+	for _, r := range rows {
+		ev, err := decodeRow(r)
+		if err != nil {
+			n.log.Error("outbox message dropped", "topic", r.topic, "err", err)
+			done = append(done, r.id)
+			continue
+		}
+		if len(run) > 0 && run[0].Topic() != ev.Topic() && !flush() {
+			return done, true
+		}
+		run, runIDs = append(run, ev), append(runIDs, r.id)
+	}
+	return done, !flush()
+}
+
 var errUndecodable = errors.New("undecodable outbox message")
 
-func (n *Notifier) publish(ctx context.Context, r outRow) error {
+// decodeRow reads an outbox row back as the message it holds.
+func decodeRow(r outRow) (contract.Event, error) {
 	body := []byte(r.body)
+	var ev contract.Event
+	var err error
 	switch r.topic {
 	case contract.TopicNotifySMS:
-		m, err := contract.Decode[contract.NotifySMS](body)
-		if err != nil {
-			return fmt.Errorf("%w: %v", errUndecodable, err)
-		}
-		return n.pub.PublishSMS(ctx, m)
+		ev, err = contract.Decode[contract.NotifySMS](body)
 	case contract.TopicNotifyMail:
-		m, err := contract.Decode[contract.NotifyMail](body)
-		if err != nil {
-			return fmt.Errorf("%w: %v", errUndecodable, err)
-		}
-		return n.pub.PublishMail(ctx, m)
+		ev, err = contract.Decode[contract.NotifyMail](body)
 	case contract.TopicOAAction:
-		m, err := contract.Decode[contract.OAAction](body)
-		if err != nil {
-			return fmt.Errorf("%w: %v", errUndecodable, err)
-		}
+		ev, err = contract.Decode[contract.OAAction](body)
+	default:
+		return nil, fmt.Errorf("%w: topic %q", errUndecodable, r.topic)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errUndecodable, err)
+	}
+	return ev, nil
+}
+
+// publish hands one message to the Publisher.
+func (n *Notifier) publish(ctx context.Context, ev contract.Event) error {
+	switch m := ev.(type) {
+	case contract.NotifySMS:
+		return n.pub.PublishSMS(ctx, m)
+	case contract.NotifyMail:
+		return n.pub.PublishMail(ctx, m)
+	case contract.OAAction:
 		return n.pub.PublishAction(ctx, m)
 	}
-	return fmt.Errorf("%w: topic %q", errUndecodable, r.topic)
+	return fmt.Errorf("%w: %T", errUndecodable, ev)
 }
 
 // key makes an idempotency key or event id from its parts, e.g.

@@ -448,6 +448,9 @@ func TestOutboxSurvivesRestart(t *testing.T) {
 	if err := n.HandleTodo(context.Background(), event("ev-1", contract.TodoCreated, todo("todo-8812", "zhangwei"))); err != nil {
 		t.Fatal(err)
 	}
+	n.drain(context.Background(), false)
+	pub.mu.Lock()
+	defer pub.mu.Unlock()
 	if len(pub.sms) != 1 {
 		t.Fatalf("redelivered after restart: %d SMS", len(pub.sms))
 	}

@@ -30,6 +30,16 @@ type Publisher interface {
 	PublishAction(ctx context.Context, a contract.OAAction) error
 }
 
+// BatchPublisher is a Publisher that can also publish several messages
+// of one topic at once, in one round trip to the queue; routing publishes
+// its outbox through PublishBatch when its Publisher has it. A nil error
+// means the queue has every message of evs; after an error they all stay
+// in the outbox and are published again later.
+type BatchPublisher interface {
+	Publisher
+	PublishBatch(ctx context.Context, evs []contract.Event) error
+}
+
 // Options are the settings of a Notifier. Start from DefaultOptions.
 type Options struct {
 	// Org is the directory (required).

@@ -239,7 +239,7 @@ func (n *Notifier) HandleInbound(ctx context.Context, m contract.SMSInbound) err
 	if err != nil {
 		return fmt.Errorf("notify: sms.inbound %s: %w", m.ID, err)
 	}
-	n.drain(ctx)
+	n.drain(ctx, false)
 	return nil
 }
 

@@ -2,6 +2,7 @@ package notify
 
 import (
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -290,5 +291,53 @@ func TestDisabledAccountCannotReply(t *testing.T) {
 	}
 	if got := f.decisions("gone"); !strings.Contains(strings.Join(got, ","), "refused") {
 		t.Errorf("log %v", got)
+	}
+}
+
+// When every short code of a person is in use, the oldest notification
+// awaiting an answer gives its code up to the new one; codes stay unique.
+func TestCodesWhenAllInUse(t *testing.T) {
+	f := newFixture(t)
+	const n = codeCount + 3
+	codes := make([]string, n)
+	for i := range n {
+		f.clock.Set(at(25, 9, 30).Add(time.Duration(i) * time.Second))
+		td := todo(fmt.Sprintf("todo-%03d", i), "huanglei")
+		td.Urgency = contract.UrgencyTop
+		f.handle(event(fmt.Sprintf("ev-%03d", i), contract.TodoCreated, td))
+		sms, _, _ := f.pub.take()
+		if len(sms) != 1 {
+			t.Fatalf("to-do %d: %d SMS", i, len(sms))
+		}
+		if err := f.n.st.db.QueryRow(`SELECT code FROM awaiting WHERE login = 'huanglei' AND todo_id = ?`, td.ID).Scan(&codes[i]); err != nil {
+			t.Fatalf("to-do %d: %v", i, err)
+		}
+		if i > 0 && !strings.Contains(sms[0].Text, "“1 "+codes[i]+"”") {
+			t.Fatalf("to-do %d: SMS without its code %s: %s", i, codes[i], sms[0].Text)
+		}
+	}
+	var rows, distinct int
+	if err := f.n.st.db.QueryRow(`SELECT count(*), count(DISTINCT code) FROM awaiting WHERE login = 'huanglei'`).Scan(&rows, &distinct); err != nil {
+		t.Fatal(err)
+	}
+	if rows != codeCount || distinct != codeCount {
+		t.Fatalf("%d awaiting, %d codes; want %d of each", rows, distinct, codeCount)
+	}
+	for i := range 3 {
+		var left int
+		f.n.st.db.QueryRow(`SELECT count(*) FROM awaiting WHERE todo_id = ?`, fmt.Sprintf("todo-%03d", i)).Scan(&left)
+		if left != 0 {
+			t.Errorf("the oldest to-do %d still awaits an answer", i)
+		}
+		if codes[codeCount+i] != codes[i] {
+			t.Errorf("to-do %d got %s, want the freed %s", codeCount+i, codes[codeCount+i], codes[i])
+		}
+	}
+	// A reply with a reused code acts on its new holder.
+	if err := f.inbound("in-1", mobileHuang, "1 "+codes[0]); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, actions := f.pub.take(); len(actions) != 1 || actions[0].TodoID != fmt.Sprintf("todo-%03d", codeCount) {
+		t.Fatalf("actions %+v", actions)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/mattn/go-sqlite3" // the SQLite driver
@@ -101,12 +102,17 @@ CREATE TABLE log (
 CREATE INDEX log_at ON log(at);
 CREATE INDEX log_login ON log(login, decision, at);
 `,
+	// 2: the oldest notification awaiting someone's answer, found without
+	// reading all of theirs (await frees its code when every code is in
+	// use).
+	`CREATE INDEX awaiting_sent ON awaiting(login, sent_at);`,
 }
 
 // store is an open notify.db. Every call runs under the Notifier's lock,
 // so one connection serves reads and writes.
 type store struct {
-	db *sql.DB
+	db      *sql.DB
+	commits atomic.Uint64 // transactions committed by update
 }
 
 func openStore(ctx context.Context, path string) (*store, error) {
@@ -120,6 +126,9 @@ func openStore(ctx context.Context, path string) (*store, error) {
 	q.Set("_synchronous", "NORMAL")
 	q.Set("_busy_timeout", "10000")
 	q.Set("_txlock", "immediate")
+	// Routing runs the same few dozen statements for every event: keep
+	// them prepared rather than parse each again.
+	q.Set("_stmt_cache_size", "64")
 	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -169,6 +178,7 @@ func (s *store) update(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("notify.db: commit: %w", err)
 	}
+	s.commits.Add(1)
 	return nil
 }
 
@@ -376,57 +386,92 @@ func codeAt(n int) string {
 	return string(codeLetters[n/len(codeDigits)]) + string(codeDigits[n%len(codeDigits)])
 }
 
+// codeIndex is the place of a code made by codeAt in the sequence.
+func codeIndex(code string) int {
+	if len(code) != 2 {
+		return 0
+	}
+	return max(strings.IndexByte(codeLetters, code[0]), 0)*len(codeDigits) + max(strings.IndexByte(codeDigits, code[1]), 0)
+}
+
 // await records that login may answer the notification of todoID by
 // reply, giving it a short code unless it has one, and returns the code
-// and how many other to-dos await an answer from login.
-func await(ctx context.Context, tx *sql.Tx, login, todoID string, now time.Time) (code string, others int, err error) {
-	rows, err := awaitingOf(ctx, tx, []string{login})
-	if err != nil {
-		return "", 0, err
+// and whether other to-dos await an answer from login too.
+//
+// Codes are given in turn (code_seq), skipping those in use; when every
+// code is in use, the oldest notification awaiting an answer gives its
+// code up. It reads only what that needs, by index, not every row
+// awaiting login: someone with many open to-dos would otherwise cost a
+// read of up to codeCount rows per SMS.
+func await(ctx context.Context, tx *sql.Tx, login, todoID string, now time.Time) (code string, shared bool, err error) {
+	var own sql.NullString
+	var next sql.NullInt64
+	if err := tx.QueryRowContext(ctx, `SELECT
+		(SELECT code FROM awaiting WHERE login = ?1 AND todo_id = ?2),
+		EXISTS (SELECT 1 FROM awaiting WHERE login = ?1 AND todo_id != ?2),
+		(SELECT next FROM code_seq WHERE login = ?1)`, login, todoID).Scan(&own, &shared, &next); err != nil {
+		return "", false, fmt.Errorf("read awaited replies of %s: %w", login, err)
 	}
-	used := make(map[string]bool, len(rows))
-	for _, a := range rows {
-		if a.todoID == todoID {
-			code = a.code
-		} else {
-			used[a.code] = true
-		}
-	}
-	others = len(used)
-	if code != "" {
+	if own.Valid {
 		_, err = tx.ExecContext(ctx, `UPDATE awaiting SET sent_at = ? WHERE login = ? AND todo_id = ?`, ms(now), login, todoID)
-		return code, others, err
+		return own.String, shared, err
 	}
-	if others >= codeCount {
-		// Every code in use: free the oldest (rows are latest first).
-		oldest := rows[len(rows)-1]
-		if err := deleteAwait(ctx, tx, login, oldest.todoID); err != nil {
-			return "", 0, err
+	seq := int(next.Int64)
+	free := func(code string) (bool, error) {
+		var one int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM awaiting WHERE login = ? AND code = ?`, login, code).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return true, nil
 		}
-		delete(used, oldest.code)
-		others--
+		if err != nil {
+			return false, fmt.Errorf("read the codes of %s: %w", login, err)
+		}
+		return false, nil
 	}
-	var next int
-	err = tx.QueryRowContext(ctx, `SELECT next FROM code_seq WHERE login = ?`, login).Scan(&next)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return "", 0, fmt.Errorf("read the code sequence of %s: %w", login, err)
+	code = codeAt(seq)
+	ok, err := free(code)
+	if err != nil {
+		return "", false, err
 	}
-	for range codeCount {
-		code = codeAt(next)
-		next = (next + 1) % codeCount
-		if !used[code] {
-			break
+	if !ok {
+		// The count is read from the primary key's index alone.
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM awaiting WHERE login = ?`, login).Scan(&n); err != nil {
+			return "", false, fmt.Errorf("read awaited replies of %s: %w", login, err)
+		}
+		if n >= codeCount {
+			// Every code in use: the oldest gives its code up, the only
+			// one free.
+			var oldest int64
+			if err := tx.QueryRowContext(ctx, `SELECT rowid, code FROM awaiting WHERE login = ? ORDER BY sent_at, rowid LIMIT 1`,
+				login).Scan(&oldest, &code); err != nil {
+				return "", false, fmt.Errorf("find the oldest code of %s: %w", login, err)
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM awaiting WHERE rowid = ?`, oldest); err != nil {
+				return "", false, fmt.Errorf("free the oldest code of %s: %w", login, err)
+			}
+			seq = codeIndex(code)
+		} else {
+			for range codeCount - 1 {
+				seq = (seq + 1) % codeCount
+				code = codeAt(seq)
+				if ok, err = free(code); err != nil {
+					return "", false, err
+				} else if ok {
+					break
+				}
+			}
 		}
 	}
 	if _, err := tx.ExecContext(ctx,
-		`INSERT INTO code_seq (login, next) VALUES (?, ?) ON CONFLICT (login) DO UPDATE SET next = excluded.next`, login, next); err != nil {
-		return "", 0, fmt.Errorf("advance the code sequence of %s: %w", login, err)
+		`INSERT INTO code_seq (login, next) VALUES (?, ?) ON CONFLICT (login) DO UPDATE SET next = excluded.next`, login, (seq+1)%codeCount); err != nil {
+		return "", false, fmt.Errorf("advance the code sequence of %s: %w", login, err)
 	}
 	if _, err := tx.ExecContext(ctx,
 		`INSERT INTO awaiting (login, todo_id, code, sent_at) VALUES (?, ?, ?, ?)`, login, todoID, code, ms(now)); err != nil {
-		return "", 0, fmt.Errorf("await a reply from %s on %s: %w", login, todoID, err)
+		return "", false, fmt.Errorf("await a reply from %s on %s: %w", login, todoID, err)
 	}
-	return code, others, nil
+	return code, shared, nil
 }
 
 // awaitRow is a notification that may be answered.
