@@ -25,6 +25,17 @@ func (p queuePublisher) PublishAction(ctx context.Context, a contract.OAAction) 
 	return queue.Publish(ctx, p.q, a)
 }
 
+// PublishBatch publishes routing's outbox a topic's run at a time, in one
+// round trip (notify.BatchPublisher).
+func (p queuePublisher) PublishBatch(ctx context.Context, evs []contract.Event) error {
+	return queue.PublishBatch(ctx, p.q, evs)
+}
+
+// routingConsumer is how routing consumes oa.todo: HandleTodo decides the
+// events that wait together in one notify.db transaction, so the more
+// handlers in flight, the fewer commits per event.
+var routingConsumer = queue.ConsumerOptions{Concurrency: 64, MaxInFlight: 128}
+
 // routingChannel is the channel notification routing consumes oa.todo and
 // sms.inbound on.
 const routingChannel = "routing"
@@ -72,7 +83,7 @@ func (s *server) startNotify(ctx context.Context, cfg Config, logger *slog.Logge
 	}()
 	if _, err := queue.Consume(s.queue, routingChannel, func(ctx context.Context, ev contract.TodoEvent) error {
 		return n.HandleTodo(ctx, ev)
-	}); err != nil {
+	}, routingConsumer); err != nil {
 		return err
 	}
 	if _, err := queue.Consume(s.queue, routingChannel, func(ctx context.Context, ev contract.SMSInbound) error {
