@@ -53,6 +53,7 @@ type Directory struct {
 	// hashSlots bounds how many argon2 computations run at once, so a burst
 	// of logins cannot take all memory and cores.
 	hashSlots chan struct{}
+	scratch   *scratchReturner
 
 	dummyOnce sync.Once
 	dummyHash string
@@ -103,6 +104,7 @@ func Open(ctx context.Context, opts Options) (*Directory, error) {
 		ro:        ro,
 		log:       logger.With("part", "org"),
 		hashSlots: make(chan struct{}, max(1, runtime.NumCPU())),
+		scratch:   newScratchReturner(),
 	}
 	if err := d.migrate(ctx); err != nil {
 		d.Close()
@@ -113,6 +115,9 @@ func Open(ctx context.Context, opts Options) (*Directory, error) {
 
 // Close closes the directory file.
 func (d *Directory) Close() error {
+	if d.scratch != nil {
+		d.scratch.stop()
+	}
 	return errors.Join(d.ro.Close(), d.rw.Close())
 }
 

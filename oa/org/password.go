@@ -84,7 +84,10 @@ func (d *Directory) acquireHashSlot(ctx context.Context) error {
 	}
 }
 
-func (d *Directory) releaseHashSlot() { <-d.hashSlots }
+func (d *Directory) releaseHashSlot() {
+	<-d.hashSlots
+	d.scratch.hashed()
+}
 
 // parsePHC parses an argon2id PHC string. It bounds every parameter, so a
 // damaged or hostile hash cannot make verification take unbounded memory or
