@@ -48,44 +48,18 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *
 			setSeen = true
 		}
 	}
-	// Headers are read only when something needs them beyond an
-	// envelope already in the cache (FETCH ENVELOPE of a mailbox that
-	// clients keep re-reading touches no message bytes).
-	onlyEnvelope := options.Envelope && !needFull && len(options.BodySection) == 0
 	var infos map[uint32]store.MessageInfo
 	if needFull && len(uids) <= 16 {
 		// A few messages (a client opening one): their bytes come in the
 		// same query.
 		infos, err = s.srv.store.InfosOfWithContent(s.ctx, v.box.ID, uids)
-	} else if needHeader && !needFull && !onlyEnvelope {
+	} else if needHeader && !needFull {
 		infos, err = s.srv.store.InfosWithHeaders(s.ctx, v.box.ID, uids)
 	} else {
 		infos, err = s.srv.store.Infos(s.ctx, v.box.ID, uids)
 	}
 	if err != nil {
 		return s.storeErr("fetch", err)
-	}
-	if onlyEnvelope {
-		var missing []uint32
-		for _, uid := range uids {
-			if in, ok := infos[uid]; ok && !s.srv.envelopes.has(in.ContentID) {
-				missing = append(missing, uid)
-			}
-		}
-		if len(missing) > 0 {
-			var withHeaders map[uint32]store.MessageInfo
-			if len(missing) > len(uids)/4 {
-				withHeaders, err = s.srv.store.InfosWithHeaders(s.ctx, v.box.ID, missing)
-			} else {
-				withHeaders, err = s.srv.store.InfosOfWithHeaders(s.ctx, v.box.ID, missing)
-			}
-			if err != nil {
-				return s.storeErr("fetch", err)
-			}
-			for uid, in := range withHeaders {
-				infos[uid] = in
-			}
-		}
 	}
 	for _, bs := range options.BinarySection {
 		if !bs.Peek {
@@ -234,7 +208,6 @@ func (c *envelopeCache) lookup(content int64) *cachedEnvelope {
 	return c.entries[content]
 }
 
-func (c *envelopeCache) has(content int64) bool { return c.lookup(content) != nil }
 
 // get returns content's envelope, parsing header when it is not cached.
 func (c *envelopeCache) get(content int64, header []byte) *cachedEnvelope {
