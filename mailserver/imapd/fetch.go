@@ -208,7 +208,6 @@ func (c *envelopeCache) lookup(content int64) *cachedEnvelope {
 	return c.entries[content]
 }
 
-
 // get returns content's envelope, parsing header when it is not cached.
 func (c *envelopeCache) get(content int64, header []byte) *cachedEnvelope {
 	if e := c.lookup(content); e != nil {
