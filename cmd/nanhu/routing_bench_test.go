@@ -21,7 +21,8 @@ import (
 // flat out (events/s) and paced at 1,000 events/s (p50/p99 from publish to
 // the SMS row), beside the raw publish→consume rate of the same nsqd with
 // an empty handler (the ceiling), consumed with the settings routing's
-// consumers use.
+// consumers use, and the rate of a relay over two hops with handlers that
+// only pass events on (routing's shape without its work).
 //
 //	go test ./cmd/nanhu -run '^$' -bench TodoRouting -benchtime 1x
 func BenchmarkTodoRouting(b *testing.B) {
@@ -75,12 +76,13 @@ func BenchmarkTodoRouting(b *testing.B) {
 	const rawN = 20000
 	var got atomic.Int64
 	done := make(chan struct{})
-	if _, err := queue.Consume(ts.queue, "bench", func(ctx context.Context, a contract.OAAction) error {
+	rawC, err := queue.Consume(ts.queue, "bench", func(ctx context.Context, a contract.OAAction) error {
 		if got.Add(1) == rawN {
 			close(done)
 		}
 		return nil
-	}, routingConsumer); err != nil {
+	}, routingConsumer)
+	if err != nil {
 		b.Fatal(err)
 	}
 	start := time.Now()
@@ -89,6 +91,37 @@ func BenchmarkTodoRouting(b *testing.B) {
 	})
 	<-done
 	raw := float64(rawN) / time.Since(start).Seconds()
+	rawC.Stop()
+
+	// The ceiling of routing's shape: two hops, as routing has (oa.todo
+	// in, notify.sms out, consumed again), with handlers that only pass
+	// the event on (oa.action relayed to sms.status, which serve does
+	// not consume).
+	var relayed atomic.Int64
+	relayDone := make(chan struct{})
+	hop1, err := queue.Consume(ts.queue, "relay", func(ctx context.Context, a contract.OAAction) error {
+		return queue.Publish(ctx, ts.queue, contract.SMSStatus{V: 1, ID: "st-" + a.ID, SMSID: "1", IdempotencyKey: a.ID, State: contract.SMSQueued, To: "+8613800000102"})
+	}, routingConsumer)
+	if err != nil {
+		b.Fatal(err)
+	}
+	hop2, err := queue.Consume(ts.queue, "relay", func(ctx context.Context, st contract.SMSStatus) error {
+		if relayed.Add(1) == rawN {
+			close(relayDone)
+		}
+		return nil
+	}, routingConsumer)
+	if err != nil {
+		b.Fatal(err)
+	}
+	start = time.Now()
+	publishAll(b, rawN, func(i int) error {
+		return queue.Publish(ctx, ts.queue, contract.OAAction{V: 1, ID: fmt.Sprintf("relay-%06d", i), TodoID: "t", Login: "zhangwei", Action: "approve", Source: "sms", SourceRef: "x"})
+	})
+	<-relayDone
+	relay := float64(rawN) / time.Since(start).Seconds()
+	hop1.Stop()
+	hop2.Stop()
 
 	// Flat out through routing.
 	const n = 5000
@@ -139,6 +172,7 @@ func BenchmarkTodoRouting(b *testing.B) {
 		b.Fatalf("matched %d of %d paced events to SMS rows", len(lat), paced)
 	}
 	b.ReportMetric(raw, "raw-events/s")
+	b.ReportMetric(relay, "two-hop-events/s")
 	b.ReportMetric(flat, "routed-events/s")
 	b.ReportMetric(rate, "paced-events/s")
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms@1000/s")
