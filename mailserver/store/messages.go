@@ -498,31 +498,72 @@ func (s *Store) infos(ctx context.Context, mailboxID int64, uids []uint32, heade
 	for _, u := range uids {
 		want[u] = true
 	}
-	header := "NULL"
+	col := withNothing
 	if headers {
-		header = "substr(c.raw, 1, c.header_len)"
+		col = withHeader
 	}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT m.uid, m.content_id, m.flags, m.internal_date, m.size, c.header_len, `+header+`
-		FROM messages m JOIN contents c ON c.id = m.content_id WHERE m.mailbox_id = ? AND m.uid BETWEEN ? AND ?`, mailboxID, lo, hi)
+	rows, err := s.rdb.QueryContext(ctx, infoSelect+col.sql()+infoFrom+`m.uid BETWEEN ? AND ?`, mailboxID, lo, hi)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var m MessageInfo
-		var flags string
-		var date int64
-		if err := rows.Scan(&m.UID, &m.ContentID, &flags, &date, &m.Size, &m.HeaderLen, &m.Header); err != nil {
+		m, err := scanInfo(rows, col)
+		if err != nil {
 			return nil, err
 		}
-		if !want[m.UID] {
-			continue
+		if want[m.UID] {
+			out[m.UID] = m
 		}
-		m.Flags = strings.Fields(flags)
-		m.InternalDate = time.Unix(date, 0)
-		out[m.UID] = m
 	}
 	return out, rows.Err()
+}
+
+// infoSelect, a column of infoColumn's, infoFrom and a condition on
+// m.uid make the query every MessageInfo is read by.
+const (
+	infoSelect = `SELECT m.uid, m.content_id, m.flags, m.internal_date, m.size, c.header_len, `
+	infoFrom   = ` FROM messages m JOIN contents c ON c.id = m.content_id WHERE m.mailbox_id = ? AND `
+)
+
+// infoColumn is what a MessageInfo is read with besides the message's
+// info: nothing, its header section, or all its bytes.
+type infoColumn int
+
+const (
+	withNothing infoColumn = iota
+	withHeader
+	withRaw
+)
+
+func (c infoColumn) sql() string {
+	switch c {
+	case withHeader:
+		return "substr(c.raw, 1, c.header_len)"
+	case withRaw:
+		return "c.raw"
+	}
+	return "NULL"
+}
+
+// scanInfo reads a row of the info query.
+func scanInfo(row interface{ Scan(...any) error }, col infoColumn) (MessageInfo, error) {
+	var m MessageInfo
+	var flags string
+	var date int64
+	var b []byte
+	if err := row.Scan(&m.UID, &m.ContentID, &flags, &date, &m.Size, &m.HeaderLen, &b); err != nil {
+		return MessageInfo{}, err
+	}
+	m.Flags = strings.Fields(flags)
+	m.InternalDate = time.Unix(date, 0)
+	switch col {
+	case withHeader:
+		m.Header = b
+	case withRaw:
+		m.Raw, m.Header = b, b[:min(m.HeaderLen, len(b))]
+	}
+	return m, nil
 }
 
 // Content returns a message's bytes; with headerOnly, just its header.
@@ -608,32 +649,26 @@ func (s *Store) InfosOfWithHeaders(ctx context.Context, mailboxID int64, uids []
 // bodies in one query).
 func (s *Store) InfosOfWithContent(ctx context.Context, mailboxID int64, uids []uint32) (map[uint32]MessageInfo, error) {
 	if len(uids) != 1 {
-		return s.infosOfCol(ctx, mailboxID, uids, "c.raw")
+		return s.infosOfCol(ctx, mailboxID, uids, withRaw)
 	}
-	var m MessageInfo
-	var flags string
-	var date int64
-	err := s.oneContent.QueryRowContext(ctx, mailboxID, uids[0]).Scan(&m.UID, &m.ContentID, &flags, &date, &m.Size, &m.HeaderLen, &m.Raw)
+	m, err := scanInfo(s.oneContent.QueryRowContext(ctx, mailboxID, uids[0]), withRaw)
 	if errors.Is(err, sql.ErrNoRows) {
 		return map[uint32]MessageInfo{}, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	m.Flags = strings.Fields(flags)
-	m.InternalDate = time.Unix(date, 0)
-	m.Header = m.Raw[:min(m.HeaderLen, len(m.Raw))]
 	return map[uint32]MessageInfo{m.UID: m}, nil
 }
 
 func (s *Store) infosOf(ctx context.Context, mailboxID int64, uids []uint32, headers bool) (map[uint32]MessageInfo, error) {
 	if headers {
-		return s.infosOfCol(ctx, mailboxID, uids, "substr(c.raw, 1, c.header_len)")
+		return s.infosOfCol(ctx, mailboxID, uids, withHeader)
 	}
-	return s.infosOfCol(ctx, mailboxID, uids, "NULL")
+	return s.infosOfCol(ctx, mailboxID, uids, withNothing)
 }
 
-func (s *Store) infosOfCol(ctx context.Context, mailboxID int64, uids []uint32, header string) (map[uint32]MessageInfo, error) {
+func (s *Store) infosOfCol(ctx context.Context, mailboxID int64, uids []uint32, col infoColumn) (map[uint32]MessageInfo, error) {
 	out := make(map[uint32]MessageInfo, len(uids))
 	const chunk = 500
 	for len(uids) > 0 {
@@ -645,23 +680,15 @@ func (s *Store) infosOfCol(ctx context.Context, mailboxID int64, uids []uint32, 
 			args = append(args, u)
 		}
 		uids = uids[n:]
-		rows, err := s.rdb.QueryContext(ctx, `SELECT m.uid, m.content_id, m.flags, m.internal_date, m.size, c.header_len, `+header+`
-			FROM messages m JOIN contents c ON c.id = m.content_id WHERE m.mailbox_id = ? AND m.uid IN (`+strings.Join(marks, ",")+`)`, args...)
+		rows, err := s.rdb.QueryContext(ctx, infoSelect+col.sql()+infoFrom+`m.uid IN (`+strings.Join(marks, ",")+`)`, args...)
 		if err != nil {
 			return nil, err
 		}
 		for rows.Next() {
-			var m MessageInfo
-			var flags string
-			var date int64
-			if err := rows.Scan(&m.UID, &m.ContentID, &flags, &date, &m.Size, &m.HeaderLen, &m.Header); err != nil {
+			m, err := scanInfo(rows, col)
+			if err != nil {
 				rows.Close()
 				return nil, err
-			}
-			m.Flags = strings.Fields(flags)
-			m.InternalDate = time.Unix(date, 0)
-			if header == "c.raw" {
-				m.Raw, m.Header = m.Header, m.Header[:min(m.HeaderLen, len(m.Header))]
 			}
 			out[m.UID] = m
 		}

@@ -118,8 +118,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	rdb.SetMaxOpenConns(8)
 	rdb.SetMaxIdleConns(8) // keep them: opening one reads the schema again
-	oneContent, err := rdb.PrepareContext(ctx, `SELECT m.uid, m.content_id, m.flags, m.internal_date, m.size, c.header_len, c.raw
-		FROM messages m JOIN contents c ON c.id = m.content_id WHERE m.mailbox_id = ? AND m.uid = ?`)
+	oneContent, err := rdb.PrepareContext(ctx, infoSelect+withRaw.sql()+infoFrom+`m.uid = ?`)
 	if err != nil {
 		rdb.Close()
 		db.Close()
