@@ -392,19 +392,10 @@ func uidContains(set imap.UIDSet, uid, last uint32) bool {
 	return false
 }
 
-// inRange reports whether num lies in start:stop, where 0 stands for "*"
-// (last) and the bounds may come in either order (RFC 9051 §9).
+// inRange reports whether num lies in start:stop (see bounds).
 func inRange(start, stop, num, last uint32) bool {
-	if start == 0 {
-		start = last
-	}
-	if stop == 0 {
-		stop = last
-	}
-	if start > stop {
-		start, stop = stop, start
-	}
-	return num >= start && num <= stop
+	lo, hi := bounds(start, stop, last)
+	return num >= lo && num <= hi
 }
 
 // flagRecent is IMAP4rev1's \Recent, which IMAP4rev2 dropped; Nanhu never
