@@ -5,11 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
-	_ "github.com/mattn/go-sqlite3" // SQLite driver
+	"nanhu/internal/sqlitedb"
 )
 
 // migrations are applied in order at open; PRAGMA user_version counts the
@@ -58,58 +57,25 @@ CREATE INDEX notice_due ON notice(next_attempt_at);
 
 // store holds the queue's SQL, one named function per statement group.
 type store struct {
-	db *sql.DB
+	sdb *sqlitedb.DB
+	db  *sql.DB
 }
 
 func openStore(ctx context.Context, path string) (*store, error) {
-	q := url.Values{}
-	q.Set("_journal_mode", "WAL")
-	q.Set("_synchronous", "FULL")
-	q.Set("_busy_timeout", "10000")
-	q.Set("_foreign_keys", "on")
-	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	sdb, err := sqlitedb.Open(ctx, sqlitedb.Options{
+		Path:        path,
+		Synchronous: sqlitedb.Full, // a remote copy is on disk before the 250
+		Migrations:  migrations,
+		Writers:     4, // the delivery workers write their results each on its own
+		ForeignKeys: true,
+	})
 	if err != nil {
-		return nil, fmt.Errorf("open outbound queue %s: %w", path, err)
+		return nil, fmt.Errorf("open the outbound queue: %w", err)
 	}
-	db.SetMaxOpenConns(4)
-	s := &store{db: db}
-	if err := s.migrate(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open outbound queue %s: %w", path, err)
-	}
-	return s, nil
+	return &store{sdb: sdb, db: sdb.Writer()}, nil
 }
 
-func (s *store) close() error { return s.db.Close() }
-
-func (s *store) migrate(ctx context.Context) error {
-	var version int
-	if err := s.db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
-		return fmt.Errorf("read schema version: %w", err)
-	}
-	if version > len(migrations) {
-		return fmt.Errorf("schema version %d is newer than this program (%d)", version, len(migrations))
-	}
-	for i := version; i < len(migrations); i++ {
-		tx, err := s.db.BeginTx(ctx, nil)
-		if err != nil {
-			return fmt.Errorf("migration %d: %w", i+1, err)
-		}
-		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %d: %w", i+1, err)
-		}
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, i+1)); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %d: %w", i+1, err)
-		}
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("migration %d: %w", i+1, err)
-		}
-	}
-	return nil
-}
+func (s *store) close() error { return s.sdb.Close() }
 
 func ms(t time.Time) int64 { return t.UnixMilli() }
 

@@ -27,12 +27,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
-	_ "github.com/mattn/go-sqlite3" // the SQLite driver
+	"nanhu/internal/sqlitedb"
 )
 
 // Errors returned by the store; test for them with errors.Is.
@@ -67,6 +66,7 @@ func DefaultOptions(dataDir string) Options {
 type Store struct {
 	opts Options
 	log  *slog.Logger
+	sdb  *sqlitedb.DB
 	db   *sql.DB // writer connection (one)
 	rdb  *sql.DB // readers
 	// oneContent reads one message with its bytes (FETCH of a body, the
@@ -98,35 +98,27 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if err := os.MkdirAll(filepath.Dir(opts.Path), 0o700); err != nil {
-		return nil, fmt.Errorf("create mail store folder: %w", err)
-	}
-	dsn := "file:" + opts.Path + "?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=10000&_foreign_keys=on&_txlock=immediate"
-	db, err := sql.Open("sqlite3", dsn)
+	sdb, err := sqlitedb.Open(ctx, sqlitedb.Options{
+		Path:        opts.Path,
+		Synchronous: sqlitedb.Full, // a 250 means the message is on disk
+		Migrations:  migrations,
+		Readers:     8,
+		ForeignKeys: true,
+		Logger:      opts.Logger,
+	})
 	if err != nil {
-		return nil, fmt.Errorf("open mail store %s: %w", opts.Path, err)
+		return nil, fmt.Errorf("open the mail store: %w", err)
 	}
-	db.SetMaxOpenConns(1)
-	if err := migrate(ctx, db); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("migrate mail store %s: %w", opts.Path, err)
-	}
-	rdb, err := sql.Open("sqlite3", "file:"+opts.Path+"?_journal_mode=WAL&_busy_timeout=10000&mode=ro")
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open mail store %s for reading: %w", opts.Path, err)
-	}
-	rdb.SetMaxOpenConns(8)
-	rdb.SetMaxIdleConns(8) // keep them: opening one reads the schema again
+	db, rdb := sdb.Writer(), sdb.Reader()
 	oneContent, err := rdb.PrepareContext(ctx, infoSelect+withRaw.sql()+infoFrom+`m.uid = ?`)
 	if err != nil {
-		rdb.Close()
-		db.Close()
-		return nil, fmt.Errorf("open mail store %s for reading: %w", opts.Path, err)
+		sdb.Close()
+		return nil, fmt.Errorf("open the mail store %s for reading: %w", opts.Path, err)
 	}
 	s := &Store{
 		opts:       opts,
 		log:        opts.Logger,
+		sdb:        sdb,
 		db:         db,
 		rdb:        rdb,
 		oneContent: oneContent,
@@ -147,7 +139,7 @@ func (s *Store) Close() error {
 	s.closed.Do(func() {
 		close(s.done)
 		s.wg.Wait()
-		err = errors.Join(s.oneContent.Close(), s.rdb.Close(), s.db.Close())
+		err = errors.Join(s.oneContent.Close(), s.sdb.Close())
 	})
 	return err
 }

@@ -6,15 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"time"
 
-	_ "github.com/mattn/go-sqlite3" // the SQLite driver
-
+	"nanhu/internal/sqlitedb"
 	"nanhu/queue/contract"
 )
 
@@ -111,59 +107,29 @@ CREATE INDEX log_login ON log(login, decision, at);
 // store is an open notify.db. Every call runs under the Notifier's lock,
 // so one connection serves reads and writes.
 type store struct {
+	sdb     *sqlitedb.DB
 	db      *sql.DB
 	commits atomic.Uint64 // transactions committed by update
 }
 
 func openStore(ctx context.Context, path string) (*store, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("create the folder of %s: %w", path, err)
-	}
-	q := url.Values{}
-	q.Set("_journal_mode", "WAL")
-	// NORMAL in WAL mode: a crash of the process loses nothing; a power
-	// cut may lose the last moments, as nsqd's own disk queue would.
-	q.Set("_synchronous", "NORMAL")
-	q.Set("_busy_timeout", "10000")
-	q.Set("_txlock", "immediate")
-	// Routing runs the same few dozen statements for every event: keep
-	// them prepared rather than parse each again.
-	q.Set("_stmt_cache_size", "64")
-	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	db.SetMaxOpenConns(1)
-	s := &store{db: db}
-	if err := s.migrate(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return s, nil
-}
-
-func (s *store) close() error { return s.db.Close() }
-
-func (s *store) migrate(ctx context.Context) error {
-	return s.update(ctx, func(tx *sql.Tx) error {
-		var version int
-		if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
-			return fmt.Errorf("read schema version: %w", err)
-		}
-		if version > len(migrations) {
-			return fmt.Errorf("schema version %d is newer than this program knows (%d); run a newer nanhu", version, len(migrations))
-		}
-		for i := version; i < len(migrations); i++ {
-			if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
-				return fmt.Errorf("migration %d: %w", i+1, err)
-			}
-			if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", i+1)); err != nil {
-				return fmt.Errorf("migration %d: %w", i+1, err)
-			}
-		}
-		return nil
+	sdb, err := sqlitedb.Open(ctx, sqlitedb.Options{
+		Path: path,
+		// NORMAL: a crash of the process loses nothing; a power cut may
+		// lose the last moments, as nsqd's own disk queue would.
+		Synchronous: sqlitedb.Normal,
+		Migrations:  migrations,
+		// Routing runs the same few dozen statements for every event: keep
+		// them prepared rather than parse each again.
+		StatementCache: 64,
 	})
+	if err != nil {
+		return nil, err
+	}
+	return &store{sdb: sdb, db: sdb.Writer()}, nil
 }
+
+func (s *store) close() error { return s.sdb.Close() }
 
 // update runs fn in a write transaction, committed when fn returns nil.
 func (s *store) update(ctx context.Context, fn func(tx *sql.Tx) error) error {

@@ -6,13 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
 
-	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+	"nanhu/internal/sqlitedb"
 )
 
 // The kinds of error the directory returns. Errors from this package wrap
@@ -46,6 +44,7 @@ func errorf(kind error, format string, args ...any) error {
 // Directory is an open organisation directory. Its methods are safe for
 // concurrent use.
 type Directory struct {
+	sdb *sqlitedb.DB
 	rw  *sql.DB // writes: BEGIN IMMEDIATE, one connection
 	ro  *sql.DB // reads: deferred transactions see a snapshot
 	log *slog.Logger
@@ -73,42 +72,25 @@ func Open(ctx context.Context, opts Options) (*Directory, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	if err := os.MkdirAll(filepath.Dir(opts.Path), 0o700); err != nil {
-		return nil, fmt.Errorf("org: create folder for %s: %w", opts.Path, err)
-	}
-	// Create the file ourselves so that it is private to the owner; SQLite
-	// would create it with the umask's permissions.
-	f, err := os.OpenFile(opts.Path, os.O_RDWR|os.O_CREATE, 0o600)
+	sdb, err := sqlitedb.Open(ctx, sqlitedb.Options{
+		Path:        opts.Path,
+		Synchronous: sqlitedb.Full,
+		Migrations:  migrations,
+		// Logins read users and hashes: readers for as many as hash at once.
+		Readers:     max(2, runtime.NumCPU()),
+		ForeignKeys: true,
+		Logger:      logger.With("part", "org"),
+	})
 	if err != nil {
-		return nil, fmt.Errorf("org: open %s: %w", opts.Path, err)
+		return nil, fmt.Errorf("org: %w", err)
 	}
-	f.Close()
-
-	const pragmas = "_journal_mode=WAL&_synchronous=FULL&_busy_timeout=15000&_foreign_keys=on"
-	rw, err := sql.Open("sqlite3", opts.Path+"?"+pragmas+"&_txlock=immediate")
-	if err != nil {
-		return nil, fmt.Errorf("org: open %s: %w", opts.Path, err)
-	}
-	// One writer connection: in-process writers queue in database/sql
-	// instead of spinning on SQLite's busy handler.
-	rw.SetMaxOpenConns(1)
-	ro, err := sql.Open("sqlite3", opts.Path+"?"+pragmas+"&_txlock=deferred&_query_only=1")
-	if err != nil {
-		rw.Close()
-		return nil, fmt.Errorf("org: open %s: %w", opts.Path, err)
-	}
-	ro.SetMaxOpenConns(max(2, runtime.NumCPU()))
-
 	d := &Directory{
-		rw:        rw,
-		ro:        ro,
+		sdb:       sdb,
+		rw:        sdb.Writer(),
+		ro:        sdb.Reader(),
 		log:       logger.With("part", "org"),
 		hashSlots: make(chan struct{}, max(1, runtime.NumCPU())),
 		scratch:   newScratchReturner(),
-	}
-	if err := d.migrate(ctx); err != nil {
-		d.Close()
-		return nil, fmt.Errorf("org: %s: %w", opts.Path, err)
 	}
 	return d, nil
 }
@@ -118,7 +100,7 @@ func (d *Directory) Close() error {
 	if d.scratch != nil {
 		d.scratch.stop()
 	}
-	return errors.Join(d.ro.Close(), d.rw.Close())
+	return d.sdb.Close()
 }
 
 // write runs fn in a write transaction and commits it when fn returns nil.

@@ -1,11 +1,5 @@
 package org
 
-import (
-	"context"
-	"database/sql"
-	"fmt"
-)
-
 // migrations are the schema changes of org.db, in order. Migration i brings
 // the file from user_version i to i+1. Never edit one that has shipped; add
 // a new one.
@@ -87,30 +81,4 @@ CREATE TABLE notify_prefs (
 );
 CREATE INDEX users_mobile ON users(mobile) WHERE mobile != '';
 `,
-}
-
-// migrate applies the migrations the file has not seen yet. It runs in one
-// write transaction, so two processes opening a fresh file at once do not
-// both apply a migration.
-func (d *Directory) migrate(ctx context.Context) error {
-	return d.write(ctx, func(tx *sql.Tx) error {
-		var version int
-		if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
-			return fmt.Errorf("read schema version: %w", err)
-		}
-		if version > len(migrations) {
-			return fmt.Errorf("schema version %d is newer than this program knows (%d); run a newer nanhu", version, len(migrations))
-		}
-		for i := version; i < len(migrations); i++ {
-			if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
-				return fmt.Errorf("migration %d: %w", i+1, err)
-			}
-			// PRAGMA takes no bound parameters; i+1 is our own integer.
-			if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", i+1)); err != nil {
-				return fmt.Errorf("migration %d: set schema version: %w", i+1, err)
-			}
-			d.log.Info("schema migrated", "version", i+1)
-		}
-		return nil
-	})
 }

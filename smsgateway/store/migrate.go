@@ -1,11 +1,5 @@
 package store
 
-import (
-	"context"
-	"database/sql"
-	"fmt"
-)
-
 // migrations are the numbered schema changes, applied in order at Open and
 // recorded in PRAGMA user_version. Never edit one that has shipped; append.
 var migrations = []string{
@@ -92,32 +86,4 @@ var migrations = []string{
 		kind TEXT    NOT NULL CHECK (kind IN ('status', 'inbound')),
 		ref  INTEGER NOT NULL             -- message.id or inbound.id
 	);`,
-}
-
-func migrate(ctx context.Context, db *sql.DB) error {
-	var version int
-	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
-		return fmt.Errorf("read schema version: %w", err)
-	}
-	if version > len(migrations) {
-		return fmt.Errorf("sms.db has schema version %d but this nanhu knows only %d: upgrade nanhu", version, len(migrations))
-	}
-	for i := version; i < len(migrations); i++ {
-		tx, err := db.BeginTx(ctx, nil)
-		if err != nil {
-			return fmt.Errorf("begin migration %d: %w", i+1, err)
-		}
-		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %d: %w", i+1, err)
-		}
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", i+1)); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("record migration %d: %w", i+1, err)
-		}
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("commit migration %d: %w", i+1, err)
-		}
-	}
-	return nil
 }

@@ -5,12 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
-	"path/filepath"
 	"time"
 
-	_ "github.com/mattn/go-sqlite3" // the SQLite driver
+	"nanhu/internal/sqlitedb"
 )
 
 // Errors returned by the store; test for them with errors.Is.
@@ -95,6 +92,7 @@ type NewMessage struct {
 
 // Store is an open sms.db. Its methods are safe for concurrent use.
 type Store struct {
+	sdb    *sqlitedb.DB
 	db     *sql.DB // the one writer connection
 	rdb    *sql.DB // readers
 	now    func() time.Time
@@ -108,40 +106,22 @@ func Open(ctx context.Context, path string, now func() time.Time) (*Store, error
 	if now == nil {
 		now = time.Now
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("create the folder of %s: %w", path, err)
-	}
-	q := url.Values{}
-	q.Set("_journal_mode", "WAL")
-	q.Set("_synchronous", "FULL")
-	q.Set("_busy_timeout", "10000")
-	q.Set("_foreign_keys", "on")
-	q.Set("_txlock", "immediate")
-	q.Set("_stmt_cache_size", "32") // the same statements for every SMS, kept prepared
-	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	sdb, err := sqlitedb.Open(ctx, sqlitedb.Options{
+		Path:           path,
+		Synchronous:    sqlitedb.Full, // an SMS is on disk before the API answers
+		Migrations:     migrations,
+		Readers:        4,
+		ForeignKeys:    true,
+		StatementCache: 32, // the same statements for every SMS, kept prepared
+	})
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, err
 	}
-	db.SetMaxOpenConns(1)
-	if err := migrate(ctx, db); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("migrate %s: %w", path, err)
-	}
-	r := url.Values{}
-	r.Set("_journal_mode", "WAL")
-	r.Set("_busy_timeout", "10000")
-	r.Set("mode", "ro")
-	rdb, err := sql.Open("sqlite3", "file:"+path+"?"+r.Encode())
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open %s for reading: %w", path, err)
-	}
-	rdb.SetMaxOpenConns(4)
-	return &Store{db: db, rdb: rdb, now: now}, nil
+	return &Store{sdb: sdb, db: sdb.Writer(), rdb: sdb.Reader(), now: now}, nil
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return errors.Join(s.rdb.Close(), s.db.Close()) }
+func (s *Store) Close() error { return s.sdb.Close() }
 
 // DB is the writer connection, for backups and tests.
 func (s *Store) DB() *sql.DB { return s.db }
