@@ -13,6 +13,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"nanhu/internal/datadir"
 	"nanhu/mailserver/store"
 	"nanhu/oa/org"
 )
@@ -50,7 +51,7 @@ func TestBackupWhileServing(t *testing.T) {
 	if !strings.Contains(progress.String(), "backed up mail.db") {
 		t.Errorf("progress output: %q", progress.String())
 	}
-	for _, f := range []string{"org.db", "mail.db", "outbound.db", "tls/cert.pem", "tls/key.pem", "dkim/nanhu.pem", manifestName} {
+	for _, f := range []string{"org.db", "mail.db", "outbound.db", "tls/cert.pem", "tls/key.pem", "dkim/nanhu.pem", datadir.ManifestName} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Errorf("backup lacks %s", f)
 		}

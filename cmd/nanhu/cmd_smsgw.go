@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"nanhu/hardware/modemsim"
+	"nanhu/internal/datadir"
 	"nanhu/queue"
 	"nanhu/smsgateway"
 	"nanhu/smsgateway/smsqueue"
@@ -70,7 +71,7 @@ func runSMSGW(ctx context.Context, args []string, stderr io.Writer, ready func(m
 	if err := os.MkdirAll(*data, 0o700); err != nil {
 		return fmt.Errorf("create the data folder %s: %w", *data, err)
 	}
-	lock, err := lockData(*data)
+	lock, err := datadir.TakeLock(*data)
 	if err != nil {
 		return err
 	}

@@ -5,14 +5,17 @@ import (
 	"flag"
 	"fmt"
 	"net/netip"
+	"net/url"
 	"os"
+	"reflect"
 	"strings"
 	"time"
 
 	"github.com/BurntSushi/toml"
 
+	"nanhu/internal/ratelimit"
+	"nanhu/internal/workcal"
 	"nanhu/mailserver/outbound"
-	"nanhu/oa/notify"
 	"nanhu/oa/org"
 )
 
@@ -28,14 +31,48 @@ type Config struct {
 	LogLevel string   `toml:"log_level"`
 	LogJSON  bool     `toml:"log_json"`
 
-	Listen ListenConfig   `toml:"listen"`
-	TLS    TLSConfig      `toml:"tls"`
-	SMTP   SMTPConfig     `toml:"smtp"`
-	IMAP   IMAPConfig     `toml:"imap"`
-	SMS    SMSConfig      `toml:"sms"`
-	Queue  QueueConfig    `toml:"queue"`
-	Out    OutboundConfig `toml:"outbound"`
-	Notify NotifyConfig   `toml:"notify"`
+	Listen   ListenConfig   `toml:"listen"`
+	TLS      TLSConfig      `toml:"tls"`
+	SMTP     SMTPConfig     `toml:"smtp"`
+	IMAP     IMAPConfig     `toml:"imap"`
+	SMS      SMSConfig      `toml:"sms"`
+	Queue    QueueConfig    `toml:"queue"`
+	Out      OutboundConfig `toml:"outbound"`
+	Notify   NotifyConfig   `toml:"notify"`
+	Limits   LimitsConfig   `toml:"limits"`
+	Calendar CalendarConfig `toml:"calendar"`
+	Web      WebConfig      `toml:"web"`
+
+	// warnings are what the file said that is deprecated; serve logs them.
+	warnings []string
+}
+
+// LimitsConfig bounds what one client address or one account may do, on
+// every listener: SMTP, IMAP and the web sign-in share the counters.
+type LimitsConfig struct {
+	InternalNetworks     []string `toml:"internal_networks"` // exempt from the per-IP limits, besides loopback
+	ConnectionsPerMinute int      `toml:"connections_per_minute"`
+	ConcurrentPerIP      int      `toml:"concurrent_per_ip"`
+	MessagesPerMinute    int      `toml:"messages_per_minute"`
+	AuthFailuresPerIP    int      `toml:"auth_failures_per_ip"`
+	AuthFailuresPerUser  int      `toml:"auth_failures_per_user"`
+	Lockout              Duration `toml:"lockout"`
+}
+
+// CalendarConfig is the working-day calendar: the days off and the weekend
+// days worked in exchange (调休), as the State Council publishes them.
+type CalendarConfig struct {
+	Holidays []string `toml:"holidays"` // "2026-10-01" or "2026-10-01..2026-10-07"
+	Workdays []string `toml:"workdays"` // e.g. "2026-10-10"
+}
+
+// WebConfig tunes the staff web pages.
+type WebConfig struct {
+	SessionIdle Duration `toml:"session_idle"` // a session unused this long ends
+	SessionMax  Duration `toml:"session_max"`  // and every session ends this long after sign-in
+	// TrustedOrigins may post forms although they are other origins
+	// (department subdomains, a reverse proxy's name): "https://xxj.example.gov.cn".
+	TrustedOrigins []string `toml:"trusted_origins"`
 }
 
 // NotifyConfig tunes the notification routing of to-dos (oa/notify); a
@@ -45,8 +82,6 @@ type NotifyConfig struct {
 	DigestWindow  Duration `toml:"digest_window"`       // to-dos within it after an SMS are gathered into one; 0s: none
 	EscalateAfter int      `toml:"escalate_after_days"` // working days from overdue to the 催办 to the leader
 	AwaitReplyFor Duration `toml:"await_reply_for"`     // how long an SMS can be answered by reply
-	Holidays      []string `toml:"holidays"`            // days off: "2026-10-01" or "2026-10-01..2026-10-07"
-	Workdays      []string `toml:"workdays"`            // weekend days worked in exchange (调休)
 	MailFrom      string   `toml:"mail_from"`           // display name on notification mails
 }
 
@@ -68,18 +103,13 @@ type TLSConfig struct {
 	Key  string `toml:"key"`
 }
 
-// SMTPConfig tunes the SMTP server and its limits.
+// SMTPConfig tunes the SMTP server. Its limits are under [limits]; the
+// same keys under [smtp], where they were before, still work and are
+// logged as deprecated.
 type SMTPConfig struct {
-	MaxMessageBytes      int64    `toml:"max_message_bytes"`
-	MaxRecipients        int      `toml:"max_recipients"`
-	ReadTimeout          Duration `toml:"read_timeout"`
-	InternalNetworks     []string `toml:"internal_networks"` // exempt from the per-IP limits, besides loopback
-	ConnectionsPerMinute int      `toml:"connections_per_minute"`
-	ConcurrentPerIP      int      `toml:"concurrent_per_ip"`
-	MessagesPerMinute    int      `toml:"messages_per_minute"`
-	AuthFailuresPerIP    int      `toml:"auth_failures_per_ip"`
-	AuthFailuresPerUser  int      `toml:"auth_failures_per_user"`
-	Lockout              Duration `toml:"lockout"`
+	MaxMessageBytes int64    `toml:"max_message_bytes"`
+	MaxRecipients   int      `toml:"max_recipients"`
+	ReadTimeout     Duration `toml:"read_timeout"`
 }
 
 // IMAPConfig tunes the IMAP server.
@@ -175,9 +205,11 @@ func defaultConfig() Config {
 			HTTPS:       ":8443",
 		},
 		SMTP: SMTPConfig{
-			MaxMessageBytes:      50 << 20,
-			MaxRecipients:        1000,
-			ReadTimeout:          Duration{5 * time.Minute},
+			MaxMessageBytes: 50 << 20,
+			MaxRecipients:   1000,
+			ReadTimeout:     Duration{5 * time.Minute},
+		},
+		Limits: LimitsConfig{
 			ConnectionsPerMinute: 120,
 			ConcurrentPerIP:      30,
 			MessagesPerMinute:    300,
@@ -190,6 +222,7 @@ func defaultConfig() Config {
 		Queue: QueueConfig{NSQDTCP: "127.0.0.1:4150", NSQDHTTP: "127.0.0.1:4151", RepublishWindow: Duration{10 * time.Second}},
 		Notify: NotifyConfig{QuietHours: "22:00-07:00", DigestWindow: Duration{5 * time.Minute}, EscalateAfter: 1,
 			AwaitReplyFor: Duration{7 * 24 * time.Hour}, MailFrom: "南湖办公系统"},
+		Web: WebConfig{SessionIdle: Duration{30 * time.Minute}, SessionMax: Duration{12 * time.Hour}},
 		Out: OutboundConfig{
 			SmarthostTLS:  "starttls",
 			Port:          25,
@@ -245,8 +278,14 @@ func loadConfig(args []string) (Config, error) {
 		if err != nil {
 			return cfg, fmt.Errorf("config %s: %w", *configFile, err)
 		}
-		if un := md.Undecoded(); len(un) > 0 {
-			return cfg, fmt.Errorf("config %s: unknown setting %q", *configFile, un[0].String())
+		legacy, err := cfg.readDeprecated(string(b), md)
+		if err != nil {
+			return cfg, fmt.Errorf("config %s: %w", *configFile, err)
+		}
+		for _, k := range md.Undecoded() {
+			if !legacy[k.String()] {
+				return cfg, fmt.Errorf("config %s: unknown setting %q", *configFile, k.String())
+			}
 		}
 	}
 	fs.Visit(func(f *flag.Flag) {
@@ -307,8 +346,19 @@ func (c *Config) check() error {
 	default:
 		return fmt.Errorf("[sms] gateway = %q: use auto, on or off", c.SMS.Gateway)
 	}
-	if _, _, err := c.Notify.options(); err != nil {
+	if _, err := c.Notify.quietHours(); err != nil {
 		return err
+	}
+	if _, err := c.Calendar.calendar(); err != nil {
+		return err
+	}
+	if c.Web.SessionIdle.Duration <= 0 || c.Web.SessionMax.Duration < c.Web.SessionIdle.Duration {
+		return errors.New("[web] session_idle must be positive and session_max at least as long")
+	}
+	for _, o := range c.Web.TrustedOrigins {
+		if u, err := url.Parse(o); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			return fmt.Errorf("[web] trusted_origins: %q is not an origin like https://xxj.example.gov.cn", o)
+		}
 	}
 	c.Domain = strings.ToLower(strings.TrimSpace(c.Domain))
 	if c.Domain == "" || strings.ContainsAny(c.Domain, " @/") {
@@ -365,7 +415,7 @@ func (c *Config) localDomains() []string {
 
 func (c *Config) internalNetworks() ([]netip.Prefix, error) {
 	out := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
-	for _, n := range c.SMTP.InternalNetworks {
+	for _, n := range c.Limits.InternalNetworks {
 		p, err := netip.ParsePrefix(n)
 		if err != nil {
 			if a, aerr := netip.ParseAddr(n); aerr == nil {
@@ -379,24 +429,104 @@ func (c *Config) internalNetworks() ([]netip.Prefix, error) {
 	return out, nil
 }
 
-// options reads the notification settings: the quiet hours and the
-// working-day calendar.
-func (n NotifyConfig) options() (org.QuietHours, *notify.Calendar, error) {
+// quietHours reads the notification settings' quiet hours, and checks the
+// rest of them.
+func (n NotifyConfig) quietHours() (org.QuietHours, error) {
 	q, err := org.ParseQuietHours(n.QuietHours)
 	if err != nil || q == nil {
-		return org.QuietHours{}, nil, fmt.Errorf("[notify] quiet_hours = %q: write a span like \"22:00-07:00\" or \"none\"", n.QuietHours)
+		return org.QuietHours{}, fmt.Errorf("[notify] quiet_hours = %q: write a span like \"22:00-07:00\" or \"none\"", n.QuietHours)
 	}
 	if n.DigestWindow.Duration < 0 || n.AwaitReplyFor.Duration <= 0 {
-		return org.QuietHours{}, nil, errors.New("[notify] digest_window must not be negative and await_reply_for must be positive")
+		return org.QuietHours{}, errors.New("[notify] digest_window must not be negative and await_reply_for must be positive")
 	}
 	if n.EscalateAfter < 1 {
-		return org.QuietHours{}, nil, fmt.Errorf("[notify] escalate_after_days = %d: it must be at least 1", n.EscalateAfter)
+		return org.QuietHours{}, fmt.Errorf("[notify] escalate_after_days = %d: it must be at least 1", n.EscalateAfter)
 	}
-	cal, err := notify.NewCalendar(n.Holidays, n.Workdays)
+	return *q, nil
+}
+
+// calendar reads the working-day calendar.
+func (c CalendarConfig) calendar() (*workcal.Calendar, error) {
+	cal, err := workcal.NewCalendar(c.Holidays, c.Workdays)
 	if err != nil {
-		return org.QuietHours{}, nil, fmt.Errorf("[notify] %w", err)
+		return nil, fmt.Errorf("[calendar] %w", err)
 	}
-	return *q, cal, nil
+	return cal, nil
+}
+
+// limits are the rate limits and lockouts of every listener.
+func (c *Config) limits() (ratelimit.Options, error) {
+	exempt, err := c.internalNetworks()
+	if err != nil {
+		return ratelimit.Options{}, err
+	}
+	l := c.Limits
+	return ratelimit.Options{
+		ConnectionsPerMinute: l.ConnectionsPerMinute,
+		ConcurrentPerIP:      l.ConcurrentPerIP,
+		MessagesPerMinute:    l.MessagesPerMinute,
+		AuthFailuresPerIP:    l.AuthFailuresPerIP,
+		AuthFailuresPerUser:  l.AuthFailuresPerUser,
+		Lockout:              l.Lockout.Duration,
+		Exempt:               exempt,
+	}, nil
+}
+
+// deprecatedKeys are settings that moved: old section → new section, for
+// the keys of the new section's struct.
+var deprecatedKeys = []struct {
+	from, to string
+	keys     any // a pointer to the struct of the new section, for its toml keys
+}{
+	{"smtp", "limits", &LimitsConfig{}},
+	{"notify", "calendar", &CalendarConfig{}},
+}
+
+// readDeprecated applies settings written under the section they had
+// before (the limits under [smtp], the calendar under [notify]) where the
+// new section does not set them, with a warning each, and returns the keys
+// it read so that they are not reported as unknown.
+func (c *Config) readDeprecated(file string, md toml.MetaData) (map[string]bool, error) {
+	read := map[string]bool{}
+	for _, d := range deprecatedKeys {
+		old := reflect.ValueOf(d.keys).Elem()
+		var into reflect.Value
+		switch d.to {
+		case "limits":
+			into = reflect.ValueOf(&c.Limits).Elem()
+		case "calendar":
+			into = reflect.ValueOf(&c.Calendar).Elem()
+		}
+		var found []int
+		for i := range old.NumField() {
+			key := strings.Split(old.Type().Field(i).Tag.Get("toml"), ",")[0]
+			if md.IsDefined(d.from, key) {
+				found = append(found, i)
+			}
+		}
+		if len(found) == 0 {
+			continue
+		}
+		// Decode the old section alone into the new section's type.
+		holder := reflect.New(reflect.StructOf([]reflect.StructField{{
+			Name: "Old", Type: old.Type(), Tag: reflect.StructTag(`toml:"` + d.from + `"`),
+		}}))
+		if _, err := toml.Decode(file, holder.Interface()); err != nil {
+			return nil, err
+		}
+		vals := holder.Elem().Field(0)
+		for _, i := range found {
+			key := strings.Split(old.Type().Field(i).Tag.Get("toml"), ",")[0]
+			read[d.from+"."+key] = true
+			if md.IsDefined(d.to, key) {
+				c.warnings = append(c.warnings, fmt.Sprintf("[%s] %s is ignored: [%s] %s is set (and %s is where it belongs)", d.from, key, d.to, key, d.to))
+				continue
+			}
+			into.Field(i).Set(vals.Field(i))
+			c.warnings = append(c.warnings, fmt.Sprintf("[%s] %s is deprecated: it works, but move it to [%s]", d.from, key, d.to))
+		}
+	}
+	return read, nil
 }
 
 func durations(ds []time.Duration) []Duration {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // readmeConfig returns the TOML block of the README's Configuration
@@ -61,9 +62,14 @@ func TestNotifyConfig(t *testing.T) {
 		{"[notify]\nquiet_hours = \"default\"\n", "quiet_hours"},
 		{"[notify]\nescalate_after_days = 0\n", "escalate_after_days"},
 		{"[notify]\ndigest_window = \"-1m\"\n", "digest_window"},
-		{"[notify]\nholidays = [\"10月1日\"]\n", "holidays"},
-		{"[notify]\nholidays = [\"2026-10-01\"]\nworkdays = [\"2026-10-01\"]\n", "both"},
-		{"[notify]\nquiet_hours = \"none\"\nholidays = [\"2026-10-01..2026-10-07\"]\nworkdays = [\"2026-10-10\"]\n", ""},
+		{"[calendar]\nholidays = [\"10月1日\"]\n", "holidays"},
+		{"[calendar]\nholidays = [\"2026-10-01\"]\nworkdays = [\"2026-10-01\"]\n", "both"},
+		{"[notify]\nquiet_hours = \"none\"\n[calendar]\nholidays = [\"2026-10-01..2026-10-07\"]\nworkdays = [\"2026-10-10\"]\n", ""},
+		{"[notify]\nholidays = [\"10月1日\"]\n", "holidays"}, // the old place still read
+		{"[web]\nsession_idle = \"0s\"\n", "session_idle"},
+		{"[web]\nsession_idle = \"2h\"\nsession_max = \"1h\"\n", "session_max"},
+		{"[web]\ntrusted_origins = [\"xxj.example.gov.cn\"]\n", "trusted_origins"},
+		{"[web]\ntrusted_origins = [\"https://xxj.example.gov.cn\"]\n", ""},
 	} {
 		file := filepath.Join(t.TempDir(), "nanhu.toml")
 		if err := os.WriteFile(file, []byte(tt.toml), 0o600); err != nil {
@@ -111,5 +117,41 @@ func TestModemModeConfig(t *testing.T) {
 		if err != nil || len(cfg.SMS.Modems) != 1 || cfg.SMS.Modems[0].Mode != tt.mode {
 			t.Errorf("mode %q: %+v, %v", tt.mode, cfg.SMS.Modems, err)
 		}
+	}
+}
+
+// TestDeprecatedKeys: the limits under [smtp] and the calendar under
+// [notify], where they were before, still work, each with a warning;
+// where the new section sets the same key, it wins.
+func TestDeprecatedKeys(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "nanhu.toml")
+	body := "[smtp]\nmax_recipients = 50\nlockout = \"5m\"\nauth_failures_per_user = 3\n" +
+		"[limits]\nauth_failures_per_user = 4\n" +
+		"[notify]\nholidays = [\"2026-10-01..2026-10-07\"]\n"
+	if err := os.WriteFile(file, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := loadConfig([]string{"--config", file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.SMTP.MaxRecipients != 50 || cfg.Limits.Lockout.Duration != 5*time.Minute || cfg.Limits.AuthFailuresPerUser != 4 {
+		t.Errorf("smtp %+v limits %+v", cfg.SMTP, cfg.Limits)
+	}
+	if len(cfg.Calendar.Holidays) != 1 {
+		t.Errorf("calendar %+v", cfg.Calendar)
+	}
+	all := strings.Join(cfg.warnings, "\n")
+	for _, want := range []string{"[smtp] lockout is deprecated", "[smtp] auth_failures_per_user is ignored", "[notify] holidays is deprecated"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("warnings lack %q:\n%s", want, all)
+		}
+	}
+	if strings.Contains(all, "max_recipients") {
+		t.Errorf("a key still in [smtp] was warned about:\n%s", all)
+	}
+	lo, err := cfg.limits()
+	if err != nil || lo.Lockout != 5*time.Minute || lo.AuthFailuresPerUser != 4 {
+		t.Errorf("limits() = %+v, %v", lo, err)
 	}
 }

@@ -15,7 +15,7 @@ import (
 	"sync"
 	"time"
 
-	"nanhu/mailserver/limits"
+	"nanhu/internal/ratelimit"
 	"nanhu/oa/org"
 )
 
@@ -28,7 +28,7 @@ import (
 // remembered Basic login).
 type httpAuth struct {
 	org    *org.Directory
-	limits *limits.Limiter
+	limits *ratelimit.Limiter
 	log    *slog.Logger
 	cache  *credCache
 }

@@ -45,7 +45,11 @@ const routingChannel = "routing"
 // workbench's notification stream.
 func (s *server) startNotify(ctx context.Context, cfg Config, logger *slog.Logger) error {
 	opts := notify.DefaultOptions(cfg.Data)
-	quiet, cal, err := cfg.Notify.options()
+	quiet, err := cfg.Notify.quietHours()
+	if err != nil {
+		return err
+	}
+	cal, err := cfg.Calendar.calendar()
 	if err != nil {
 		return err
 	}

@@ -22,8 +22,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"nanhu/hardware/modemsim"
+	"nanhu/internal/certs"
+	"nanhu/internal/datadir"
+	"nanhu/internal/ratelimit"
 	"nanhu/mailserver/imapd"
-	"nanhu/mailserver/limits"
 	"nanhu/mailserver/mailqueue"
 	"nanhu/mailserver/outbound"
 	"nanhu/mailserver/smtpd"
@@ -72,7 +74,7 @@ func newLogger(cfg Config, w io.Writer) *slog.Logger {
 // shutdown can stop them in order.
 type server struct {
 	log      *slog.Logger
-	lock     *os.File
+	lock     *datadir.Lock
 	org      *org.Directory
 	store    *store.Store
 	out      *outbound.Queue
@@ -104,7 +106,7 @@ func start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 			s.closeAll()
 		}
 	}()
-	if s.lock, err = lockData(cfg.Data); err != nil {
+	if s.lock, err = datadir.TakeLock(cfg.Data); err != nil {
 		return nil, err
 	}
 
@@ -139,11 +141,16 @@ func start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 	if err != nil {
 		return nil, err
 	}
-	tlsConfig, tlsNote, err := loadTLS(cfg)
+	tlsLoaded, err := certs.Load(certs.Options{CertFile: cfg.TLS.Cert, KeyFile: cfg.TLS.Key, DataDir: cfg.Data,
+		Names: append([]string{cfg.Hostname}, cfg.localDomains()...)})
 	if err != nil {
 		return nil, err
 	}
-	logger.Info(tlsNote)
+	tlsConfig := tlsLoaded.Config
+	logger.Info(tlsLoaded.Note())
+	for _, w := range cfg.warnings {
+		logger.Warn("config: " + w)
+	}
 	oo := outbound.DefaultOptions(cfg.Data)
 	oo.Hostname = cfg.Hostname
 	oo.Smarthost = cfg.Out.Smarthost
@@ -194,22 +201,17 @@ func start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 	}, func() float64 { return float64(s.out.Stats().Bounced) }))
 
 	// SMTP.
-	exempt, _ := cfg.internalNetworks()
+	lo, err := cfg.limits()
+	if err != nil {
+		return nil, err
+	}
 	so := smtpd.DefaultOptions()
 	so.Hostname = cfg.Hostname
 	so.MaxMessageBytes = cfg.SMTP.MaxMessageBytes
 	so.MaxRecipients = cfg.SMTP.MaxRecipients
 	so.ReadTimeout = cfg.SMTP.ReadTimeout.Duration
 	so.TLSConfig = tlsConfig
-	lim := limits.New(limits.Options{
-		ConnectionsPerMinute: cfg.SMTP.ConnectionsPerMinute,
-		ConcurrentPerIP:      cfg.SMTP.ConcurrentPerIP,
-		MessagesPerMinute:    cfg.SMTP.MessagesPerMinute,
-		AuthFailuresPerIP:    cfg.SMTP.AuthFailuresPerIP,
-		AuthFailuresPerUser:  cfg.SMTP.AuthFailuresPerUser,
-		Lockout:              cfg.SMTP.Lockout.Duration,
-		Exempt:               exempt,
-	}, nil)
+	lim := ratelimit.New(lo, nil)
 	so.Limiter = lim
 	so.Logger = logger.With("part", "smtp")
 	so.Registerer = reg
@@ -387,21 +389,4 @@ func (s *server) closeAll() {
 	if s.lock != nil {
 		s.lock.Close()
 	}
-}
-
-// lockData takes an exclusive lock on the data folder so that two servers
-// never share it. Admin commands do not take it: they work beside a
-// running server through SQLite's own locking.
-func lockData(dir string) (*os.File, error) {
-	f, err := os.OpenFile(filepath.Join(dir, "serve.lock"), os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("lock the data folder: %w", err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("another nanhu serve is already using the data folder %s", dir)
-	}
-	f.Truncate(0)
-	fmt.Fprintf(f, "%d\n", os.Getpid())
-	return f, nil
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
-	"nanhu/mailserver/limits"
+	"nanhu/internal/ratelimit"
 )
 
 // FuzzSession drives whole IMAP conversations of arbitrary bytes, logged in
@@ -24,7 +24,7 @@ func FuzzSession(f *testing.F) {
 	f.Add([]byte("a LOGIN lina secret-2004\r\nb SELECT INBOX\r\nc STORE 1:* +FLAGS (\\Deleted $x)\r\nd MOVE 1 Trash\r\ne EXPUNGE\r\nf IDLE\r\nDONE\r\n"))
 	f.Add([]byte("a LOGIN lina secret-2004\r\nb CREATE \"&UXxlhw-/&ZTZlhw-\"\r\nc LIST \"\" * RETURN (STATUS (MESSAGES SIZE) SPECIAL-USE)\r\nd RENAME INBOX 旧\r\n"))
 	// Fuzz inputs log in with wrong passwords; the lockout must not end the run.
-	e := newEnv(f, nil, limits.New(limits.Options{AuthFailuresPerUser: 1 << 30, AuthFailuresPerIP: 1 << 30}, nil))
+	e := newEnv(f, nil, ratelimit.New(ratelimit.Options{AuthFailuresPerUser: 1 << 30, AuthFailuresPerIP: 1 << 30}, nil))
 	e.deliver(f, "lina", 3)
 	f.Fuzz(func(t *testing.T, input []byte) {
 		conn, err := net.Dial("tcp", e.addr)

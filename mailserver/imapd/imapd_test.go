@@ -23,7 +23,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
-	"nanhu/mailserver/limits"
+	"nanhu/internal/ratelimit"
 	"nanhu/mailserver/store"
 )
 
@@ -66,7 +66,7 @@ func selfSigned(t testing.TB) *tls.Config {
 	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
 }
 
-func newEnv(t testing.TB, quota map[string]int64, lim *limits.Limiter) *env {
+func newEnv(t testing.TB, quota map[string]int64, lim *ratelimit.Limiter) *env {
 	t.Helper()
 	st, err := store.Open(context.Background(), store.DefaultOptions(t.TempDir()))
 	if err != nil {
@@ -153,7 +153,7 @@ func TestAuthorization(t *testing.T) {
 }
 
 func TestLoginTLSAndLockout(t *testing.T) {
-	lim := limits.New(limits.Options{AuthFailuresPerUser: 3, AuthFailuresPerIP: 100, Exempt: []netip.Prefix{}}, nil)
+	lim := ratelimit.New(ratelimit.Options{AuthFailuresPerUser: 3, AuthFailuresPerIP: 100, Exempt: []netip.Prefix{}}, nil)
 	e := newEnv(t, nil, lim)
 	// Implicit TLS works.
 	c, err := imapclient.DialTLS(e.tls, &imapclient.Options{TLSConfig: &tls.Config{InsecureSkipVerify: true}})

@@ -13,7 +13,7 @@ import (
 	"github.com/emersion/go-message/mail"
 	"github.com/emersion/go-message/textproto"
 
-	"nanhu/mailserver/mailtext"
+	"nanhu/internal/searchtext"
 	"nanhu/mailserver/store"
 )
 
@@ -121,7 +121,7 @@ func needsInfo(c *imap.SearchCriteria) bool {
 		return true
 	}
 	for _, h := range c.Header {
-		if keyColumns(h.Key) == nil || mailtext.Fold(h.Value) == "" {
+		if keyColumns(h.Key) == nil || searchtext.Fold(h.Value) == "" {
 			return true
 		}
 	}
@@ -193,7 +193,7 @@ func (m *matcher) prepare(c *imap.SearchCriteria) error {
 		if _, done := m.index[set]; done || cols == nil {
 			return nil
 		}
-		folded := mailtext.Fold(term)
+		folded := searchtext.Fold(term)
 		if folded == "" {
 			return nil // the empty string is in every message
 		}
@@ -204,7 +204,7 @@ func (m *matcher) prepare(c *imap.SearchCriteria) error {
 			if len(cols) == 1 {
 				ftsCol = cols[0]
 			}
-			hits, err = m.s.srv.store.IndexCandidates(m.s.ctx, m.v.box.ID, ftsCol, mailtext.MatchQuery(folded))
+			hits, err = m.s.srv.store.IndexCandidates(m.s.ctx, m.v.box.ID, ftsCol, searchtext.MatchQuery(folded))
 			if err == nil && len(cols) > 1 {
 				// The other header fields are not in the bigram index.
 				var more map[uint32]bool
@@ -294,7 +294,7 @@ func contains(hay, needle string) bool {
 	if needle == "" {
 		return true
 	}
-	return strings.Contains(mailtext.Fold(hay), mailtext.Fold(needle))
+	return searchtext.Contains(hay, needle)
 }
 
 func dateOnly(t time.Time) time.Time {

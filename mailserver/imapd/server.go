@@ -28,7 +28,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"nanhu/mailserver/limits"
+	"nanhu/internal/ratelimit"
 	"nanhu/mailserver/store"
 )
 
@@ -58,7 +58,7 @@ type Options struct {
 	// local tools); everyone else must use TLS.
 	AllowPlainLoopback bool
 	AppendLimit        uint32 // the largest APPEND; default 50 MiB
-	Limits             *limits.Limiter
+	Limits             *ratelimit.Limiter
 	Logger             *slog.Logger
 	Registerer         prometheus.Registerer
 	// PollInterval bounds how long an IDLE session waits before it checks
@@ -72,7 +72,7 @@ type Server struct {
 	log     *slog.Logger
 	dir     Directory
 	store   *store.Store
-	limits  *limits.Limiter
+	limits  *ratelimit.Limiter
 	metrics *metrics
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -96,7 +96,7 @@ func New(opts Options, dir Directory, st *store.Store) *Server {
 		opts.Logger = slog.Default()
 	}
 	if opts.Limits == nil {
-		opts.Limits = limits.New(limits.Defaults(), nil)
+		opts.Limits = ratelimit.New(ratelimit.Defaults(), nil)
 	}
 	if opts.PollInterval == 0 {
 		// The store wakes idle sessions on every change it makes; the

@@ -4,12 +4,8 @@
 // charset (UTF-8, GB2312, GBK, GB18030, Big5 and the rest of the WHATWG set)
 // into UTF-8, and attachments' file names.
 //
-// It also produces the index tokens for that text. Chinese is written without
-// spaces, and SQLite's own tokenizers cannot find a two-character word inside
-// a run of Han characters, so every run of Han (and kana/hangul) characters is
-// indexed as its overlapping bigrams, and every other word as itself in lower
-// case. A query term is turned into the same bigrams joined as a phrase, which
-// finds it wherever the decoded text contains it.
+// The index tokens of that text, and the folding searches compare it in, are
+// package searchtext's, which every part's search shares.
 //
 // Extraction never fails: broken MIME, unknown charsets and bad encodings give
 // whatever text can be recovered, because a message the server accepted must
@@ -22,7 +18,6 @@ import (
 	"mime"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/emersion/go-message"
@@ -298,108 +293,3 @@ func stripHTML(s string) string {
 }
 
 var htmlEntities = strings.NewReplacer("&nbsp;", " ", "&lt;", "<", "&gt;", ">", "&amp;", "&", "&quot;", `"`, "&#39;", "'", "&ldquo;", "“", "&rdquo;", "”")
-
-// isCJK reports whether r is written without spaces between words.
-func isCJK(r rune) bool {
-	return unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) ||
-		unicode.Is(unicode.Katakana, r) || unicode.Is(unicode.Hangul, r)
-}
-
-// Tokens returns the index tokens of s separated by spaces: overlapping
-// bigrams of each CJK run followed by its last character (a lone character
-// stands for itself), and every
-// other run of letters and digits in lower case. Full-width forms are folded
-// to their ASCII equivalents first.
-func Tokens(s string) string {
-	var out strings.Builder
-	out.Grow(len(s) * 2)
-	emit := func(tok string) {
-		if out.Len() > 0 {
-			out.WriteByte(' ')
-		}
-		out.WriteString(tok)
-	}
-	var run []rune // current CJK run
-	var word strings.Builder
-	flushRun := func() {
-		switch len(run) {
-		case 0:
-		case 1:
-			emit(string(run))
-		default:
-			for i := 0; i+1 < len(run); i++ {
-				emit(string(run[i : i+2]))
-			}
-			// The last character alone, so that a one-character query
-			// (a prefix match) finds it at the end of a run too.
-			emit(string(run[len(run)-1]))
-		}
-		run = run[:0]
-	}
-	flushWord := func() {
-		if word.Len() > 0 {
-			emit(word.String())
-			word.Reset()
-		}
-	}
-	for _, r := range s {
-		r = foldWidth(r)
-		switch {
-		case isCJK(r):
-			flushWord()
-			run = append(run, r)
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			flushRun()
-			word.WriteRune(unicode.ToLower(r))
-		default:
-			flushRun()
-			flushWord()
-		}
-	}
-	flushRun()
-	flushWord()
-	return out.String()
-}
-
-// Fold is the case- and width-folded form of s in which searches compare
-// text: lower case, full-width ASCII as ASCII. A term folded the same way is
-// a substring of Fold(text) exactly when a careful reader would say the
-// text contains it.
-func Fold(s string) string {
-	return strings.Map(func(r rune) rune { return unicode.ToLower(foldWidth(r)) }, s)
-}
-
-// foldWidth maps full-width ASCII (ＡＢＣ１２３) to ASCII.
-func foldWidth(r rune) rune {
-	if r >= 0xFF01 && r <= 0xFF5E {
-		return r - 0xFF01 + 0x21
-	}
-	if r == 0x3000 {
-		return ' '
-	}
-	return r
-}
-
-// MatchQuery returns the SQLite FTS MATCH expression that finds term: its
-// tokens as one phrase. It returns "" when term has no indexable characters,
-// and the caller must then fall back to scanning.
-func MatchQuery(term string) string {
-	toks := Tokens(term)
-	if toks == "" {
-		return ""
-	}
-	if r := []rune(toks); len(r) == 1 && isCJK(r[0]) {
-		return toks + "*"
-	}
-	// A multi-character CJK term is its bigrams and then its last character;
-	// drop that trailing unigram so the phrase also matches mid-run.
-	fields := strings.Fields(toks)
-	if n := len(fields); n >= 2 {
-		last := []rune(fields[n-1])
-		prev := []rune(fields[n-2])
-		if len(last) == 1 && isCJK(last[0]) && len(prev) == 2 && prev[1] == last[0] {
-			fields = fields[:n-1]
-		}
-	}
-	return `"` + strings.Join(fields, " ") + `"`
-}

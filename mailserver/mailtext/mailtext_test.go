@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"nanhu/internal/searchtext"
+
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/traditionalchinese"
@@ -83,65 +85,13 @@ func TestExtractMultipart(t *testing.T) {
 	}
 }
 
-func TestTokensAndQuery(t *testing.T) {
-	tests := []struct {
-		text, query string
-		match       bool
-	}{
-		{"关于加强电子政务建设的通知", "电子政务", true},
-		{"关于加强电子政务建设的通知", "政务", true},
-		{"关于加强电子政务建设的通知", "通知", true},
-		{"关于加强电子政务建设的通知", "知", true},
-		{"关于加强电子政务建设的通知", "子政务建", true},
-		{"关于加强电子政务建设的通知", "政府", false},
-		{"Ｎａｎｈｕ 南湖 Mail", "nanhu", true},
-		{"会议纪要2026", "纪要2026", true},
-	}
-	for _, tt := range tests {
-		toks := strings.Fields(Tokens(tt.text))
-		q := MatchQuery(tt.query)
-		got := phraseIn(toks, q)
-		if got != tt.match {
-			t.Errorf("%q in %q: got %v want %v (tokens %q, query %s)", tt.query, tt.text, got, tt.match, toks, q)
-		}
-	}
-}
-
-// phraseIn evaluates a MatchQuery result the way FTS does: a phrase of
-// consecutive tokens, or a single prefix term.
-func phraseIn(toks []string, q string) bool {
-	if strings.HasSuffix(q, "*") {
-		p := strings.TrimSuffix(q, "*")
-		for _, t := range toks {
-			if strings.HasPrefix(t, p) {
-				return true
-			}
-		}
-		return false
-	}
-	want := strings.Fields(strings.Trim(q, `"`))
-	for i := 0; i+len(want) <= len(toks); i++ {
-		ok := true
-		for j, w := range want {
-			if toks[i+j] != w {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			return true
-		}
-	}
-	return false
-}
-
 func FuzzExtract(f *testing.F) {
 	f.Add([]byte("Subject: =?GB2312?B?xOO6ww==?=\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: text/plain; charset=big5\r\n\r\nhi\r\n--x--\r\n"))
 	f.Add([]byte("\x00\xff\r\n\r\n"))
 	f.Add([]byte("Content-Type: message/rfc822\r\n\r\nContent-Type: message/rfc822\r\n\r\nSubject: x\r\n\r\nbody"))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		d := Extract(raw)
-		_ = Tokens(d.Subject + d.Body)
+		_ = searchtext.Tokens(d.Subject + d.Body)
 		if len(d.Body) > MaxBodyText*2 {
 			t.Fatalf("body text exceeds the limit: %d", len(d.Body))
 		}

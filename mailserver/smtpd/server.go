@@ -29,7 +29,7 @@ import (
 	"github.com/emersion/go-smtp"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"nanhu/mailserver/limits"
+	"nanhu/internal/ratelimit"
 	"nanhu/mailserver/store"
 )
 
@@ -79,8 +79,8 @@ type Options struct {
 	ReadTimeout     time.Duration // default 5 minutes
 	WriteTimeout    time.Duration // default 1 minute
 	TLSConfig       *tls.Config   // for STARTTLS and implicit TLS; nil disables both
-	Limits          limits.Options
-	Limiter         *limits.Limiter // shared with other listeners; nil means one made from Limits
+	Limits          ratelimit.Options
+	Limiter         *ratelimit.Limiter // shared with other listeners; nil means one made from Limits
 	Logger          *slog.Logger
 	Registerer      prometheus.Registerer // metrics; nil means none are registered
 	Now             func() time.Time
@@ -94,7 +94,7 @@ func DefaultOptions() Options {
 		MaxRecipients:   1000,
 		ReadTimeout:     5 * time.Minute,
 		WriteTimeout:    time.Minute,
-		Limits:          limits.Defaults(),
+		Limits:          ratelimit.Defaults(),
 		Now:             time.Now,
 	}
 }
@@ -106,7 +106,7 @@ type Server struct {
 	dir     Directory
 	store   Mailstore
 	out     Outbound
-	limits  *limits.Limiter
+	limits  *ratelimit.Limiter
 	metrics *metrics
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -145,7 +145,7 @@ func New(opts Options, dir Directory, st Mailstore, out Outbound) *Server {
 	}
 	lim := opts.Limiter
 	if lim == nil {
-		lim = limits.New(opts.Limits, opts.Now)
+		lim = ratelimit.New(opts.Limits, opts.Now)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{

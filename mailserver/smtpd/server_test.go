@@ -22,7 +22,7 @@ import (
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 
-	"nanhu/mailserver/limits"
+	"nanhu/internal/ratelimit"
 	"nanhu/mailserver/store"
 )
 
@@ -317,7 +317,7 @@ func TestImplicitTLS(t *testing.T) {
 
 func TestAuthLockout(t *testing.T) {
 	e := newEnv(t, func(o *Options) {
-		o.Limits = limits.Defaults()
+		o.Limits = ratelimit.Defaults()
 		o.Limits.Exempt = []netip.Prefix{} // 127.0.0.1 counts as any client here
 		o.Limits.AuthFailuresPerUser = 3
 		o.Limits.AuthFailuresPerIP = 100
@@ -367,7 +367,7 @@ func TestQuota(t *testing.T) {
 
 func TestConnectionAndMessageLimits(t *testing.T) {
 	e := newEnv(t, func(o *Options) {
-		o.Limits = limits.Defaults()
+		o.Limits = ratelimit.Defaults()
 		o.Limits.Exempt = []netip.Prefix{}
 		o.Limits.ConcurrentPerIP = 2
 		o.Limits.MessagesPerMinute = 3

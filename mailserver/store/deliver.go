@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"nanhu/internal/searchtext"
 	"nanhu/mailserver/mailtext"
 )
 
@@ -278,15 +279,15 @@ func indexContent(ctx context.Context, tx *sql.Tx, contentID int64, doc *mailtex
 	if !doc.Date.IsZero() {
 		date = doc.Date.Unix()
 	}
-	f := mailtext.Fold
+	f := searchtext.Fold
 	if _, err := tx.ExecContext(ctx, `INSERT INTO search_text (content_id, subject, from_, to_, cc, bcc, body, filenames, date, headers)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, contentID, f(doc.Subject), f(doc.From), f(doc.To), f(doc.Cc), f(doc.Bcc), f(doc.Body), f(files), date, f(doc.Headers)); err != nil {
 		return fmt.Errorf("store search text: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO search_index (docid, subject, from_, to_, cc, bcc, body, filenames)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, contentID,
-		mailtext.Tokens(doc.Subject), mailtext.Tokens(doc.From), mailtext.Tokens(doc.To), mailtext.Tokens(doc.Cc),
-		mailtext.Tokens(doc.Bcc), mailtext.Tokens(doc.Body), mailtext.Tokens(files)); err != nil {
+		searchtext.Tokens(doc.Subject), searchtext.Tokens(doc.From), searchtext.Tokens(doc.To), searchtext.Tokens(doc.Cc),
+		searchtext.Tokens(doc.Bcc), searchtext.Tokens(doc.Body), searchtext.Tokens(files)); err != nil {
 		return fmt.Errorf("index message: %w", err)
 	}
 	return nil

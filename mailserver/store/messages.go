@@ -581,7 +581,7 @@ func (s *Store) Content(ctx context.Context, contentID int64, headerLen int) ([]
 	return raw, err
 }
 
-// SearchText is the decoded, folded (mailtext.Fold) text of a message,
+// SearchText is the decoded, folded (searchtext.Fold) text of a message,
 // for SEARCH.
 type SearchText struct {
 	Subject, From, To, Cc, Bcc, Body, Filenames, Headers string
@@ -705,7 +705,7 @@ var TextColumns = []string{"subject", "from_", "to_", "cc", "bcc", "body", "file
 
 // TextCandidates returns the UIDs of the messages in a mailbox whose folded text in any
 // of columns contains folded, the term already passed through
-// mailtext.Fold. The answer is exact: a plain substring test in SQLite over
+// searchtext.Fold. The answer is exact: a plain substring test in SQLite over
 // search_text, no index involved.
 func (s *Store) TextCandidates(ctx context.Context, mailboxID int64, columns []string, folded string) (map[uint32]bool, error) {
 	var conds []string

@@ -58,6 +58,6 @@ var migrations = []string{
 	ALTER TABLE contents ADD COLUMN header_len INTEGER NOT NULL DEFAULT 0;`,
 	// 3: the other header fields' decoded text, so that SEARCH TEXT is
 	// answered from search_text alone. From this version on search_text
-	// holds folded text (mailtext.Fold).
+	// holds folded text (searchtext.Fold).
 	`ALTER TABLE search_text ADD COLUMN headers TEXT NOT NULL DEFAULT '';`,
 }

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"nanhu/mailserver/mailtext"
+	"nanhu/internal/searchtext"
 )
 
 // Mailbox describes one mailbox.
@@ -134,7 +134,7 @@ func (s *Store) Search(ctx context.Context, owner, mailbox, term string) ([]uint
 	if err != nil {
 		return nil, err
 	}
-	q := mailtext.MatchQuery(term)
+	q := searchtext.MatchQuery(term)
 	if q == "" {
 		return nil, nil
 	}

@@ -33,19 +33,3 @@ func (q quiet) until(t time.Time) time.Time {
 	next := day.AddDate(0, 0, 1)
 	return midnight(next).Add(q.end)
 }
-
-// addWorkingDays returns the same local time of day, days working days
-// after t: Friday 17:00 plus one is Monday 17:00, and so is Saturday 17:00
-// plus one.
-func addWorkingDays(t time.Time, days int, working func(time.Time) bool) time.Time {
-	d := t
-	// A calendar that has no working day at all must not hang us: a
-	// year of days off is where we stop looking.
-	for n, tries := 0, 0; n < days && tries < 366+days; tries++ {
-		d = d.AddDate(0, 0, 1)
-		if working(d) {
-			n++
-		}
-	}
-	return d
-}

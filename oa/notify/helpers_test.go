@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"nanhu/internal/workcal"
 	"nanhu/oa/org"
 	"nanhu/queue/contract"
 )
@@ -225,7 +226,7 @@ type fixture struct {
 	org   *org.Directory
 }
 
-var cst = Shanghai()
+var cst = workcal.Shanghai()
 
 // at is a local time in Asia/Shanghai in November 2026: 25 is a Wednesday,
 // 27 a Friday, 30 a Monday.

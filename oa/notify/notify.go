@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"nanhu/internal/workcal"
 	"nanhu/oa/org"
 	"nanhu/queue/contract"
 )
@@ -482,7 +483,7 @@ func (o *op) todoEvent(ev contract.TodoEvent) error {
 		if err := saveTodo(o.ctx, o.tx, row, o.now); err != nil {
 			return err
 		}
-		due := addWorkingDays(at.In(o.n.opts.Location), o.n.opts.EscalateAfter, o.n.opts.IsWorkingDay)
+		due := workcal.AddWorkingDays(at.In(o.n.opts.Location), o.n.opts.EscalateAfter, o.n.opts.IsWorkingDay)
 		if err := setEscalation(o.ctx, o.tx, t.ID, ev.ID, due); err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"nanhu/internal/workcal"
 	"nanhu/oa/org"
 	"nanhu/queue/contract"
 )
@@ -105,12 +106,12 @@ func DefaultOptions(dataDir string) Options {
 	return Options{
 		DBPath:        filepath.Join(dataDir, "notify.db"),
 		Now:           time.Now,
-		Location:      Shanghai(),
+		Location:      workcal.Shanghai(),
 		QuietStart:    22 * time.Hour,
 		QuietEnd:      7 * time.Hour,
 		DigestWindow:  5 * time.Minute,
 		EscalateAfter: 1,
-		IsWorkingDay:  Weekday,
+		IsWorkingDay:  workcal.Weekday,
 		AwaitReplyFor: 7 * 24 * time.Hour,
 		Heartbeat:     20 * time.Second,
 		Tick:          time.Second,
@@ -118,21 +119,4 @@ func DefaultOptions(dataDir string) Options {
 		DirectoryTTL:  5 * time.Second,
 		MailFrom:      "南湖办公系统",
 	}
-}
-
-// Shanghai returns Asia/Shanghai, or a fixed UTC+8 zone named CST when the
-// system has no time zone database (China has had no daylight saving time
-// since 1991, so the two agree).
-func Shanghai() *time.Location {
-	if loc, err := time.LoadLocation("Asia/Shanghai"); err == nil {
-		return loc
-	}
-	return time.FixedZone("CST", 8*3600)
-}
-
-// Weekday reports whether day is Monday to Friday: the working days
-// before a holiday calendar exists.
-func Weekday(day time.Time) bool {
-	wd := day.Weekday()
-	return wd != time.Saturday && wd != time.Sunday
 }

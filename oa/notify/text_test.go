@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"nanhu/internal/workcal"
 	"nanhu/queue/contract"
 )
 
@@ -43,7 +44,7 @@ func TestTemplatesFitOneSMS(t *testing.T) {
 	td.Actions = []string{"approve", "return", "reject"}
 	longDoc := td
 	longDoc.DocNumber = "中共嘉兴市秀洲区委办公室秀洲区人民政府办公室联合发〔2026〕123号"
-	loc := Shanghai()
+	loc := workcal.Shanghai()
 	items := []awaitItem{{code: "A3", todo: td}, {code: "A2", todo: td}, {code: "A1", todo: td}, {code: "B1", todo: td}, {code: "B2", todo: td}}
 	for name, text := range map[string]string{
 		"todo":             todoText(td, loc, replyActions(td), ""),
@@ -88,7 +89,7 @@ func slicesRepeat(s string, n int) []string {
 func TestMail(t *testing.T) {
 	td := todo("todo-8812", "zhangwei")
 	td.Step, td.URL = "签发", "https://oa.example/todo/8812"
-	subject, body := mailFor(td, kindTodo, "", Shanghai())
+	subject, body := mailFor(td, kindTodo, "", workcal.Shanghai())
 	if subject != "【待办】关于加强电子政务建设的通知" {
 		t.Errorf("subject %q", subject)
 	}

@@ -1,4 +1,4 @@
-package notify
+package workcal
 
 import (
 	"strings"
@@ -34,7 +34,7 @@ func TestCalendar(t *testing.T) {
 	}
 	// The escalation a working day after an overdue to-do on 30 September
 	// comes on 8 October.
-	if got := addWorkingDays(day(9, 30), 1, c.IsWorkingDay); !got.Equal(day(10, 8)) {
+	if got := AddWorkingDays(day(9, 30), 1, c.IsWorkingDay); !got.Equal(day(10, 8)) {
 		t.Errorf("one working day after 30 September: %s", got)
 	}
 

@@ -1,11 +1,15 @@
-// Package limits keeps the per-client-address and per-account counters that
-// protect Nanhu's listeners: new connections per minute, concurrent
-// connections, messages per minute, and failed logins with lockout. SMTP and
-// IMAP share one Limiter, so a password guesser is locked out of both.
-package limits
+// Package ratelimit keeps the per-client-address and per-account counters
+// that protect Nanhu's listeners: new connections per minute, concurrent
+// connections, messages per minute, and failed logins with lockout. SMTP,
+// IMAP and the web sign-in share one Limiter, so a password guesser is
+// locked out of all of them at once, and an administrator's Unlock lets
+// the owner back into all of them. Keyed counts other things per key (a
+// public form's submissions per address).
+package ratelimit
 
 import (
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 )
@@ -262,3 +266,41 @@ func (l *Limiter) gc(now time.Time) {
 		}
 	}
 }
+
+// Unlock lifts the lockout of an account and forgets its failures, for an
+// administrator who has checked with its owner. It reports whether the
+// account was locked out.
+func (l *Limiter) Unlock(user string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	w := l.userAuth[user]
+	if w == nil {
+		return false
+	}
+	delete(l.userAuth, user)
+	return w.lockedTill.After(l.now())
+}
+
+// Lockout is an account locked out after failed logins.
+type Lockout struct {
+	User  string
+	Until time.Time
+}
+
+// Lockouts lists the accounts locked out now, soonest released first.
+func (l *Limiter) Lockouts() []Lockout {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	var out []Lockout
+	for user, w := range l.userAuth {
+		if w.lockedTill.After(now) {
+			out = append(out, Lockout{User: user, Until: w.lockedTill})
+		}
+	}
+	slices.SortFunc(out, func(a, b Lockout) int { return a.Until.Compare(b.Until) })
+	return out
+}
+
+// Options returns the limits in force.
+func (l *Limiter) Options() Options { return l.opts }

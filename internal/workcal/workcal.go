@@ -1,4 +1,10 @@
-package notify
+// Package workcal is the working-day calendar of the Chinese public
+// administration: Monday to Friday, except the public holidays, plus the
+// weekend days worked in exchange (调休) that the State Council publishes
+// each year. Deadlines that count in working days (催办 of overdue to-dos,
+// OA 办理时限, the time limits of citizens' cases and of 依申请公开) are
+// counted on it, in Asia/Shanghai.
+package workcal
 
 import (
 	"fmt"
@@ -8,8 +14,7 @@ import (
 
 // Calendar is a working-day calendar: Monday to Friday, except public
 // holidays, plus the weekend days made working days in exchange (调休),
-// as the State Council publishes them each year. Its IsWorkingDay is what
-// Options.IsWorkingDay takes.
+// as the State Council publishes them each year.
 type Calendar struct {
 	holidays map[civilDay]bool
 	workdays map[civilDay]bool
@@ -89,4 +94,66 @@ func (c *Calendar) IsWorkingDay(day time.Time) bool {
 		return false
 	}
 	return Weekday(day)
+}
+
+// Add returns the same local time of day, days working days after t (see
+// AddWorkingDays).
+func (c *Calendar) Add(t time.Time, days int) time.Time {
+	return AddWorkingDays(t, days, c.IsWorkingDay)
+}
+
+// Between counts the working days after from's day up to and including
+// to's day: 0 when to is on from's day or before it.
+func (c *Calendar) Between(from, to time.Time) int {
+	n := 0
+	end := dayOf(to)
+	for d := from.AddDate(0, 0, 1); !after(dayOf(d), end); d = d.AddDate(0, 0, 1) {
+		if c.IsWorkingDay(d) {
+			n++
+		}
+	}
+	return n
+}
+
+func after(a, b civilDay) bool {
+	if a.y != b.y {
+		return a.y > b.y
+	}
+	if a.m != b.m {
+		return a.m > b.m
+	}
+	return a.d > b.d
+}
+
+// Weekday reports whether day is Monday to Friday: the working days of a
+// calendar without holidays.
+func Weekday(day time.Time) bool {
+	wd := day.Weekday()
+	return wd != time.Saturday && wd != time.Sunday
+}
+
+// AddWorkingDays returns the same local time of day, days working days
+// after t: Friday 17:00 plus one is Monday 17:00, and so is Saturday 17:00
+// plus one.
+func AddWorkingDays(t time.Time, days int, working func(time.Time) bool) time.Time {
+	d := t
+	// A calendar that has no working day at all must not hang us: a
+	// year of days off is where we stop looking.
+	for n, tries := 0, 0; n < days && tries < 366+days; tries++ {
+		d = d.AddDate(0, 0, 1)
+		if working(d) {
+			n++
+		}
+	}
+	return d
+}
+
+// Shanghai returns Asia/Shanghai, or a fixed UTC+8 zone named CST when the
+// system has no time zone database (China has had no daylight saving time
+// since 1991, so the two agree).
+func Shanghai() *time.Location {
+	if loc, err := time.LoadLocation("Asia/Shanghai"); err == nil {
+		return loc
+	}
+	return time.FixedZone("CST", 8*3600)
 }

@@ -1,0 +1,125 @@
+// Package certs gives every TLS listener of Nanhu its certificate: the one
+// the configuration names, or a self-signed one made in the data folder on
+// first start, so that TLS is on from the first minute.
+package certs
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"nanhu/internal/datadir"
+)
+
+// DataFiles is what this package keeps in the data folder.
+var DataFiles = datadir.Registry{{
+	Path: "tls/", Part: "nanhu", About: "the self-signed TLS certificate and key made on first start (when none is configured)",
+	Policy: datadir.Copy,
+}}
+
+// Options name the certificate.
+type Options struct {
+	// CertFile and KeyFile are a PEM certificate (chain) and key; both
+	// empty means a self-signed pair in DataDir/tls.
+	CertFile, KeyFile string
+	// DataDir is the data folder, for the self-signed pair.
+	DataDir string
+	// Names are the host names a self-signed certificate is made for, the
+	// first as its subject (the server's host name, then the mail
+	// domains); localhost and the loopback addresses are added.
+	Names []string
+}
+
+// Loaded is the result of Load.
+type Loaded struct {
+	Config *tls.Config
+	// CertFile is the file the certificate came from.
+	CertFile string
+	// Made says a self-signed pair was made just now.
+	Made bool
+	// SelfSigned says the certificate is the self-signed one in the data
+	// folder (clients must be told to trust it).
+	SelfSigned bool
+}
+
+// Load returns the TLS configuration of every listener.
+func Load(o Options) (Loaded, error) {
+	var l Loaded
+	certFile, keyFile := o.CertFile, o.KeyFile
+	if (certFile == "") != (keyFile == "") {
+		return l, errors.New("give both a TLS certificate and its key, or neither")
+	}
+	if certFile == "" {
+		dir := filepath.Join(o.DataDir, "tls")
+		certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+		l.SelfSigned = true
+		if _, err := os.Stat(certFile); errors.Is(err, os.ErrNotExist) {
+			names := append(append([]string{}, o.Names...), "localhost")
+			if err := makeSelfSigned(dir, certFile, keyFile, names); err != nil {
+				return l, err
+			}
+			l.Made = true
+		}
+	}
+	pair, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return l, fmt.Errorf("load TLS certificate %s: %w", certFile, err)
+	}
+	l.CertFile = certFile
+	l.Config = &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
+	return l, nil
+}
+
+// Note is a log line about what was loaded.
+func (l Loaded) Note() string {
+	if l.Made {
+		return "made a self-signed TLS certificate " + l.CertFile
+	}
+	return "TLS certificate " + l.CertFile
+}
+
+func makeSelfSigned(dir, certFile, keyFile string, names []string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return fmt.Errorf("make TLS key: %w", err)
+	}
+	serial, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 120))
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial,
+		Subject:               pkix.Name{CommonName: names[0], Organization: []string{"Nanhu (self-signed)"}},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().AddDate(10, 0, 0),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		DNSNames:              names,
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return fmt.Errorf("make TLS certificate: %w", err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return fmt.Errorf("encode TLS key: %w", err)
+	}
+	if err := datadir.WriteFileAtomic(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		return err
+	}
+	return datadir.WriteFileAtomic(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
+}

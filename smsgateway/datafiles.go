@@ -1,0 +1,10 @@
+package smsgateway
+
+import "nanhu/internal/datadir"
+
+// DataFiles is what the SMS gateway keeps in the data folder.
+var DataFiles = datadir.Registry{
+	{Path: "sms.db", Part: "smsgateway", About: "SMS sent and received, their parts, states and delivery reports", Policy: datadir.Database},
+	{Path: "sim/", Part: "smsgateway", About: "the simulated modem's pseudo-terminal link (no modem configured)", Policy: datadir.Skip,
+		Reason: "a link to a pty made anew at each start"},
+}
