@@ -37,68 +37,38 @@
 
 set -uo pipefail
 
+BENCH=sms
+# shellcheck source=bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh" || exit 1
+
 MESSAGES=${MESSAGES:-2000}
 MODEMS=${MODEMS:-8}
 LATENCY=${LATENCY:-200ms}
 CONNS=${CONNS:-16}
 SEED=${SEED:-1}
-ONLY=${ONLY:-}
-BENCH_DIR=${BENCH_DIR:-/var/tmp}
-KEEP=${KEEP:-0}
 NANHU_REV=${NANHU_REV-HEAD}
-NANHU_BIN=${NANHU_BIN:-}
 TIMEOUT=${TIMEOUT:-900}
 SMSD_EXTRA=${SMSD_EXTRA-trust_outgoing = yes}
 
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$HERE/.." && pwd)
-export LC_NUMERIC=C
-
-log() { echo "[sms.sh $(date +%T)] $*" >&2; }
-die() { echo "sms.sh: $*" >&2; exit 1; }
-
-case $ONLY in "" | nanhu | smsd | durability) ;; *) die "ONLY must be nanhu, smsd or durability, not '$ONLY'" ;; esac
-[[ $MESSAGES =~ ^[1-9][0-9]*$ ]] || die "MESSAGES must be a positive integer"
-[[ $MODEMS =~ ^[1-9][0-9]*$ ]] || die "MODEMS must be a positive integer"
-[ -n "${EPOCHREALTIME:-}" ] || die "needs bash 5 (EPOCHREALTIME)"
-run_nanhu=1 run_smsd=1 run_dur=1
-case $ONLY in
-nanhu) run_smsd=0 run_dur=0 ;;
-smsd) run_nanhu=0 run_dur=0 ;;
-durability) run_nanhu=0 run_smsd=0 ;;
-esac
+check_only nanhu smsd durability
+need_positive_int MESSAGES MODEMS
+need_decimal_time
+run_nanhu=$(selected nanhu) run_smsd=$(selected smsd) run_dur=$(selected durability)
 
 # ---------------------------------------------------------------- cleanup
-TMP= NANHU_PID= SMSD_PGID= SIM_PIDS=()
+SMSD_PGID='' SIM_PIDS=()
 
-stop_pid() { # pid [seconds]: TERM, wait, then KILL
-	local pid=$1 t=${2:-10} i
-	kill -0 "$pid" 2>/dev/null || return 0
-	kill "$pid" 2>/dev/null
-	for ((i = 0; i < t * 10; i++)); do
-		kill -0 "$pid" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	kill -9 "$pid" 2>/dev/null
-}
+# group_gone PGID: whether no process is left in the process group.
+group_gone() { ! kill -0 -- "-$1" 2>/dev/null; }
 
-stop_group() { # pgid: TERM the group, wait, then KILL what is left
-	local g=$1 i
+# stop_group PGID: TERM the group, wait up to 10 s, then KILL what is left.
+stop_group() {
+	local g=$1
 	kill -TERM -- "-$g" 2>/dev/null || return 0
-	for ((i = 0; i < 100; i++)); do
-		kill -0 -- "-$g" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	kill -KILL -- "-$g" 2>/dev/null
+	poll 10 group_gone "$g" || kill -KILL -- "-$g" 2>/dev/null
 }
 
-stop_nanhu() {
-	[ -n "$NANHU_PID" ] || return 0
-	stop_pid "$NANHU_PID" 20
-	wait "$NANHU_PID" 2>/dev/null
-	NANHU_PID=
-}
-
+# stop_smsd: stop smsd's process group and reap it.
 stop_smsd() {
 	[ -n "$SMSD_PGID" ] || return 0
 	stop_group "$SMSD_PGID"
@@ -106,66 +76,32 @@ stop_smsd() {
 	SMSD_PGID=
 }
 
-cleanup() {
-	set +e
-	trap - EXIT INT TERM HUP
+# stop_started: what cleanup stops on exit: nanhu, smsd and the modem simulators.
+stop_started() {
 	stop_nanhu
 	stop_smsd
 	local p
 	for p in "${SIM_PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${SIM_PIDS[@]}"; do stop_pid "$p" 5; wait "$p" 2>/dev/null; done
-	if [ -n "$TMP" ] && [ -d "$TMP" ]; then
-		if [ "$KEEP" = 1 ]; then
-			log "kept $TMP"
-		else
-			rm -rf "$TMP"
-		fi
-	fi
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+trap_cleanup
 
 # ---------------------------------------------------------------- install
-if [ $run_smsd = 1 ] && ! [ -x /usr/sbin/smsd ]; then
-	[ "$(id -u)" = 0 ] || die "smsd is missing: run as root to install smstools"
-	log "installing smstools"
-	export DEBIAN_FRONTEND=noninteractive
-	if ! apt-get install -y smstools >"$BENCH_DIR/nanhu-bench-sms-apt.log" 2>&1; then
-		apt-get update >>"$BENCH_DIR/nanhu-bench-sms-apt.log" 2>&1
-		apt-get install -y smstools >>"$BENCH_DIR/nanhu-bench-sms-apt.log" 2>&1 ||
-			die "apt-get install smstools failed; see $BENCH_DIR/nanhu-bench-sms-apt.log"
-	fi
-	# The package may start the system-wide smsd (on /dev/ttyS0): stop it.
-	if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
-		systemctl stop smstools >/dev/null 2>&1
-		systemctl disable smstools >/dev/null 2>&1
-	else
-		service smstools stop >/dev/null 2>&1
-		update-rc.d smstools disable >/dev/null 2>&1
-	fi
-fi
+[ "$run_smsd" = 1 ] && need_program /usr/sbin/smsd smstools
+[ ${#NEED[@]} = 0 ] || need_root "smsd is missing: run as root to install smstools"
+install_needed
 
 # ---------------------------------------------------------------- build
-TMP=$(mktemp -d "$BENCH_DIR/nanhu-bench-sms.XXXXXX") || die "mktemp failed"
+make_tmp
 log "working in $TMP"
-if [ -n "$NANHU_BIN" ]; then
-	cp "$NANHU_BIN" "$TMP/nanhu" || die "cannot copy $NANHU_BIN"
-	REV="$NANHU_BIN"
-elif [ -n "$NANHU_REV" ]; then
-	mkdir "$TMP/src"
-	git -C "$REPO" archive "$NANHU_REV" | tar -x -C "$TMP/src" || die "git archive $NANHU_REV failed"
-	log "building nanhu at $(git -C "$REPO" rev-parse --short "$NANHU_REV")"
-	(cd "$TMP/src" && go build -o "$TMP/nanhu" ./cmd/nanhu) || die "go build failed"
-	REV=$(git -C "$REPO" rev-parse --short "$NANHU_REV")
-else
-	log "building nanhu from the working tree"
-	(cd "$REPO" && go build -o "$TMP/nanhu" ./cmd/nanhu) || die "go build failed"
-	REV="$(git -C "$REPO" rev-parse --short HEAD)+working tree"
-fi
+build_nanhu "building nanhu at %s" "building nanhu from the working tree"
+case $NANHU_FROM in
+bin) REV=$NANHU_BIN ;;
+commit) REV=$NANHU_COMMIT ;;
+tree) REV="$NANHU_COMMIT+working tree" ;;
+esac
 # The load program is standard library only: build it from here.
-(cd "$REPO" && go build -o "$TMP/smsbench" ./bench/smsbench) || die "go build ./bench/smsbench failed"
+build_bench_program smsbench
 SB=$TMP/smsbench
 
 "$SB" gen -n "$MESSAGES" -seed "$SEED" -out "$TMP/msgs.jsonl" >"$TMP/gen.txt" || die "smsbench gen failed"
@@ -175,7 +111,7 @@ PARTS=$(sed -n 's/^[0-9]* messages, \([0-9]*\) parts.*/\1/p' "$TMP/gen.txt")
 # ---------------------------------------------------------------- simulators
 mapfile -t PORTS < <("$SB" ports $((MODEMS + 1))) || die "no free ports"
 HTTP_PORT=${PORTS[$MODEMS]}
-SIMS= MODEM_ARGS=() LINKS=()
+SIMS='' MODEM_ARGS=() LINKS=()
 for ((i = 1; i <= MODEMS; i++)); do
 	port=${PORTS[$((i - 1))]}
 	link=$TMP/modem$i
@@ -188,11 +124,7 @@ for ((i = 1; i <= MODEMS; i++)); do
 done
 IFS=, read -r -a SIM_URLS <<<"$SIMS"
 for u in "${SIM_URLS[@]}"; do
-	for ((t = 0; t < 100; t++)); do
-		curl -sf "$u/status" >/dev/null && break
-		sleep 0.1
-	done
-	curl -sf "$u/status" >/dev/null || die "simulator $u did not start; see $TMP/modemsim*.log"
+	poll 10 http_ok "$u/status" || die "simulator $u did not start; see $TMP/modemsim*.log"
 done
 log "$MODEMS simulated modems up (+CMGS latency $LATENCY)"
 
@@ -207,60 +139,54 @@ API=http://127.0.0.1:$HTTP_PORT
 
 # The embedded nsqd (when this build has one) on ports of its own choosing.
 NSQD_ARGS=()
-case $("$TMP/nanhu" serve -h 2>&1) in *-nsqd-tcp*) NSQD_ARGS=(--nsqd-tcp 127.0.0.1:0 --nsqd-http 127.0.0.1:0) ;; esac
+if nanhu_serve_has nsqd-tcp; then NSQD_ARGS=(--nsqd-tcp 127.0.0.1:0 --nsqd-http 127.0.0.1:0); fi
 
 start_nanhu() { # data-dir log-file
-	"$TMP/nanhu" serve --data "$1" --http "127.0.0.1:$HTTP_PORT" --https '' --smtp '' \
-		--submission '' --submissions '' --imap '' --imaps '' "${NSQD_ARGS[@]}" "${MODEM_ARGS[@]}" >>"$2" 2>&1 &
-	NANHU_PID=$!
+	spawn_nanhu "$2" serve --data "$1" --http "127.0.0.1:$HTTP_PORT" --https '' --smtp '' \
+		--submission '' --submissions '' --imap '' --imaps '' "${NSQD_ARGS[@]}" "${MODEM_ARGS[@]}"
 }
 
-wait_modems_up() { # every modem "up" in /api/v1/modems
-	local t up
-	for ((t = 0; t < 600; t++)); do
-		kill -0 "$NANHU_PID" 2>/dev/null || die "nanhu exited; see its log in $TMP"
-		up=$(curl -sf -u "ops:$PASS" "$API/api/v1/modems" 2>/dev/null | grep -o '"state":"up"' | wc -l)
-		[ "$up" = "$MODEMS" ] && return 0
-		sleep 0.1
-	done
-	die "not every modem came up in Nanhu in 60 s; see $TMP"
+modems_up() { # whether every modem is "up" in /api/v1/modems; dies if nanhu has exited
+	kill -0 "$NANHU_PID" 2>/dev/null || die "nanhu exited; see its log in $TMP"
+	[ "$(curl -sf -u "ops:$PASS" "$API/api/v1/modems" 2>/dev/null | grep -o '"state":"up"' | wc -l)" = "$MODEMS" ]
+}
+
+wait_modems_up() { # until modems_up, 60 s at most
+	poll 60 modems_up || die "not every modem came up in Nanhu in 60 s; see $TMP"
 }
 
 sms_state() { # state: Nanhu's count of outbound SMS in that state (/metrics)
 	curl -sf "$API/metrics" | awk -v s="$1" '$1 == "nanhu_sms_messages{state=\"" s "\"}" { print $2 + 0; f = 1 } END { if (!f) print 0 }'
 }
 
-wait_nanhu_idle() { # seconds: until nothing is queued or sending
-	local t
-	for ((t = 0; t < $1 * 10; t++)); do
-		[ "$(sms_state queued)" = 0 ] && [ "$(sms_state sending)" = 0 ] && return 0
-		sleep 0.1
-	done
-	return 1
+nanhu_idle() { # whether nothing is queued or sending
+	[ "$(sms_state queued)" = 0 ] && [ "$(sms_state sending)" = 0 ]
 }
 
-wait_delivered() { # seconds: status reports for every message
-	local t
-	for ((t = 0; t < $1 * 10; t++)); do
-		[ "$(sms_state delivered)" = "$MESSAGES" ] && return 0
-		sleep 0.1
-	done
-	return 1
+wait_nanhu_idle() { # seconds: until nanhu_idle
+	poll "$1" nanhu_idle
+}
+
+all_delivered() { # whether there are status reports for every message
+	[ "$(sms_state delivered)" = "$MESSAGES" ]
+}
+
+wait_delivered() { # seconds: until all_delivered
+	poll "$1" all_delivered
 }
 
 setup_nanhu() { # data-dir
 	mkdir -p "$1"
-	echo "$PASS" | "$TMP/nanhu" user add ops --name 值班 --password-stdin --role admin --data "$1" >>"$TMP/nanhu-user.log" 2>&1 ||
-		die "nanhu user add failed; see $TMP/nanhu-user.log"
+	nanhu_add_user "$PASS" ops --name 值班 --password-stdin --role admin --data "$1"
 }
 
 json() { # file key: a number from a flat JSON result
 	sed -n "s/^  \"$2\": \([^,]*\),\{0,1\}$/\1/p" "$1" | head -1
 }
 
-LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+note_loadavg
 
-if [ $run_nanhu = 1 ]; then
+if [ "$run_nanhu" = 1 ]; then
 	clear_sims
 	setup_nanhu "$TMP/data"
 	start_nanhu "$TMP/data" "$TMP/nanhu.log"
@@ -279,7 +205,7 @@ if [ $run_nanhu = 1 ]; then
 fi
 
 # ---------------------------------------------------------------- smsd
-if [ $run_smsd = 1 ]; then
+if [ "$run_smsd" = 1 ]; then
 	clear_sims
 	S=$TMP/smsd
 	mkdir -p "$S"/{outgoing,checked,incoming,sent,failed,report,stage}
@@ -310,29 +236,25 @@ EOF
 	SMSD_PGID=$!
 	# Ready when every modem process has initialised its modem: it logs
 	# the SIM's IMSI at the end (loglevel 5). Then 2 s more.
-	for ((t = 0; t < 600; t++)); do
+	smsd_ready() { # whether every modem is initialised; dies if smsd has exited
 		kill -0 "$SMSD_PGID" 2>/dev/null || die "smsd exited; see $S/smsd.out and $S/smsd.log"
-		[ "$(grep -o 'GSM[0-9]*: IMSI:' "$S/smsd.log" 2>/dev/null | sort -u | wc -l)" -ge "$MODEMS" ] && break
-		sleep 0.1
-	done
-	[ "$(grep -o 'GSM[0-9]*: IMSI:' "$S/smsd.log" 2>/dev/null | sort -u | wc -l)" -ge "$MODEMS" ] ||
-		die "smsd did not initialise every modem in 60 s; see $S/smsd.log"
+		[ "$(grep -o 'GSM[0-9]*: IMSI:' "$S/smsd.log" 2>/dev/null | sort -u | wc -l)" -ge "$MODEMS" ]
+	}
+	poll 60 smsd_ready || die "smsd did not initialise every modem in 60 s; see $S/smsd.log"
 	sleep 2
 	log "smsd: $MODEMS modem processes started; moving $MESSAGES files into outgoing/"
 	"$SB" drive -in "$TMP/msgs.jsonl" -sims "$SIMS" -stage "$S/stage" -outgoing "$S/outgoing" \
 		-cpu-pgid "$SMSD_PGID" -latency "$LATENCY" -timeout "${TIMEOUT}s" -out "$TMP/smsd.json" >/dev/null ||
 		die "the smsd run failed; see $S/smsd.log"
-	for ((t = 0; t < 200; t++)); do
-		[ "$(ls "$S/report" | wc -l)" -ge "$PARTS" ] && break
-		sleep 0.1
-	done
+	reports_in() { [ "$(ls "$S/report" | wc -l)" -ge "$PARTS" ]; } # a status report for every part
+	poll 20 reports_in
 	SMSD_SENT=$(ls "$S/sent" | wc -l) SMSD_FAILED=$(ls "$S/failed" | wc -l) SMSD_REPORTS=$(ls "$S/report" | wc -l)
 	stop_smsd
 	log "smsd: done in $(json "$TMP/smsd.json" seconds) s"
 fi
 
 # ---------------------------------------------------------------- durability
-if [ $run_dur = 1 ]; then
+if [ "$run_dur" = 1 ]; then
 	clear_sims
 	setup_nanhu "$TMP/data2"
 	start_nanhu "$TMP/data2" "$TMP/nanhu2.log"
@@ -366,11 +288,11 @@ pc() { awk -v x="${1:-0}" 'BEGIN { printf "%.1f%%", 100 * x }'; }
 
 echo
 echo "SMS backlog: $MESSAGES SMS ($PARTS parts) through $MODEMS simulated modems, +CMGS latency $LATENCY"
-echo "date: $(date -u '+%F %T') UTC   nproc: $(nproc)   load average before: $LOAD_BEFORE   Nanhu $REV   $(/usr/sbin/smsd -V 2>/dev/null | head -1)"
+print_run_line "load average before" "Nanhu $REV   $(/usr/sbin/smsd -V 2>/dev/null | head -1)"
 CAP=$(cat "$TMP"/nanhu.json "$TMP"/smsd.json 2>/dev/null | sed -n 's/^  "capacity_parts_per_s": \([^,]*\),$/\1/p' | head -1)
 [ -n "$CAP" ] && echo "capacity: $MODEMS modems / $LATENCY = $(f1 "$CAP") parts/s"
 echo
-if [ $run_nanhu = 1 ] || [ $run_smsd = 1 ]; then
+if [ "$run_nanhu" = 1 ] || [ "$run_smsd" = 1 ]; then
 	printf '%-8s %9s %9s %9s %9s %9s %10s %11s %10s %12s\n' sender handover carried seconds parts/s capacity drain "1st part s" "CPU s" "CPU ms/SMS"
 	printf '%-8s %9s %9s %9s %9s %9s %10s %11s %10s %12s\n' -------- --------- --------- --------- --------- --------- ---------- ----------- ---------- ------------
 	for who in nanhu smsd; do
@@ -387,14 +309,14 @@ if [ $run_nanhu = 1 ] || [ $run_smsd = 1 ]; then
 	echo
 	echo "handover: until the API answered the last POST (Nanhu) or the last file was renamed into outgoing/ (smsd)."
 	echo "capacity: parts/s over the whole run ÷ capacity; drain: the same from the handover to the last part."
-	if [ $run_nanhu = 1 ]; then
+	if [ "$run_nanhu" = 1 ]; then
 		echo "nanhu: API took $MESSAGES POSTs in $(f2 "$(json "$TMP/nanhu.json" handover_seconds)") s; $NANHU_DELIVERED delivered (status reports), $NANHU_FAILED failed"
 		AUTH=$(json "$TMP/authcost.json" cpu_ms_per_request)
 		[ -n "$AUTH" ] && echo "nanhu: HTTP Basic costs $(f2 "$AUTH") ms of CPU a request (200 GET /api/v1/modems); CPU ms/SMS without it: $(f2 "$(awk -v a="$(json "$TMP/nanhu.json" cpu_ms_per_sms)" -v b="$AUTH" 'BEGIN { print a - b }')")"
 	fi
-	[ $run_smsd = 1 ] && echo "smsd:  $SMSD_SENT files in sent/, $SMSD_FAILED in failed/, $SMSD_REPORTS status reports (one a part) in report/"
+	[ "$run_smsd" = 1 ] && echo "smsd:  $SMSD_SENT files in sent/, $SMSD_FAILED in failed/, $SMSD_REPORTS status reports (one a part) in report/"
 fi
-if [ $run_dur = 1 ]; then
+if [ "$run_dur" = 1 ]; then
 	c=$TMP/dur-check.json
 	echo
 	echo "kill -9 of Nanhu after $(json "$TMP/dur-load.json" stopped_after_s | cut -c1-5) s, $KILLED_AT of $MESSAGES messages carried; restarted on the same data"

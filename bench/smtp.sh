@@ -31,167 +31,81 @@
 
 set -uo pipefail
 
+BENCH=smtp
+# shellcheck source=bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh" || exit 1
+
 MESSAGES=${MESSAGES:-5000}
 SESSIONS=${SESSIONS:-20}
 SIZE=${SIZE:-4096}
-ONLY=${ONLY:-}
 DELIVERY_TIMEOUT=${DELIVERY_TIMEOUT:-600}
-BENCH_DIR=${BENCH_DIR:-/var/tmp}
-KEEP=${KEEP:-0}
+NANHU_REV=${NANHU_REV:-} # unset or empty: the working tree
 PF_SMTP_PORT=${PF_SMTP_PORT:-20025}
 LMTP_PORT=${LMTP_PORT:-20024}
-NANHU_SMTP_PORT=${NANHU_SMTP_PORT:-20125}
-NANHU_SUBMISSION_PORT=${NANHU_SUBMISSION_PORT:-20587}
-NANHU_SUBMISSIONS_PORT=${NANHU_SUBMISSIONS_PORT:-20465}
-NANHU_IMAP_PORT=${NANHU_IMAP_PORT:-20143}
-NANHU_IMAPS_PORT=${NANHU_IMAPS_PORT:-20993}
-NANHU_HTTP_PORT=${NANHU_HTTP_PORT:-20080}
+nanhu_port_defaults 20000 smtp submission submissions imap imaps http # 20125 20587 20465 20143 20993 20080
 # Seconds between two looks at the mailbox: coarse while most is still to come
 # (a look costs CPU the servers could use), fine for the last 5%.
 POLL_COARSE=0.1 POLL_FINE=0.02
 
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$HERE/.." && pwd)
 TEMPLATES=$HERE/smtp
 
-export LC_NUMERIC=C # EPOCHREALTIME and awk with a decimal point
 # calc EXPR: floating-point arithmetic without bc.
 calc() { awk "BEGIN { printf \"%.6f\n\", ($1) }"; }
 # ratio A B: A/B with two decimals, n/a when B is zero or missing.
 ratio() { awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN { if (b + 0 == 0) print "n/a"; else printf "%.2f\n", a / b }'; }
-log() { echo "[smtp.sh $(date +%T)] $*" >&2; }
-die() { echo "smtp.sh: $*" >&2; exit 1; }
 
-case $ONLY in "" | postfix | nanhu) ;; *) die "ONLY must be postfix or nanhu, not '$ONLY'" ;; esac
-[[ $MESSAGES =~ ^[1-9][0-9]*$ ]] || die "MESSAGES must be a positive integer"
-[ "$(id -u)" = 0 ] || die "run as root (Postfix and Dovecot drop privileges themselves)"
-[ -n "${EPOCHREALTIME:-}" ] || die "needs bash 5 (EPOCHREALTIME)"
+check_only postfix nanhu
+need_positive_int MESSAGES
+need_root "run as root (Postfix and Dovecot drop privileges themselves)"
+need_decimal_time
 
-run_postfix=1 run_nanhu=1
-[ "$ONLY" = nanhu ] && run_postfix=0
-[ "$ONLY" = postfix ] && run_nanhu=0
+run_postfix=$(selected postfix) run_nanhu=$(selected nanhu)
 
 # ---------------------------------------------------------------- cleanup
-TMP= NANHU_PID= LOAD_PID= PF_STARTED=0 DC_STARTED=0
+LOAD_PID='' PF_STARTED=0
 
-stop_pid() { # pid [seconds]: TERM, wait, then KILL
-	local pid=$1 t=${2:-10} i
-	kill -0 "$pid" 2>/dev/null || return 0
-	kill "$pid" 2>/dev/null
-	for ((i = 0; i < t * 10; i++)); do
-		kill -0 "$pid" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	kill -9 "$pid" 2>/dev/null
-}
-
-cleanup() {
-	set +e
-	trap - EXIT INT TERM HUP
+# stop_started: what cleanup stops on exit: the load, nanhu, Postfix and Dovecot.
+stop_started() {
 	[ -n "$LOAD_PID" ] && stop_pid "$LOAD_PID" 5
-	if [ -n "$NANHU_PID" ]; then
-		stop_pid "$NANHU_PID" 15
-		wait "$NANHU_PID" 2>/dev/null
-	fi
+	stop_nanhu 15
 	if [ "$PF_STARTED" = 1 ]; then
 		local mpid
 		mpid=$(cat "$TMP/postfix/queue/pid/master.pid" 2>/dev/null | tr -d ' ')
 		timeout 30 postfix -c "$TMP/postfix/etc" stop >/dev/null 2>&1
 		[ -n "$mpid" ] && stop_pid "$mpid" 10
 	fi
-	if [ "$DC_STARTED" = 1 ]; then
-		local dpid
-		dpid=$(cat "$TMP/dovecot/run/master.pid" 2>/dev/null)
-		timeout 30 dovecot -c "$TMP/dovecot/dovecot.conf" stop >/dev/null 2>&1
-		[ -n "$dpid" ] && stop_pid "$dpid" 10
-	fi
-	if [ -n "$TMP" ] && [ -d "$TMP" ]; then
-		if [ "$KEEP" = 1 ]; then
-			log "kept $TMP"
-		else
-			rm -rf "$TMP"
-		fi
-	fi
+	dovecot_stop 30 10
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+trap_cleanup
 
 # ---------------------------------------------------------------- install
-stop_system_service() { # name: stop a system instance the package may have started
-	local name=$1
-	if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
-		systemctl stop "$name" >/dev/null 2>&1
-		systemctl disable "$name" >/dev/null 2>&1
-	else
-		service "$name" stop >/dev/null 2>&1
-		update-rc.d "$name" disable >/dev/null 2>&1
-	fi
-	case $name in
-	postfix)
-		[ -f /var/spool/postfix/pid/master.pid ] && postfix stop >/dev/null 2>&1 ;;
-	dovecot)
-		[ -f /run/dovecot/master.pid ] && stop_pid "$(cat /run/dovecot/master.pid)" 10 ;;
-	esac
-}
-
-need=()
-[ -x /usr/sbin/smtp-source ] && [ -x /usr/sbin/postfix ] || need+=(postfix)
-if [ $run_postfix = 1 ]; then
-	[ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd)
-	[ -x /usr/lib/dovecot/lmtp ] || need+=(dovecot-lmtpd)
+need_program /usr/sbin/smtp-source postfix
+need_program /usr/sbin/postfix postfix
+if [ "$run_postfix" = 1 ]; then
+	need_program /usr/sbin/dovecot dovecot-imapd
+	need_program /usr/lib/dovecot/lmtp dovecot-lmtpd
 fi
-if [ ${#need[@]} -gt 0 ]; then
-	log "installing ${need[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
-	if ! apt-get install -y "${need[@]}" >"$BENCH_DIR/nanhu-bench-apt.log" 2>&1; then
-		apt-get update >>"$BENCH_DIR/nanhu-bench-apt.log" 2>&1
-		apt-get install -y "${need[@]}" >>"$BENCH_DIR/nanhu-bench-apt.log" 2>&1 ||
-			die "apt-get install ${need[*]} failed; see $BENCH_DIR/nanhu-bench-apt.log"
-	fi
-	# The packages may have started the system-wide daemons; those would hold
-	# the standard mail ports. Stop them (and keep them from starting at boot).
-	for p in "${need[@]}"; do
-		case $p in postfix) stop_system_service postfix ;; dovecot-*) stop_system_service dovecot ;; esac
-	done
-fi
+install_needed "$BENCH_DIR/nanhu-bench-apt.log"
 if ss -Hltnp 2>/dev/null | grep -E ':(25|24|110|143|465|587|993|995) ' | grep -qE '"(master|dovecot)"'; then
 	log "warning: a system Postfix or Dovecot listens on a standard mail port:"
 	ss -Hltnp | grep -E ':(25|24|110|143|465|587|993|995) ' >&2
 fi
 
 # ---------------------------------------------------------------- setup
-port_free() { ! ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
-wait_port() { # port seconds
-	local i
-	for ((i = 0; i < $2 * 10; i++)); do
-		port_free "$1" || return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 ports=()
-[ $run_postfix = 1 ] && ports+=("$PF_SMTP_PORT" "$LMTP_PORT")
-[ $run_nanhu = 1 ] && ports+=("$NANHU_SMTP_PORT" "$NANHU_SUBMISSION_PORT" "$NANHU_SUBMISSIONS_PORT" \
-	"$NANHU_IMAP_PORT" "$NANHU_IMAPS_PORT" "$NANHU_HTTP_PORT")
-for p in "${ports[@]}"; do
-	port_free "$p" || die "127.0.0.1:$p is already in use (set the *_PORT variables)"
-done
+[ "$run_postfix" = 1 ] && ports+=("$PF_SMTP_PORT" "$LMTP_PORT")
+[ "$run_nanhu" = 1 ] && ports+=("${NANHU_PORTS[@]}")
+need_free_ports "${ports[@]}"
 
-TMP=$(mktemp -d "$BENCH_DIR/nanhu-bench-smtp.XXXXXX") || die "cannot create a directory in $BENCH_DIR"
-chmod 755 "$TMP" # Postfix and Dovecot daemons run as their own users
+make_tmp 755 # Postfix and Dovecot daemons run as their own users
 if [ "$(stat -f -c %T "$TMP")" = tmpfs ]; then
 	log "warning: $TMP is on tmpfs, where fsync costs nothing; set BENCH_DIR to a disk"
 fi
 
-fill() { # template > file
-	sed -e "s|@DIR@|$TMP|g" -e "s|@SMTP_PORT@|$PF_SMTP_PORT|g" -e "s|@LMTP_PORT@|$LMTP_PORT|g" "$1"
-}
+# What the templates in bench/smtp get filled in with.
+FILL=(DIR="$TMP" SMTP_PORT="$PF_SMTP_PORT" LMTP_PORT="$LMTP_PORT")
 
-LOADAVG_BEFORE=$(cut -d" " -f1-3 /proc/loadavg)
+note_loadavg
 
 # Results, filled in by each side.
 declare -A ACC_RATE DEL_RATE ACC_N DEL_N LOAD_S DELIV_S NOTE
@@ -260,23 +174,20 @@ maildir_count() {
 }
 
 run_peer() {
-	log "Postfix $(postconf -d -h mail_version 2>/dev/null) -> LMTP -> Dovecot $(dovecot --version | cut -d' ' -f1)"
-	mkdir -p "$TMP/dovecot/mail" "$TMP/postfix/etc" "$TMP/postfix/queue" "$TMP/postfix/data"
-	chown mail:mail "$TMP/dovecot/mail"
+	log "Postfix $(postconf -d -h mail_version 2>/dev/null) -> LMTP -> Dovecot $(dovecot_version)"
+	dovecot_configure "$TEMPLATES/dovecot.conf" "${FILL[@]}"
+	mkdir -p "$TMP/postfix/etc" "$TMP/postfix/queue" "$TMP/postfix/data"
 	chown postfix "$TMP/postfix/data"
-	fill "$TEMPLATES/dovecot.conf" >"$TMP/dovecot/dovecot.conf"
-	fill "$TEMPLATES/postfix-main.cf" >"$TMP/postfix/etc/main.cf"
-	fill "$TEMPLATES/postfix-master.cf" >"$TMP/postfix/etc/master.cf"
+	fill_template "$TEMPLATES/postfix-main.cf" "${FILL[@]}" >"$TMP/postfix/etc/main.cf"
+	fill_template "$TEMPLATES/postfix-master.cf" "${FILL[@]}" >"$TMP/postfix/etc/master.cf"
 	MAILDIR=$TMP/dovecot/mail/bench/Maildir
 
-	DC_STARTED=1
-	dovecot -c "$TMP/dovecot/dovecot.conf" || die "dovecot did not start; see $TMP/dovecot/dovecot.log"
-	wait_port "$LMTP_PORT" 20 || die "dovecot does not listen on 127.0.0.1:$LMTP_PORT"
+	dovecot_start "$LMTP_PORT"
 
 	PF_STARTED=1
 	postfix -c "$TMP/postfix/etc" start >"$TMP/postfix/start.log" 2>&1 ||
 		{ cat "$TMP/postfix/start.log" >&2; die "postfix did not start"; }
-	wait_port "$PF_SMTP_PORT" 20 || die "postfix does not listen on 127.0.0.1:$PF_SMTP_PORT"
+	wait_listening postfix 20 "$PF_SMTP_PORT"
 
 	smtp_load "$PF_SMTP_PORT" postfix
 	wait_delivered postfix maildir_count
@@ -296,28 +207,10 @@ nanhu_count() {
 		END { if (f) printf "%d\n", s; else print 0 }' <<<"$m"
 }
 
-# build_nanhu: before any load, so that a failing build costs nothing.
-build_nanhu() {
-	if [ -n "${NANHU_BIN:-}" ]; then
-		cp "$NANHU_BIN" "$TMP/nanhu" || die "cannot copy $NANHU_BIN"
-	elif [ -n "${NANHU_REV:-}" ]; then
-		local rev
-		rev=$(cd "$REPO" && git rev-parse --short "$NANHU_REV") || die "no commit $NANHU_REV"
-		log "building Nanhu at commit $rev"
-		mkdir -p "$TMP/src"
-		(cd "$REPO" && git archive "$rev") | tar -x -C "$TMP/src" || die "git archive $rev failed"
-		(cd "$TMP/src" && go build -o "$TMP/nanhu" ./cmd/nanhu) || die "go build ./cmd/nanhu failed"
-	else
-		log "building Nanhu from the working tree (HEAD $(cd "$REPO" && git rev-parse --short HEAD 2>/dev/null))"
-		(cd "$REPO" && go build -o "$TMP/nanhu" ./cmd/nanhu) || die "go build ./cmd/nanhu failed"
-	fi
-}
-
 run_nanhu() {
-	local data=$TMP/nanhu-data i f help
+	local data=$TMP/nanhu-data
 	# Nanhu requires passwords of at least 8 characters.
-	echo bench-secret | "$TMP/nanhu" user add bench --name 测试 --password-stdin --data "$data" \
-		>"$TMP/nanhu-user.log" 2>&1 || { cat "$TMP/nanhu-user.log" >&2; die "nanhu user add failed"; }
+	nanhu_add_user bench-secret bench --name 测试 --password-stdin --data "$data"
 	# Mail for other domains (a bounce to the load's sender) must not leave the
 	# machine or look anything up in DNS: a closed loopback port as smarthost.
 	local args=(serve --data "$data" --domain bench.test
@@ -326,16 +219,8 @@ run_nanhu() {
 		--https "" --imap "127.0.0.1:$NANHU_IMAP_PORT" --imaps "127.0.0.1:$NANHU_IMAPS_PORT"
 		--smarthost 127.0.0.1:9 --nsqd-tcp 127.0.0.1:0 --nsqd-http 127.0.0.1:0)
 	log "nanhu ${args[*]}"
-	"$TMP/nanhu" "${args[@]}" >"$TMP/nanhu.log" 2>&1 &
-	NANHU_PID=$!
-	for ((i = 0; i < 600; i++)); do
-		curl -sf --max-time 2 "$NANHU_URL/healthz" >/dev/null 2>&1 && break
-		kill -0 "$NANHU_PID" 2>/dev/null || { tail -20 "$TMP/nanhu.log" >&2; die "nanhu serve exited"; }
-		sleep 0.1
-	done
-	curl -sf --max-time 2 "$NANHU_URL/healthz" >/dev/null 2>&1 ||
-		{ tail -20 "$TMP/nanhu.log" >&2; die "nanhu /healthz did not answer within 60 s"; }
-	wait_port "$NANHU_SMTP_PORT" 10 || die "nanhu does not listen on 127.0.0.1:$NANHU_SMTP_PORT"
+	spawn_nanhu "$TMP/nanhu.log" "${args[@]}"
+	wait_nanhu "$NANHU_SMTP_PORT"
 
 	local base
 	base=$(nanhu_count)
@@ -357,14 +242,15 @@ run_nanhu() {
 }
 
 # ---------------------------------------------------------------- run and report
-[ $run_nanhu = 1 ] && build_nanhu
-[ $run_postfix = 1 ] && run_peer
-[ $run_nanhu = 1 ] && run_nanhu
+# build_nanhu: before any load, so that a failing build costs nothing.
+[ "$run_nanhu" = 1 ] && build_nanhu "" "building Nanhu from the working tree (HEAD %s)"
+[ "$run_postfix" = 1 ] && run_peer
+[ "$run_nanhu" = 1 ] && run_nanhu
 
 fmt() { awk -v x="$1" 'BEGIN { if (x == "n/a") print x; else printf "%.0f\n", x }'; }
 echo
 echo "SMTP throughput: smtp-source -s $SESSIONS -m $MESSAGES -l $SIZE over 127.0.0.1"
-echo "date: $(date -u "+%Y-%m-%d %H:%M:%S UTC")   nproc: $(nproc)   load average before the run: $LOADAVG_BEFORE   $(uname -sr)"
+print_run_line "load average before the run" "$(uname -sr)"
 echo
 printf "%-28s %9s %9s %11s %9s %12s\n" server messages accepted accepted/s delivered delivered/s
 printf "%-28s %9s %9s %11s %9s %12s\n" ---------------------------- --------- --------- ----------- --------- ------------

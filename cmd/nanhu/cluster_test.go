@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"nanhu/oa/notifyqueue"
 	"nanhu/queue"
 	"nanhu/queue/contract"
 )
@@ -49,8 +50,8 @@ func nsqTools(t *testing.T) string {
 	return nsqBuild.dir
 }
 
-// daemon is a process of the cluster test.
-type daemon struct {
+// process is a process of the cluster test.
+type process struct {
 	t       *testing.T
 	name    string
 	args    []string
@@ -60,7 +61,7 @@ type daemon struct {
 	logFile *os.File
 }
 
-func (d *daemon) start() {
+func (d *process) start() {
 	d.t.Helper()
 	f, err := os.OpenFile(d.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
@@ -82,7 +83,7 @@ func (d *daemon) start() {
 	}
 }
 
-func (d *daemon) kill() {
+func (d *process) kill() {
 	if d.cmd != nil {
 		d.cmd.Process.Signal(syscall.SIGKILL)
 		d.cmd.Wait()
@@ -91,7 +92,7 @@ func (d *daemon) kill() {
 	}
 }
 
-func (d *daemon) stop() {
+func (d *process) stop() {
 	if d.cmd != nil {
 		d.cmd.Process.Signal(syscall.SIGTERM)
 		done := make(chan struct{})
@@ -133,17 +134,17 @@ func TestGatewayCluster(t *testing.T) {
 	bin := nanhuBinary(t)
 	dir := t.TempDir()
 	lookupTCP, lookupHTTP := freePort(t), freePort(t)
-	lookupd := &daemon{t: t, name: "nsqlookupd", log: filepath.Join(dir, "lookupd.log"), ready: httpOK("http://" + lookupHTTP + "/ping"),
+	lookupd := &process{t: t, name: "nsqlookupd", log: filepath.Join(dir, "lookupd.log"), ready: httpOK("http://" + lookupHTTP + "/ping"),
 		args: []string{filepath.Join(tools, "nsqlookupd"), "--tcp-address", lookupTCP, "--http-address", lookupHTTP}}
 	lookupd.start()
 	defer lookupd.kill()
-	var nsqds []*daemon
+	var nsqds []*process
 	var nsqdTCP []string
 	for i := 0; i < 2; i++ {
 		tcp, httpAddr := freePort(t), freePort(t)
 		data := filepath.Join(dir, fmt.Sprintf("nsqd%d", i))
 		os.MkdirAll(data, 0o700)
-		d := &daemon{t: t, name: fmt.Sprintf("nsqd%d", i), log: filepath.Join(dir, fmt.Sprintf("nsqd%d.log", i)), ready: httpOK("http://" + httpAddr + "/ping"),
+		d := &process{t: t, name: fmt.Sprintf("nsqd%d", i), log: filepath.Join(dir, fmt.Sprintf("nsqd%d.log", i)), ready: httpOK("http://" + httpAddr + "/ping"),
 			args: []string{filepath.Join(tools, "nsqd"), "--tcp-address", tcp, "--http-address", httpAddr, "--data-path", data,
 				"--lookupd-tcp-address", lookupTCP, "--broadcast-address", "127.0.0.1",
 				// Every message on disk and fsynced: a killed nsqd loses
@@ -160,7 +161,7 @@ func TestGatewayCluster(t *testing.T) {
 	for i, d := range nsqds {
 		httpAddr := d.args[4]
 		for _, u := range []string{"/topic/create?topic=" + contract.TopicNotifySMS, "/channel/create?topic=" + contract.TopicNotifySMS + "&channel=smsgw",
-			"/topic/create?topic=" + contract.TopicTodo, "/channel/create?topic=" + contract.TopicTodo + "&channel=" + routingChannel} {
+			"/topic/create?topic=" + contract.TopicTodo, "/channel/create?topic=" + contract.TopicTodo + "&channel=" + notifyqueue.Channel} {
 			resp, err := http.Post("http://"+httpAddr+u, "", nil)
 			if err != nil || resp.StatusCode != 200 {
 				t.Fatalf("nsqd%d %s: %v %v", i, u, err, resp)
@@ -168,11 +169,11 @@ func TestGatewayCluster(t *testing.T) {
 			resp.Body.Close()
 		}
 	}
-	var gws []*daemon
+	var gws []*process
 	var controls []string
 	for i := 0; i < 2; i++ {
 		control, httpAddr := freePort(t), freePort(t)
-		d := &daemon{t: t, name: fmt.Sprintf("smsgw%d", i), log: filepath.Join(dir, fmt.Sprintf("smsgw%d.log", i)), ready: httpOK("http://" + httpAddr + "/healthz"),
+		d := &process{t: t, name: fmt.Sprintf("smsgw%d", i), log: filepath.Join(dir, fmt.Sprintf("smsgw%d.log", i)), ready: httpOK("http://" + httpAddr + "/healthz"),
 			args: []string{bin, "smsgw", "--data", filepath.Join(dir, fmt.Sprintf("gw%d", i)), "--nsqlookupd", lookupHTTP,
 				"--sim-control", control, "--sim-latency", "5ms", "--http", httpAddr, "--log-level", "warn"}}
 		d.start()
@@ -188,7 +189,7 @@ func TestGatewayCluster(t *testing.T) {
 	if err := os.WriteFile(serveConf, []byte("[queue]\nrepublish_window = \"1s\"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	serve := &daemon{t: t, name: "serve", log: filepath.Join(dir, "serve.log"), ready: httpOK("http://" + serveHTTP + "/healthz"),
+	serve := &process{t: t, name: "serve", log: filepath.Join(dir, "serve.log"), ready: httpOK("http://" + serveHTTP + "/healthz"),
 		args: []string{bin, "serve", "--config", serveConf, "--data", filepath.Join(dir, "serve"), "--demo",
 			"--nsqd", nsqdTCP[0] + "," + nsqdTCP[1], "--nsqlookupd", lookupHTTP,
 			"--smtp", "", "--submission", "", "--submissions", "", "--imap", "", "--imaps", "", "--https", "",

@@ -7,23 +7,20 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"syscall"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"nanhu/hardware/modemsim"
+	"nanhu/internal/daemon"
 	"nanhu/internal/datadir"
 	"nanhu/queue"
 	"nanhu/smsgateway"
-	"nanhu/smsgateway/smsqueue"
 )
 
 func init() {
@@ -68,9 +65,6 @@ func runSMSGW(ctx context.Context, args []string, stderr io.Writer, ready func(m
 	var level slog.Level
 	level.UnmarshalText([]byte(*logLevel))
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	if err := os.MkdirAll(*data, 0o700); err != nil {
-		return fmt.Errorf("create the data folder %s: %w", *data, err)
-	}
 	lock, err := datadir.TakeLock(*data)
 	if err != nil {
 		return err
@@ -78,6 +72,13 @@ func runSMSGW(ctx context.Context, args []string, stderr io.Writer, ready func(m
 	defer lock.Close()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	d := daemon.New(daemon.Options{Logger: logger, Gatherer: reg})
+	started := false
+	defer func() {
+		if !started {
+			d.Stop()
+		}
+	}()
 
 	qo := queue.DefaultOptions(*data)
 	qo.NSQDAddrs, qo.LookupdAddrs = splitList(*nsqd), splitList(*lookupd)
@@ -87,68 +88,56 @@ func runSMSGW(ctx context.Context, args []string, stderr io.Writer, ready func(m
 	if err != nil {
 		return err
 	}
+	d.Add(daemon.Func{PartName: "queue", CloseFunc: q.Close})
 
 	var devs []smsgateway.ModemConfig
 	for _, m := range modems {
 		devs = append(devs, smsgateway.ModemConfig{Path: m})
 	}
-	g, sim, err := newGateway(ctx, gatewaySetup{data: *data, modems: devs, q: q, logger: logger, reg: reg,
+	gw, err := startGateway(ctx, gatewaySetup{data: *data, modems: devs, q: q, logger: logger, reg: reg,
 		simLink: filepath.Join(*data, "sim-modem0"), simDelay: *simLatency})
 	if err != nil {
-		q.Close()
 		return err
+	}
+	for _, p := range gw.parts {
+		d.Add(p)
 	}
 	addrs := map[string]string{}
-	if sim != nil {
-		defer sim.Close()
-		if *simControl != "" {
-			ln, err := net.Listen("tcp", *simControl)
-			if err != nil {
-				q.Close()
-				g.Close()
-				return fmt.Errorf("simulator control API: %w", err)
-			}
-			addrs["sim-control"] = ln.Addr().String()
-			go (&http.Server{Handler: sim.Handler(), ReadHeaderTimeout: 10 * time.Second}).Serve(ln)
-		}
-	}
-	runCtx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := g.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {
-			logger.Error("sms gateway stopped", "err", err)
-		}
-	}()
-	stopAll := func() {
-		q.Close()
-		cancel()
-		<-done
-		g.Close()
-	}
-	if _, err := smsqueue.Consume(q, g, logger.With("part", "smsqueue")); err != nil {
-		stopAll()
-		return err
-	}
+	var listeners []daemon.HTTPListener
 	if *httpAddr != "" {
-		ln, err := net.Listen("tcp", *httpAddr)
-		if err != nil {
-			stopAll()
-			return fmt.Errorf("listen for http on %s: %w", *httpAddr, err)
-		}
-		addrs["http"] = ln.Addr().String()
-		mux := http.NewServeMux()
-		mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
-		mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-		go (&http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}).Serve(ln)
+		listeners = append(listeners, daemon.HTTPListener{Name: "http", Addr: *httpAddr})
 	}
-	logger.Info("sms gateway running", "data", *data, "modems", max(len(devs), 1), "simulated", sim != nil, "nsqd", *nsqd, "nsqlookupd", *lookupd)
+	if len(listeners) > 0 {
+		srv, err := daemon.NewHTTPServer("http", listeners, logger.With("part", "http"))
+		if err != nil {
+			return err
+		}
+		mux := http.NewServeMux()
+		d.Routes(mux)
+		srv.Handle(mux)
+		d.Add(srv)
+		for n, a := range srv.Addrs() {
+			addrs[n] = a.String()
+		}
+	}
+	if gw.sim != nil && *simControl != "" {
+		srv, err := daemon.NewHTTPServer("sim-control", []daemon.HTTPListener{{Name: "sim-control", Addr: *simControl}}, logger.With("part", "modemsim"))
+		if err != nil {
+			return fmt.Errorf("simulator control API: %w", err)
+		}
+		srv.Handle(gw.sim.Handler())
+		d.Add(srv)
+		for n, a := range srv.Addrs() {
+			addrs[n] = a.String()
+		}
+	}
+	d.Start()
+	started = true
+	logger.Info("sms gateway running", "data", *data, "modems", max(len(devs), 1), "simulated", gw.sim != nil, "nsqd", *nsqd, "nsqlookupd", *lookupd)
 	if ready != nil {
 		ready(addrs)
 	}
 	<-ctx.Done()
 	logger.Info("shutting down")
-	stopAll() // the consumer finishes what it holds first
-	return nil
+	return d.Stop() // the consumer finishes what it holds first
 }

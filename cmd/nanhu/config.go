@@ -17,6 +17,7 @@ import (
 	"nanhu/internal/workcal"
 	"nanhu/mailserver/outbound"
 	"nanhu/oa/org"
+	"nanhu/smsgateway"
 )
 
 // Config is every setting of `nanhu serve`. The TOML file given with
@@ -547,4 +548,13 @@ func (c Config) runsSMSGateway() bool {
 	}
 	joined := len(c.Queue.NSQD) > 0 || len(c.Queue.NSQLookupd) > 0
 	return len(c.SMS.Modems) > 0 || !joined
+}
+
+// modems are the configured GSM modems as the gateway takes them.
+func (c Config) modems() []smsgateway.ModemConfig {
+	var out []smsgateway.ModemConfig
+	for _, m := range c.SMS.Modems {
+		out = append(out, smsgateway.ModemConfig{Name: m.Name, Path: m.Path, Baud: m.Baud, PIN: m.PIN, SMSC: m.SMSC, RatePerMinute: m.RatePerMinute, Mode: m.Mode})
+	}
+	return out
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"nanhu/oa/notifyqueue"
 	"nanhu/queue"
 	"nanhu/queue/contract"
 	"nanhu/smsgateway"
@@ -67,8 +68,8 @@ func BenchmarkTodoRouting(b *testing.B) {
 			b.Fatalf("%d SMS rows, want %d", got, before+n)
 		}
 	}
-	if routingConsumer != smsqueue.ConsumerOptions {
-		b.Fatalf("routing consumes with %+v, the gateway with %+v: the raw rate below uses one of them", routingConsumer, smsqueue.ConsumerOptions)
+	if notifyqueue.ConsumerOptions != smsqueue.ConsumerOptions {
+		b.Fatalf("routing consumes with %+v, the gateway with %+v: the raw rate below uses one of them", notifyqueue.ConsumerOptions, smsqueue.ConsumerOptions)
 	}
 
 	// The ceiling: the same nsqd, an empty handler, routing's consumer
@@ -81,7 +82,7 @@ func BenchmarkTodoRouting(b *testing.B) {
 			close(done)
 		}
 		return nil
-	}, routingConsumer)
+	}, notifyqueue.ConsumerOptions)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -101,7 +102,7 @@ func BenchmarkTodoRouting(b *testing.B) {
 	relayDone := make(chan struct{})
 	hop1, err := queue.Consume(ts.queue, "relay", func(ctx context.Context, a contract.OAAction) error {
 		return queue.Publish(ctx, ts.queue, contract.SMSStatus{V: 1, ID: "st-" + a.ID, SMSID: "1", IdempotencyKey: a.ID, State: contract.SMSQueued, To: "+8613800000102"})
-	}, routingConsumer)
+	}, notifyqueue.ConsumerOptions)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -110,7 +111,7 @@ func BenchmarkTodoRouting(b *testing.B) {
 			close(relayDone)
 		}
 		return nil
-	}, routingConsumer)
+	}, notifyqueue.ConsumerOptions)
 	if err != nil {
 		b.Fatal(err)
 	}

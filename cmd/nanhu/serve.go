@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,27 +11,30 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"nanhu/hardware/modemsim"
 	"nanhu/internal/certs"
+	"nanhu/internal/daemon"
 	"nanhu/internal/datadir"
+	"nanhu/internal/logring"
 	"nanhu/internal/ratelimit"
-	"nanhu/mailserver/imapd"
-	"nanhu/mailserver/mailqueue"
-	"nanhu/mailserver/outbound"
-	"nanhu/mailserver/smtpd"
+	"nanhu/internal/web"
+	"nanhu/internal/web/session"
+	"nanhu/mailserver"
+	"nanhu/mailserver/clientconfig"
+	mailpages "nanhu/mailserver/pages"
 	"nanhu/mailserver/store"
-	"nanhu/oa/notify"
+	"nanhu/oa"
 	"nanhu/oa/org"
+	oapages "nanhu/oa/pages"
 	"nanhu/queue"
 	"nanhu/smsgateway"
+	smspages "nanhu/smsgateway/pages"
 )
 
 func init() {
@@ -54,8 +55,9 @@ func runServe(args []string) error {
 		return err
 	}
 	<-ctx.Done()
+	stop() // a second signal kills at once
 	logger.Info("shutting down")
-	return srv.shutdown(30 * time.Second)
+	return srv.shutdown()
 }
 
 func newLogger(cfg Config, w io.Writer) *slog.Logger {
@@ -70,233 +72,59 @@ func newLogger(cfg Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// server is a running `nanhu serve`: every part and listener, so that
-// shutdown can stop them in order.
+// server is a running `nanhu serve`: its parts in the daemon that starts
+// and stops them, and handles on them for the tests.
 type server struct {
-	log      *slog.Logger
-	lock     *datadir.Lock
-	org      *org.Directory
-	store    *store.Store
-	out      *outbound.Queue
-	smtp     *smtpd.Server
-	imap     *imapd.Server
-	http     *http.Server
-	mux      *http.ServeMux
-	queue    *queue.Queue
-	sms      *smsgateway.Gateway
-	notify   *notify.Notifier
-	sim      *modemsim.Sim
-	auth     httpAuth
-	cancel   context.CancelFunc
-	wg       sync.WaitGroup
-	addrs    map[string]net.Addr // listener name → bound address
-	shutOnce sync.Once
+	log   *slog.Logger
+	lock  *datadir.Lock
+	d     *daemon.Daemon
+	ring  *logring.Ring
+	oa    *oa.OA
+	org   *org.Directory
+	mail  *mailserver.Server
+	store *store.Store
+	queue *queue.Queue
+	sms   *smsgateway.Gateway
+	sim   *modemsim.Sim
+	kit   *web.Kit
+	addrs map[string]net.Addr // listener name → bound address
 }
 
-// start opens the data folder and every part and starts the listeners. It
-// writes what a newcomer must know (the admin's first password, the
-// addresses) to out.
+// start opens the data folder and every part, binds every listener, wires
+// the pages, and starts it all. It writes what a newcomer must know (the
+// administrator's first password) to out.
 func start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) (_ *server, err error) {
-	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
-		return nil, fmt.Errorf("create the data folder %s: %w", cfg.Data, err)
-	}
-	s := &server{log: logger, addrs: map[string]net.Addr{}}
+	ring := logring.New(100)
+	logger = slog.New(logring.Handler(logger.Handler(), ring, slog.LevelWarn))
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s := &server{log: logger, ring: ring, addrs: map[string]net.Addr{},
+		d: daemon.New(daemon.Options{Logger: logger, Gatherer: reg})}
 	defer func() {
 		if err != nil {
-			s.closeAll()
+			s.d.Stop()
+			s.lock.Close()
 		}
 	}()
 	if s.lock, err = datadir.TakeLock(cfg.Data); err != nil {
 		return nil, err
 	}
-
-	// The organisation: accounts, departments, aliases and lists.
-	if s.org, err = org.Open(ctx, org.DefaultOptions(cfg.Data)); err != nil {
-		return nil, err
-	}
-	if err := s.org.SetDomains(ctx, cfg.localDomains()); err != nil {
-		return nil, err
-	}
-	if cfg.Demo {
-		if err := s.org.SeedDemo(ctx); err != nil {
-			return nil, fmt.Errorf("seed the demo organisation: %w", err)
-		}
-		logger.Info("demo organisation seeded (see README for the logins)")
-	} else {
-		pw, created, err := s.org.EnsureAdmin(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if created {
-			fmt.Fprintf(out, "\nCreated the administrator account.\n  login:    admin\n  password: %s\nThis password is shown only once; change it with `nanhu user passwd admin --password-stdin`.\n\n", pw)
-		}
-	}
-
-	// The mail store and the outbound queue.
-	if s.store, err = store.Open(ctx, store.Options{Path: filepath.Join(cfg.Data, "mail.db"), Logger: logger.With("part", "store")}); err != nil {
-		return nil, err
-	}
-	dir := mailDirectory{org: s.org}
-	key, err := outbound.LoadOrCreateDKIMKey(filepath.Join(cfg.Data, "dkim", cfg.Out.DKIMSelector+".pem"))
-	if err != nil {
-		return nil, err
+	for _, w := range cfg.warnings {
+		logger.Warn("config: " + w)
 	}
 	tlsLoaded, err := certs.Load(certs.Options{CertFile: cfg.TLS.Cert, KeyFile: cfg.TLS.Key, DataDir: cfg.Data,
 		Names: append([]string{cfg.Hostname}, cfg.localDomains()...)})
 	if err != nil {
 		return nil, err
 	}
-	tlsConfig := tlsLoaded.Config
 	logger.Info(tlsLoaded.Note())
-	for _, w := range cfg.warnings {
-		logger.Warn("config: " + w)
-	}
-	oo := outbound.DefaultOptions(cfg.Data)
-	oo.Hostname = cfg.Hostname
-	oo.Smarthost = cfg.Out.Smarthost
-	oo.SmarthostUser, oo.SmarthostPassword, oo.SmarthostTLS = cfg.Out.SmarthostUser, cfg.Out.SmarthostPassword, cfg.Out.SmarthostTLS
-	oo.Port = cfg.Out.Port
-	if len(cfg.Out.RetrySchedule) > 0 {
-		oo.Schedule = nil
-		for _, d := range cfg.Out.RetrySchedule {
-			oo.Schedule = append(oo.Schedule, d.Duration)
-		}
-	}
-	oo.DelayNotice, oo.MaxAge, oo.Workers = cfg.Out.DelayNotice.Duration, cfg.Out.MaxAge.Duration, cfg.Out.Workers
-	for _, d := range cfg.localDomains() {
-		oo.DKIM = append(oo.DKIM, outbound.DKIMKey{Domain: d, Selector: cfg.Out.DKIMSelector, Signer: key})
-	}
-	oo.Local = localDeliverer{dir: dir, store: s.store}
-	oo.Logger = logger.With("part", "outbound")
-	if s.out, err = outbound.New(ctx, oo); err != nil {
-		return nil, err
-	}
-	runCtx, cancel := context.WithCancel(context.Background())
-	s.cancel = cancel
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		if err := s.out.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {
-			logger.Error("outbound queue stopped", "err", err)
-		}
-	}()
-
-	// Metrics.
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
-		Name: "nanhu_mail_messages_delivered_total", Help: "Message copies delivered into local mailboxes.",
-	}, func() float64 { return float64(s.store.DeliveredCount()) }))
-	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "nanhu_outbound_queue_length", Help: "Recipients waiting in the outbound queue.",
-	}, func() float64 {
-		n, _ := s.out.Len(context.Background())
-		return float64(n)
-	}))
-	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
-		Name: "nanhu_outbound_delivered_total", Help: "Recipients delivered to remote servers.",
-	}, func() float64 { return float64(s.out.Stats().Delivered) }))
-	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
-		Name: "nanhu_outbound_bounced_total", Help: "Recipients that failed permanently (a failure DSN went to the sender).",
-	}, func() float64 { return float64(s.out.Stats().Bounced) }))
-
-	// SMTP.
 	lo, err := cfg.limits()
 	if err != nil {
 		return nil, err
 	}
-	so := smtpd.DefaultOptions()
-	so.Hostname = cfg.Hostname
-	so.MaxMessageBytes = cfg.SMTP.MaxMessageBytes
-	so.MaxRecipients = cfg.SMTP.MaxRecipients
-	so.ReadTimeout = cfg.SMTP.ReadTimeout.Duration
-	so.TLSConfig = tlsConfig
-	lim := ratelimit.New(lo, nil)
-	so.Limiter = lim
-	so.Logger = logger.With("part", "smtp")
-	so.Registerer = reg
-	s.smtp = smtpd.New(so, dir, s.store, s.out)
+	limiter := ratelimit.New(lo, nil)
 
-	// IMAP.
-	s.imap = imapd.New(imapd.Options{
-		TLSConfig:          tlsConfig,
-		AllowPlainLoopback: cfg.IMAP.AllowPlainLoopback,
-		AppendLimit:        cfg.IMAP.AppendLimit,
-		Limits:             lim,
-		Logger:             logger.With("part", "imap"),
-		Registerer:         reg,
-	}, imapDirectory{dir}, s.store)
-
-	listeners := []struct {
-		name, addr string
-		serve      func(net.Listener) error
-	}{
-		{"smtp", cfg.Listen.SMTP, s.smtp.ServeMX},
-		{"submission", cfg.Listen.Submission, func(l net.Listener) error { return s.smtp.ServeSubmission(l, false) }},
-		{"submissions", cfg.Listen.Submissions, func(l net.Listener) error { return s.smtp.ServeSubmission(l, true) }},
-		{"imap", cfg.Listen.IMAP, func(l net.Listener) error { return s.imap.Serve(l, false) }},
-		{"imaps", cfg.Listen.IMAPS, func(l net.Listener) error { return s.imap.Serve(l, true) }},
-	}
-	for _, l := range listeners {
-		if l.addr == "" {
-			continue
-		}
-		ln, err := net.Listen("tcp", l.addr)
-		if err != nil {
-			return nil, fmt.Errorf("listen for %s on %s: %w", l.name, l.addr, err)
-		}
-		s.addrs[l.name] = ln.Addr()
-		logger.Info("listening", "listener", l.name, "addr", ln.Addr().String())
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			if err := l.serve(ln); err != nil {
-				logger.Error("listener stopped", "listener", l.name, "err", err)
-			}
-		}()
-	}
-
-	// HTTP and HTTPS: health and metrics, and the parts' pages and APIs.
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		if err := s.store.DB().PingContext(r.Context()); err != nil {
-			http.Error(w, "mail store unavailable", http.StatusServiceUnavailable)
-			return
-		}
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		io.WriteString(w, "ok\n")
-	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	s.auth = httpAuth{org: s.org, limits: lim, log: logger.With("part", "http"), cache: newCredCache()}
-	s.mux = mux
-	// Every user's own notification preferences (channels, quiet hours).
-	mux.Handle("/api/v1/notifications/prefs", s.auth.require(prefsHandler(s.org)))
-	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	for _, l := range []struct {
-		name, addr string
-		tls        bool
-	}{{"http", cfg.Listen.HTTP, false}, {"https", cfg.Listen.HTTPS, true}} {
-		if l.addr == "" {
-			continue
-		}
-		ln, err := net.Listen("tcp", l.addr)
-		if err != nil {
-			return nil, fmt.Errorf("listen for %s on %s: %w", l.name, l.addr, err)
-		}
-		s.addrs[l.name] = ln.Addr()
-		logger.Info("listening", "listener", l.name, "addr", ln.Addr().String())
-		if l.tls {
-			ln = tls.NewListener(ln, tlsConfig)
-		}
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				logger.Error("http stopped", "listener", l.name, "err", err)
-			}
-		}()
-	}
-	// The queue, and the mail server's consumer of notify.mail.
+	// The queue first: every part publishes to it, so it stops last.
 	qo := queue.DefaultOptions(cfg.Data)
 	qo.TCPAddress, qo.HTTPAddress = cfg.Queue.NSQDTCP, cfg.Queue.NSQDHTTP
 	qo.NSQDAddrs, qo.LookupdAddrs = cfg.Queue.NSQD, cfg.Queue.NSQLookupd
@@ -308,20 +136,98 @@ func start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 	if s.queue, err = queue.New(ctx, qo); err != nil {
 		return nil, err
 	}
+	s.d.Add(daemon.Func{PartName: "queue", CloseFunc: s.queue.Close})
 	if s.queue.Embedded() {
 		logger.Info("embedded nsqd", "tcp", s.queue.TCPAddr(), "http", s.queue.HTTPAddr())
 	}
-	if _, err := mailqueue.Consume(s.queue, dir, s.store, mailqueue.Options{Domain: cfg.Domain, Logger: logger.With("part", "mailqueue")}); err != nil {
+
+	// OA: the organisation and notification routing.
+	if s.oa, err = startOA(ctx, cfg, s.queue, logger, reg); err != nil {
 		return nil, err
+	}
+	s.d.Add(s.oa)
+	s.org = s.oa.Org()
+	if pw, ok := s.oa.FirstAdminPassword(); ok {
+		fmt.Fprintf(out, "\nCreated the administrator account.\n  login:    admin\n  password: %s\nThis password is shown only once; change it with `nanhu user passwd admin --password-stdin`.\n\n", pw)
 	}
 
-	if err := s.startSMS(ctx, cfg, logger, reg); err != nil {
+	// The mail server.
+	if s.mail, err = startMail(ctx, cfg, s.org, s.queue, tlsLoaded, limiter, logger, reg); err != nil {
 		return nil, err
 	}
-	if err := s.startNotify(ctx, cfg, logger); err != nil {
-		return nil, err
+	s.d.Add(s.mail)
+	s.store = s.mail.Store()
+	for n, a := range s.mail.Addrs() {
+		s.addrs[n] = a
 	}
 
+	// The SMS gateway, on the modems or a simulated one.
+	if cfg.runsSMSGateway() {
+		gw, err := startGateway(ctx, gatewaySetup{data: cfg.Data, modems: cfg.modems(), q: s.queue, logger: logger, reg: reg,
+			simLink: filepath.Join(cfg.Data, "sim", "modem0"),
+			adjust: func(o *smsgateway.Options) {
+				o.StatusReports = cfg.SMS.StatusReports
+				if cfg.SMS.Validity.Duration > 0 {
+					o.DefaultValidity = cfg.SMS.Validity.Duration
+				}
+			}})
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range gw.parts {
+			s.d.Add(p)
+		}
+		s.sms, s.sim = gw.g, gw.sim
+	} else {
+		logger.Info("this server sends no SMS itself: the nanhu smsgw hosts on the NSQ cluster send notify.sms", "sms.gateway", cfg.SMS.Gateway)
+	}
+
+	// The staff web: sessions, the kit, every part's pages.
+	sessions, err := session.Open(ctx, session.Options{Path: filepath.Join(cfg.Data, "web.db"),
+		Idle: cfg.Web.SessionIdle.Duration, Max: cfg.Web.SessionMax.Duration})
+	if err != nil {
+		return nil, err
+	}
+	s.d.Add(daemon.Func{PartName: "web", RunFunc: func(ctx context.Context) error { return sweepSessions(ctx, sessions, logger) },
+		CloseFunc: sessions.Close})
+	httpSrv, err := daemon.NewHTTPServer("http", []daemon.HTTPListener{
+		{Name: "http", Addr: cfg.Listen.HTTP},
+		{Name: "https", Addr: cfg.Listen.HTTPS, TLS: tlsLoaded.Config},
+	}, logger.With("part", "http"))
+	if err != nil {
+		return nil, err
+	}
+	for n, a := range httpSrv.Addrs() {
+		s.addrs[n] = a
+	}
+	httpsPort := 0
+	if a, ok := s.addrs["https"].(*net.TCPAddr); ok {
+		httpsPort = a.Port
+	}
+	if s.kit, err = web.New(web.Options{SiteName: "南湖办公平台", Directory: s.oa.People(), Sessions: sessions, Limiter: limiter,
+		TrustedOrigins: cfg.Web.TrustedOrigins, HTTPSPort: httpsPort, Logger: logger.With("part", "web")}); err != nil {
+		httpSrv.Close()
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	s.d.Routes(mux)
+	s.kit.Mount(mux)
+	quiet, _ := cfg.Notify.quietHours()
+	sys := &system{d: s.d, q: s.queue, store: s.store, sms: s.sms, data: cfg.Data, ring: ring, cfg: cfg}
+	oapages.New(oapages.Options{Kit: s.kit, Org: s.org, Notifier: s.oa.Notifier(), Limiter: limiter, System: sys,
+		QuietHours: quiet.String(), Logger: logger.With("part", "oa")}).Routes(mux)
+	mailpages.New(mailpages.Options{Kit: s.kit, Settings: clientSettings(cfg, s.addrs), Domains: cfg.localDomains(),
+		SelfSigned: tlsLoaded.SelfSigned, Logger: logger.With("part", "mail")}).Routes(mux)
+	smspages.New(smspages.Options{Kit: s.kit, Gateway: s.sms, Sim: s.sim, Logger: logger.With("part", "sms")}).Routes(mux)
+	s.smsAPI(mux)
+	var onShutdown []func()
+	if n := s.oa.Notifier(); n != nil {
+		onShutdown = append(onShutdown, n.CloseStreams)
+	}
+	httpSrv.Handle(s.kit.Secure(mux), onShutdown...)
+	s.d.Add(httpSrv)
+
+	s.d.Start()
 	names := make([]string, 0, len(s.addrs))
 	for n, a := range s.addrs {
 		names = append(names, n+"="+a.String())
@@ -330,63 +236,122 @@ func start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 	return s, nil
 }
 
-// shutdown stops the listeners, lets SMTP transactions in progress finish
-// (idle clients get 421), stops the outbound workers and closes the
-// databases.
-func (s *server) shutdown(grace time.Duration) error {
-	var err error
-	s.shutOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), grace)
-		defer cancel()
-		if s.smtp != nil {
-			if e := s.smtp.Shutdown(ctx); e != nil {
-				err = errors.Join(err, fmt.Errorf("smtp shutdown: %w", e))
-			}
-		}
-		if s.imap != nil {
-			s.imap.Shutdown(ctx)
-		}
-		if s.http != nil {
-			s.http.Shutdown(ctx)
-		}
-		if s.cancel != nil {
-			s.cancel()
-		}
-		s.wg.Wait()
-		s.closeAll()
-		s.log.Info("stopped")
-	})
-	return err
+// startOA opens OA with routing on the queue.
+func startOA(ctx context.Context, cfg Config, q *queue.Queue, logger *slog.Logger, reg prometheus.Registerer) (*oa.OA, error) {
+	quiet, err := cfg.Notify.quietHours()
+	if err != nil {
+		return nil, err
+	}
+	cal, err := cfg.Calendar.calendar()
+	if err != nil {
+		return nil, err
+	}
+	o := oa.DefaultOptions(cfg.Data)
+	o.Domains, o.Demo, o.Queue, o.Calendar = cfg.localDomains(), cfg.Demo, q, cal
+	o.Notify.QuietStart, o.Notify.QuietEnd = quiet.Start, quiet.End
+	o.Notify.DigestWindow = cfg.Notify.DigestWindow.Duration
+	o.Notify.EscalateAfter = cfg.Notify.EscalateAfter
+	o.Notify.AwaitReplyFor = cfg.Notify.AwaitReplyFor.Duration
+	if cfg.Notify.MailFrom != "" {
+		o.Notify.MailFrom = cfg.Notify.MailFrom
+	}
+	o.Logger = logger
+	o.Registerer = reg
+	return oa.New(ctx, o)
 }
 
-func (s *server) closeAll() {
-	if s.cancel != nil {
-		s.cancel()
+// startMail opens the mail server, its accounts those of the organisation.
+func startMail(ctx context.Context, cfg Config, d *org.Directory, q *queue.Queue, tl certs.Loaded, lim *ratelimit.Limiter,
+	logger *slog.Logger, reg prometheus.Registerer) (*mailserver.Server, error) {
+	mo := mailserver.DefaultOptions(cfg.Data)
+	mo.Hostname, mo.Domains = cfg.Hostname, cfg.localDomains()
+	mo.Directory = mailAccounts{org: d}
+	mo.TLS, mo.Limiter, mo.Queue = tl.Config, lim, q
+	mo.Listen = mailserver.Listen{SMTP: cfg.Listen.SMTP, Submission: cfg.Listen.Submission, Submissions: cfg.Listen.Submissions,
+		IMAP: cfg.Listen.IMAP, IMAPS: cfg.Listen.IMAPS}
+	mo.MaxMessageBytes, mo.MaxRecipients, mo.ReadTimeout = cfg.SMTP.MaxMessageBytes, cfg.SMTP.MaxRecipients, cfg.SMTP.ReadTimeout.Duration
+	mo.AppendLimit, mo.AllowPlainLoopback = cfg.IMAP.AppendLimit, cfg.IMAP.AllowPlainLoopback
+	oo := &mo.Outbound
+	oo.Smarthost = cfg.Out.Smarthost
+	oo.SmarthostUser, oo.SmarthostPassword, oo.SmarthostTLS = cfg.Out.SmarthostUser, cfg.Out.SmarthostPassword, cfg.Out.SmarthostTLS
+	oo.Port = cfg.Out.Port
+	if len(cfg.Out.RetrySchedule) > 0 {
+		oo.Schedule = nil
+		for _, d := range cfg.Out.RetrySchedule {
+			oo.Schedule = append(oo.Schedule, d.Duration)
+		}
 	}
-	if s.queue != nil {
-		// First: consumers finish the events in hand while every part
-		// they deliver to is still open.
-		s.queue.Close()
+	oo.DelayNotice, oo.MaxAge, oo.Workers = cfg.Out.DelayNotice.Duration, cfg.Out.MaxAge.Duration, cfg.Out.Workers
+	mo.DKIMSelector = cfg.Out.DKIMSelector
+	mo.Logger = logger
+	mo.Registerer = reg
+	return mailserver.New(ctx, mo)
+}
+
+// clientSettings are what mail clients are told: the host name and the
+// ports the listeners have.
+func clientSettings(cfg Config, addrs map[string]net.Addr) clientconfig.Settings {
+	port := func(name string) int {
+		if a, ok := addrs[name].(*net.TCPAddr); ok {
+			return a.Port
+		}
+		return 0
 	}
-	if s.out != nil {
-		s.out.Close()
+	return clientconfig.Settings{Hostname: cfg.Hostname, Domain: cfg.Domain, DisplayName: "南湖邮件",
+		IMAPS: port("imaps"), IMAP: port("imap"), Submissions: port("submissions"), Submission: port("submission")}
+}
+
+// smsAPI mounts the SMS gateway's API (for administrators and the "sms"
+// role) and the simulated modem's control API (administrators), or says
+// that this server runs no gateway.
+func (s *server) smsAPI(mux *http.ServeMux) {
+	rt := s.kit.Router(mux)
+	senders := web.AnyRole("admin", "sms")
+	var api http.Handler
+	if s.sms == nil {
+		api = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s.kit.Fail(w, r, &web.Error{Status: http.StatusServiceUnavailable,
+				Message: "本服务器不发送短信，短信经 notify.sms 由 nanhu smsgw 主机发送（this server runs no SMS gateway, see [sms] gateway; publish notify.sms for the nanhu smsgw hosts）"})
+		})
+	} else {
+		api = s.sms.Handler(smsgateway.HandlerOptions{Authorize: func(r *http.Request) (string, bool) {
+			l := web.LoginOf(r)
+			return l, l != ""
+		}})
 	}
-	if s.notify != nil {
-		s.notify.Close()
-	}
-	if s.sms != nil {
-		s.sms.Close()
+	for _, p := range []string{"/api/v1/sms", "/api/v1/sms/", "/api/v1/modems"} {
+		rt.APIHandler(p, senders, api)
 	}
 	if s.sim != nil {
-		s.sim.Close()
+		s.log.Info("the simulated modem's control API is at /sim/ on the HTTP listeners (administrators)")
+		rt.APIHandler("/sim/", web.AnyRole("admin"), http.StripPrefix("/sim", s.sim.Handler()))
 	}
-	if s.store != nil {
-		s.store.Close()
+}
+
+// sweepSessions deletes ended sessions now and then.
+func sweepSessions(ctx context.Context, ss *session.Store, log *slog.Logger) error {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			if n, err := ss.Sweep(context.Background()); err != nil {
+				log.Warn("sweep sessions", "err", err)
+			} else if n > 0 {
+				log.Debug("sessions swept", "n", n)
+			}
+		}
 	}
-	if s.org != nil {
-		s.org.Close()
-	}
-	if s.lock != nil {
-		s.lock.Close()
-	}
+}
+
+// shutdown stops the parts in order: the web listener, the SMS gateway,
+// the mail server (SMTP transactions in progress finish, idle clients get
+// 421), OA, then the queue; then it closes the databases and the lock.
+func (s *server) shutdown() error {
+	err := s.d.Stop()
+	s.lock.Close()
+	s.log.Info("stopped")
+	return err
 }

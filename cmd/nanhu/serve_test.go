@@ -64,7 +64,7 @@ func startTestServer(t testing.TB, mutate func(*Config)) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.shutdown(5 * time.Second) })
+	t.Cleanup(func() { s.shutdown() })
 	ctx := context.Background()
 	for _, u := range []org.NewUser{
 		{Login: "zhangwei", Name: "张伟", Password: "Secret-2004", Mobile: "+8613800000001"},

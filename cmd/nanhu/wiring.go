@@ -4,40 +4,51 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
+	"time"
 
-	"nanhu/mailserver/imapd"
-	"nanhu/mailserver/smtpd"
+	"nanhu/internal/daemon"
+	"nanhu/internal/datadir"
+	"nanhu/internal/logring"
+	"nanhu/mailserver/accounts"
 	"nanhu/mailserver/store"
 	"nanhu/oa/org"
+	oapages "nanhu/oa/pages"
+	"nanhu/queue"
+	"nanhu/smsgateway"
 )
 
-// mailDirectory adapts the organisation's directory (oa/org) to what the
-// mail server asks of it (smtpd.Directory); the mail server never imports oa.
-type mailDirectory struct{ org *org.Directory }
+// mailAccounts adapts the organisation's directory (oa/org) to what the
+// mail server asks of it (accounts.Directory); the mail server never
+// imports oa.
+type mailAccounts struct{ org *org.Directory }
 
-func (m mailDirectory) Authenticate(ctx context.Context, username, password string) (string, error) {
+func (m mailAccounts) Authenticate(ctx context.Context, username, password string) (string, error) {
 	u, err := m.org.Authenticate(ctx, username, password)
 	switch {
 	case errors.Is(err, org.ErrDisabled):
-		return "", fmt.Errorf("%w: %v", smtpd.ErrDisabled, err)
+		return "", fmt.Errorf("%w: %v", accounts.ErrDisabled, err)
 	case errors.Is(err, org.ErrBadCredentials), errors.Is(err, org.ErrNotFound), errors.Is(err, org.ErrInvalid):
-		return "", fmt.Errorf("%w: %v", smtpd.ErrBadCredentials, err)
+		return "", fmt.Errorf("%w: %v", accounts.ErrBadCredentials, err)
 	case err != nil:
 		return "", err
 	}
 	return u.Login, nil
 }
 
-func (m mailDirectory) Resolve(ctx context.Context, address string) ([]string, error) {
+func (m mailAccounts) Resolve(ctx context.Context, address string) ([]string, error) {
 	logins, err := m.org.Resolve(ctx, address)
 	if errors.Is(err, org.ErrNotFound) || errors.Is(err, org.ErrInvalid) || errors.Is(err, org.ErrDisabled) {
-		return nil, fmt.Errorf("%w: %v", smtpd.ErrUnknownRecipient, err)
+		return nil, fmt.Errorf("%w: %v", accounts.ErrUnknownRecipient, err)
 	}
 	return logins, err
 }
 
-func (m mailDirectory) SenderAddresses(ctx context.Context, login string) ([]string, error) {
+func (m mailAccounts) SenderAddresses(ctx context.Context, login string) ([]string, error) {
 	u, err := m.org.User(ctx, login)
 	if err != nil {
 		return nil, err
@@ -45,12 +56,12 @@ func (m mailDirectory) SenderAddresses(ctx context.Context, login string) ([]str
 	return u.Addresses, nil
 }
 
-func (m mailDirectory) IsLocalDomain(ctx context.Context, domain string) bool {
+func (m mailAccounts) IsLocalDomain(ctx context.Context, domain string) bool {
 	ok, err := m.org.IsLocalDomain(ctx, domain)
 	return err == nil && ok
 }
 
-func (m mailDirectory) Quota(ctx context.Context, login string) (int64, error) {
+func (m mailAccounts) Quota(ctx context.Context, login string) (int64, error) {
 	u, err := m.org.User(ctx, login)
 	if err != nil {
 		return 0, err
@@ -58,51 +69,101 @@ func (m mailDirectory) Quota(ctx context.Context, login string) (int64, error) {
 	return u.QuotaBytes, nil
 }
 
-// imapDirectory is the same directory as the IMAP server asks for it.
-type imapDirectory struct{ mailDirectory }
-
-func (m imapDirectory) Authenticate(ctx context.Context, username, password string) (string, error) {
-	login, err := m.mailDirectory.Authenticate(ctx, username, password)
-	switch {
-	case errors.Is(err, smtpd.ErrBadCredentials):
-		return "", fmt.Errorf("%w: %v", imapd.ErrBadCredentials, err)
-	case errors.Is(err, smtpd.ErrDisabled):
-		return "", fmt.Errorf("%w: %v", imapd.ErrDisabled, err)
-	}
-	return login, err
-}
-
-func (m imapDirectory) SharedMailboxes(ctx context.Context, login string) ([]imapd.Shared, error) {
+func (m mailAccounts) SharedMailboxes(ctx context.Context, login string) ([]accounts.Shared, error) {
 	all, err := m.org.SharedMailboxesOf(ctx, login)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]imapd.Shared, 0, len(all))
+	out := make([]accounts.Shared, 0, len(all))
 	for _, s := range all {
-		out = append(out, imapd.Shared{Owner: s.Owner, Name: strings.ReplaceAll(s.Name, "/", "-")})
+		out = append(out, accounts.Shared{Owner: s.Owner, Name: strings.ReplaceAll(s.Name, "/", "-")})
 	}
 	return out, nil
 }
 
-// localDeliverer puts the outbound queue's delivery reports into the local
-// sender's INBOX.
-type localDeliverer struct {
-	dir   mailDirectory
+// system is the whole process as the status page sees it (oapages.System).
+type system struct {
+	d     *daemon.Daemon
+	q     *queue.Queue
 	store *store.Store
+	sms   *smsgateway.Gateway // nil without a gateway
+	data  string
+	ring  *logring.Ring
+	cfg   Config
 }
 
-func (l localDeliverer) DeliverLocal(ctx context.Context, to string, raw []byte) error {
-	logins, err := l.dir.Resolve(ctx, to)
+func (s *system) Parts(ctx context.Context) []daemon.Status { return s.d.Status(ctx) }
+func (s *system) Queue() ([]queue.TopicStats, error)        { return s.q.Stats() }
+func (s *system) Problems() []logring.Entry                 { return s.ring.Recent() }
+func (s *system) Started() time.Time                        { return s.d.Since() }
+
+func (s *system) Disk() (oapages.DiskUse, error) {
+	abs, err := filepath.Abs(s.data)
 	if err != nil {
-		return fmt.Errorf("deliver report to %s: %w", to, err)
+		abs = s.data
 	}
-	rcpts := make([]store.Recipient, 0, len(logins))
-	for _, login := range logins {
-		rcpts = append(rcpts, store.Recipient{Owner: login})
+	du := oapages.DiskUse{Folder: abs}
+	sizes := map[string]int64{}
+	reg := dataFiles()
+	err = filepath.WalkDir(s.data, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !d.Type().IsRegular() {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return nil // gone meanwhile
+		}
+		rel, _ := filepath.Rel(s.data, p)
+		key := "（其他）"
+		if e, ok := reg.Lookup(filepath.ToSlash(rel)); ok {
+			key = e.Path
+		}
+		sizes[key] += fi.Size()
+		du.Total += fi.Size()
+		return nil
+	})
+	if err != nil {
+		return du, err
 	}
-	if len(rcpts) == 0 {
-		return fmt.Errorf("deliver report to %s: no active account", to)
+	for _, e := range reg.Sorted() {
+		if n, ok := sizes[e.Path]; ok {
+			du.Files = append(du.Files, oapages.FileUse{Path: e.Path, About: e.About, Bytes: n})
+		}
 	}
-	_, err = l.store.Deliver(ctx, store.Delivery{Recipients: rcpts, Raw: raw})
-	return err
+	if n, ok := sizes["（其他）"]; ok {
+		du.Files = append(du.Files, oapages.FileUse{Path: "（其他）", About: "未登记的文件", Bytes: n})
+	}
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(s.data, &st); err == nil {
+		du.Free, du.Size = int64(st.Bavail)*int64(st.Bsize), int64(st.Blocks)*int64(st.Bsize)
+	}
+	return du, nil
+}
+
+func (s *system) PerHour(ctx context.Context, since time.Time, hours int) (mail, sent, received []int64, err error) {
+	if mail, err = s.store.ReceivedPerHour(ctx, since, hours); err != nil {
+		return nil, nil, nil, err
+	}
+	if s.sms == nil {
+		return mail, make([]int64, hours), make([]int64, hours), nil
+	}
+	sent, received, err = s.sms.Store().PerHour(ctx, since, hours)
+	return mail, sent, received, err
+}
+
+// Backup writes a backup of the data folder into nanhu-backups/ beside it.
+func (s *system) Backup(ctx context.Context, progress func(done, total int64), note func(string)) (string, error) {
+	dir := filepath.Join(filepath.Dir(filepath.Clean(s.data)), "nanhu-backups", time.Now().Format("20060102-150405"))
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
+		return "", err
+	}
+	rep, err := datadir.Backup(ctx, s.data, dir, datadir.BackupOptions{Registry: dataFiles(), Version: version,
+		Progress: progress, Note: func(line string) { note(strings.Replace(line, "backed up ", "已备份 ", 1)) }})
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%s（%d 个数据库，%d 个其他文件）", dir, rep.Databases, rep.Files), nil
 }

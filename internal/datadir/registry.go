@@ -82,8 +82,8 @@ func (r Registry) Check() error {
 }
 
 // Lookup finds the entry that covers rel (a slash-separated path relative
-// to the folder): the file itself, a database's -wal, -shm or -journal
-// file, or a file under a folder entry.
+// to the folder): the file itself, its -wal, -shm or -journal file (a
+// SQLite database's), or a file under a folder entry.
 func (r Registry) Lookup(rel string) (Entry, bool) {
 	rel = path.Clean(rel)
 	for _, e := range r {
@@ -92,7 +92,7 @@ func (r Registry) Lookup(rel string) (Entry, bool) {
 			return e, true
 		case rel == e.Path:
 			return e, true
-		case e.Policy == Database && (rel == e.Path+"-wal" || rel == e.Path+"-shm" || rel == e.Path+"-journal"):
+		case !e.IsFolder() && (rel == e.Path+"-wal" || rel == e.Path+"-shm" || rel == e.Path+"-journal"):
 			return e, true
 		}
 	}

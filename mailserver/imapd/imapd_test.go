@@ -24,6 +24,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"nanhu/internal/ratelimit"
+	"nanhu/mailserver/accounts"
 	"nanhu/mailserver/store"
 )
 
@@ -35,16 +36,23 @@ func (d fakeDir) Authenticate(_ context.Context, u, p string) (string, error) {
 		return u, nil
 	}
 	if u == "old" && p == "secret-2004" {
-		return "", ErrDisabled
+		return "", accounts.ErrDisabled
 	}
-	return "", ErrBadCredentials
+	return "", accounts.ErrBadCredentials
 }
 
 func (d fakeDir) Quota(_ context.Context, login string) (int64, error) { return d.quota[login], nil }
 
-func (d fakeDir) SharedMailboxes(_ context.Context, login string) ([]Shared, error) {
+// IMAP asks nothing of addresses; the fake knows none.
+func (d fakeDir) Resolve(context.Context, string) ([]string, error) {
+	return nil, accounts.ErrUnknownRecipient
+}
+func (d fakeDir) SenderAddresses(context.Context, string) ([]string, error) { return nil, nil }
+func (d fakeDir) IsLocalDomain(_ context.Context, domain string) bool       { return domain == "nanhu.local" }
+
+func (d fakeDir) SharedMailboxes(_ context.Context, login string) ([]accounts.Shared, error) {
 	if login == "lina" {
-		return []Shared{{Owner: "#bgs", Name: "区政府办公室"}}, nil
+		return []accounts.Shared{{Owner: "#bgs", Name: "区政府办公室"}}, nil
 	}
 	return nil, nil
 }

@@ -29,27 +29,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"nanhu/internal/ratelimit"
+	"nanhu/mailserver/accounts"
 	"nanhu/mailserver/store"
 )
 
-// Directory is what the IMAP server needs of the organisation's accounts.
-type Directory interface {
-	// Authenticate checks a login name or address with its password and
-	// returns the login; ErrBadCredentials and ErrDisabled for refusals,
-	// any other error is a temporary failure.
-	Authenticate(ctx context.Context, username, password string) (login string, err error)
-	// Quota is the bytes login's mailboxes may hold; 0 means no limit.
-	Quota(ctx context.Context, login string) (int64, error)
-	// SharedMailboxes lists the department shared mailboxes login may
-	// use, each with the store owner that holds it.
-	SharedMailboxes(ctx context.Context, login string) ([]Shared, error)
-}
-
-// Errors a Directory returns.
-var (
-	ErrBadCredentials = errors.New("invalid user name or password")
-	ErrDisabled       = errors.New("account disabled")
-)
+// Directory is the organisation's accounts (package accounts).
+type Directory = accounts.Directory
 
 // Options configure the IMAP server.
 type Options struct {

@@ -14,6 +14,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
 
+	"nanhu/mailserver/accounts"
 	"nanhu/mailserver/store"
 )
 
@@ -25,7 +26,7 @@ type session struct {
 	listener string
 	ip       netip.Addr
 	login    string
-	shared   []Shared // the shared mailboxes this user may use
+	shared   []accounts.Shared // the shared mailboxes this user may use
 	sel      *view
 }
 
@@ -81,7 +82,7 @@ func (s *session) Login(username, password string) error {
 		return imapErr(imap.ResponseCodeUnavailable, "Too many failed logins; try again in %d minutes", int(wait.Minutes())+1)
 	}
 	login, err := srv.dir.Authenticate(s.ctx, username, password)
-	if err != nil && !errors.Is(err, ErrBadCredentials) && !errors.Is(err, ErrDisabled) {
+	if err != nil && !errors.Is(err, accounts.ErrBadCredentials) && !errors.Is(err, accounts.ErrDisabled) {
 		srv.log.Error("imap login: directory failure", "user", username, "err", err)
 		return imapErr(imap.ResponseCodeUnavailable, "Temporary authentication failure, try again later")
 	}

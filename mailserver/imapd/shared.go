@@ -6,15 +6,9 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 
+	"nanhu/mailserver/accounts"
 	"nanhu/mailserver/store"
 )
-
-// Shared is a shared mailbox a user may use: the store owner that holds it
-// and the name clients see under the shared namespace.
-type Shared struct {
-	Owner string // the store's owner, e.g. "#bgs"
-	Name  string // e.g. 区政府办公室
-}
 
 // SharedPrefix is the shared namespace (RFC 2342): a department's shared
 // mailbox appears as 公共邮箱/<department> (its INBOX) with the folders its
@@ -24,7 +18,7 @@ const SharedPrefix = "公共邮箱/"
 // mailbox is a client's mailbox name resolved to the store.
 type mailbox struct {
 	owner, name string
-	shared      *Shared // nil for the user's own mailboxes
+	shared      *accounts.Shared // nil for the user's own mailboxes
 }
 
 // resolveName maps a client's name to the store. Names under the shared
@@ -52,7 +46,7 @@ func (s *session) resolveName(name string) (mailbox, error) {
 }
 
 // clientName is the name a client sees for a store mailbox.
-func clientName(sh *Shared, name string) string {
+func clientName(sh *accounts.Shared, name string) string {
 	if sh == nil {
 		return name
 	}

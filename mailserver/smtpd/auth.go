@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 
+	"nanhu/mailserver/accounts"
+
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 )
@@ -79,7 +81,7 @@ func (s *session) authenticate(username, password string) error {
 			Message: fmt.Sprintf("Too many failed logins; try again in %d minutes", int(wait.Minutes())+1)}
 	}
 	login, err := srv.dir.Authenticate(s.ctx, username, password)
-	if err != nil && !errors.Is(err, ErrBadCredentials) && !errors.Is(err, ErrDisabled) {
+	if err != nil && !errors.Is(err, accounts.ErrBadCredentials) && !errors.Is(err, accounts.ErrDisabled) {
 		srv.log.Error("smtp auth: directory failure", "remote", s.ip, "user", username, "err", err)
 		return &smtp.SMTPError{Code: 454, EnhancedCode: smtp.EnhancedCode{4, 7, 0}, Message: "Temporary authentication failure, try again later"}
 	}
@@ -87,7 +89,7 @@ func (s *session) authenticate(username, password string) error {
 		srv.metrics.authFailures.WithLabelValues("smtp").Inc()
 		locked := srv.limits.AuthFailed(s.ip, normalizeUser(username))
 		srv.log.Warn("smtp auth failed", "remote", s.ip, "user", username, "err", err, "lockout", locked)
-		if errors.Is(err, ErrDisabled) {
+		if errors.Is(err, accounts.ErrDisabled) {
 			return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "Account disabled"}
 		}
 		return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "Invalid user name or password"}

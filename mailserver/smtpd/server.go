@@ -30,35 +30,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"nanhu/internal/ratelimit"
+	"nanhu/mailserver/accounts"
 	"nanhu/mailserver/store"
 )
 
-// Directory is what the SMTP server needs to know of the organisation's
-// accounts. cmd/nanhu adapts the directory of package oa/org to it.
-type Directory interface {
-	// Authenticate checks a login name or mail address with its password
-	// and returns the account's login. It returns ErrBadCredentials for a
-	// wrong name or password and ErrDisabled for a disabled account; any
-	// other error is taken as a temporary failure of the directory.
-	Authenticate(ctx context.Context, username, password string) (login string, err error)
-	// Resolve turns a local address (a person's address, an alias or a
-	// distribution list) into the logins of its recipients, or returns
-	// ErrUnknownRecipient.
-	Resolve(ctx context.Context, address string) (logins []string, err error)
-	// SenderAddresses lists the addresses login may use as MAIL FROM.
-	SenderAddresses(ctx context.Context, login string) ([]string, error)
-	// IsLocalDomain reports whether mail for domain is delivered here.
-	IsLocalDomain(ctx context.Context, domain string) bool
-	// Quota is the number of bytes login's mailboxes may hold; 0 means no limit.
-	Quota(ctx context.Context, login string) (int64, error)
-}
-
-// Errors a Directory returns.
-var (
-	ErrUnknownRecipient = errors.New("no such local recipient")
-	ErrDisabled         = errors.New("account disabled")
-	ErrBadCredentials   = errors.New("invalid user name or password")
-)
+// Directory is the organisation's accounts (package accounts).
+type Directory = accounts.Directory
 
 // Mailstore is where local mail goes.
 type Mailstore interface {

@@ -23,6 +23,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"nanhu/internal/ratelimit"
+	"nanhu/mailserver/accounts"
 	"nanhu/mailserver/store"
 )
 
@@ -30,7 +31,7 @@ import (
 // disabled account.
 type fakeDir struct{}
 
-var accounts = map[string]struct {
+var people = map[string]struct {
 	password, address string
 	disabled          bool
 	quota             int64
@@ -43,12 +44,12 @@ var accounts = map[string]struct {
 
 func (fakeDir) Authenticate(ctx context.Context, u, p string) (string, error) {
 	u = strings.TrimSuffix(strings.ToLower(u), "@nanhu.local")
-	a, ok := accounts[u]
+	a, ok := people[u]
 	if !ok || a.password != p {
-		return "", ErrBadCredentials
+		return "", accounts.ErrBadCredentials
 	}
 	if a.disabled {
-		return "", ErrDisabled
+		return "", accounts.ErrDisabled
 	}
 	return u, nil
 }
@@ -58,20 +59,24 @@ func (fakeDir) Resolve(ctx context.Context, addr string) ([]string, error) {
 	if local == "bgs" {
 		return []string{"lina", "zhangwei"}, nil
 	}
-	if a, ok := accounts[local]; ok && !a.disabled {
+	if a, ok := people[local]; ok && !a.disabled {
 		return []string{local}, nil
 	}
-	return nil, ErrUnknownRecipient
+	return nil, accounts.ErrUnknownRecipient
 }
 
+// SMTP asks nothing of shared mailboxes: mail for one is resolved to its
+// owner like any address.
+func (fakeDir) SharedMailboxes(context.Context, string) ([]accounts.Shared, error) { return nil, nil }
+
 func (fakeDir) SenderAddresses(ctx context.Context, login string) ([]string, error) {
-	return []string{accounts[login].address}, nil
+	return []string{people[login].address}, nil
 }
 
 func (fakeDir) IsLocalDomain(ctx context.Context, d string) bool { return d == "nanhu.local" }
 
 func (fakeDir) Quota(ctx context.Context, login string) (int64, error) {
-	return accounts[login].quota, nil
+	return people[login].quota, nil
 }
 
 type fakeOut struct {

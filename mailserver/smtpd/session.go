@@ -12,6 +12,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"nanhu/mailserver/accounts"
 	"nanhu/mailserver/store"
 )
 
@@ -128,7 +129,7 @@ func (s *session) Rcpt(to string, opts *smtp.RcptOptions) error {
 		return nil
 	}
 	logins, err := s.srv.dir.Resolve(s.ctx, to)
-	if errors.Is(err, ErrUnknownRecipient) {
+	if errors.Is(err, accounts.ErrUnknownRecipient) {
 		return s.refuse("unknown-recipient", smtpErr(550, smtp.EnhancedCode{5, 1, 1}, fmt.Sprintf("No such user here: <%s>", to)))
 	}
 	if err != nil {

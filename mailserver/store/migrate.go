@@ -60,4 +60,6 @@ var migrations = []string{
 	// answered from search_text alone. From this version on search_text
 	// holds folded text (searchtext.Fold).
 	`ALTER TABLE search_text ADD COLUMN headers TEXT NOT NULL DEFAULT '';`,
+	// 4: the messages received per hour, for the status page's chart.
+	`CREATE INDEX contents_created ON contents(created);`,
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
@@ -180,4 +181,31 @@ func BenchmarkDeliver(b *testing.B) {
 			}
 		}
 	})
+}
+
+func TestReceivedPerHour(t *testing.T) {
+	now := time.Date(2026, 12, 1, 9, 30, 0, 0, time.UTC)
+	clock := now
+	o := DefaultOptions(t.TempDir())
+	o.Now = func() time.Time { return clock }
+	st, err := Open(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	for i, at := range []time.Duration{0, 10 * time.Minute, 2 * time.Hour, 5 * time.Hour} {
+		clock = now.Add(at)
+		raw := fmt.Sprintf("Subject: %d\r\nMessage-ID: <h%d@test>\r\n\r\nx\r\n", i, i)
+		if _, err := st.Deliver(ctx, Delivery{Recipients: []Recipient{{Owner: "lina"}, {Owner: "zhangwei"}}, Raw: []byte(raw)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := st.ReceivedPerHour(ctx, now, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got) != "[2 0 1]" {
+		t.Errorf("per hour %v, want [2 0 1] (the one at +5h is outside)", got)
+	}
 }

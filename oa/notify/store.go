@@ -102,6 +102,8 @@ CREATE INDEX log_login ON log(login, decision, at);
 	// reading all of theirs (await frees its code when every code is in
 	// use).
 	`CREATE INDEX awaiting_sent ON awaiting(login, sent_at);`,
+	// 3: a person's open to-dos, for the workbench.
+	`CREATE INDEX todos_assignee ON todos(assignee, open, last_at);`,
 }
 
 // store is an open notify.db. Every call runs under the Notifier's lock,
@@ -109,6 +111,7 @@ CREATE INDEX log_login ON log(login, decision, at);
 type store struct {
 	sdb     *sqlitedb.DB
 	db      *sql.DB
+	rdb     *sql.DB       // readers, for the workbench
 	commits atomic.Uint64 // transactions committed by update
 }
 
@@ -122,11 +125,13 @@ func openStore(ctx context.Context, path string) (*store, error) {
 		// Routing runs the same few dozen statements for every event: keep
 		// them prepared rather than parse each again.
 		StatementCache: 64,
+		// The workbench reads a person's to-dos beside routing's writes.
+		Readers: 2,
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &store{sdb: sdb, db: sdb.Writer()}, nil
+	return &store{sdb: sdb, db: sdb.Writer(), rdb: sdb.Reader()}, nil
 }
 
 func (s *store) close() error { return s.sdb.Close() }
@@ -600,6 +605,28 @@ func strings1(ctx context.Context, db *sql.DB, query string, args ...any) ([]str
 			return nil, err
 		}
 		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// openTodos reads login's open to-dos, the latest first.
+func (s *store) openTodos(ctx context.Context, login string, limit int) ([]contract.Todo, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT body FROM todos WHERE assignee = ? AND open = 1 ORDER BY last_at DESC LIMIT ?`, login, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read the to-dos of %s: %w", login, err)
+	}
+	defer rows.Close()
+	var out []contract.Todo
+	for rows.Next() {
+		var body string
+		if err := rows.Scan(&body); err != nil {
+			return nil, err
+		}
+		var t contract.Todo
+		if err := json.Unmarshal([]byte(body), &t); err != nil {
+			return nil, fmt.Errorf("read the to-dos of %s: %w", login, err)
+		}
+		out = append(out, t)
 	}
 	return out, rows.Err()
 }

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -208,3 +209,14 @@ func (n *Notifier) serveStream(w http.ResponseWriter, r *http.Request) {
 // Online reports whether login has a notification stream open on this
 // process.
 func (n *Notifier) Online(login string) bool { return n.hub.online(login) }
+
+// OpenTodos lists login's open to-dos as routing last heard of them (the
+// newest first, at most limit): what the workbench shows before its stream
+// brings more.
+func (n *Notifier) OpenTodos(ctx context.Context, login string, limit int) ([]contract.Todo, error) {
+	return n.st.openTodos(ctx, login, limit)
+}
+
+// CloseStreams ends every open stream now (the server is stopping), so
+// that the HTTP server need not wait for them.
+func (n *Notifier) CloseStreams() { n.hub.close() }

@@ -245,3 +245,28 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestOpenTodos: the workbench's list is the person's open to-dos, the
+// latest first; a done or reassigned one leaves it.
+func TestOpenTodos(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	a, b, c := todo("t-a", "zhangwei"), todo("t-b", "zhangwei"), todo("t-c", "zhangwei")
+	b.Title = "关于报送年度工作总结的通知"
+	f.handle(event("e1", contract.TodoCreated, a))
+	f.clock.Set(f.clock.Now().Add(time.Minute))
+	f.handle(event("e2", contract.TodoCreated, b))
+	f.clock.Set(f.clock.Now().Add(time.Minute))
+	f.handle(event("e3", contract.TodoCreated, c))
+	f.handle(event("e4", contract.TodoDone, c))
+	got, err := f.n.OpenTodos(ctx, "zhangwei", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].ID != "t-b" || got[1].ID != "t-a" {
+		t.Fatalf("open to-dos %+v, want t-b then t-a", got)
+	}
+	if got, _ := f.n.OpenTodos(ctx, "lina", 10); len(got) != 0 {
+		t.Errorf("lina's to-dos: %+v", got)
+	}
+}

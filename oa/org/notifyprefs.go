@@ -252,3 +252,49 @@ func (d *Directory) LeaderOf(ctx context.Context, login string) (string, error) 
 	}
 	return leader, nil
 }
+
+// PrefsChange is a change of notification preferences: what is nil stays
+// as it is.
+type PrefsChange struct {
+	SMS  *bool `json:"sms"`
+	Mail *bool `json:"mail"`
+	// Quiet is "22:00-07:00", "none", or "default" (the system's).
+	Quiet *string `json:"quiet"`
+}
+
+// Empty reports whether the change changes nothing.
+func (c PrefsChange) Empty() bool { return c.SMS == nil && c.Mail == nil && c.Quiet == nil }
+
+// Apply changes p; a bad value is an ErrInvalid error.
+func (c PrefsChange) Apply(p *NotifyPrefs) error {
+	if c.SMS != nil {
+		p.SMS = *c.SMS
+	}
+	if c.Mail != nil {
+		p.Mail = *c.Mail
+	}
+	if c.Quiet != nil {
+		q, err := ParseQuietHours(*c.Quiet)
+		if err != nil {
+			return err
+		}
+		p.Quiet = q
+	}
+	return nil
+}
+
+// ChangeNotifyPrefs reads, changes and stores login's preferences, and
+// returns them as they now are.
+func (d *Directory) ChangeNotifyPrefs(ctx context.Context, login string, c PrefsChange) (NotifyPrefs, error) {
+	p, err := d.NotifyPrefs(ctx, login)
+	if err != nil {
+		return p, err
+	}
+	if err := c.Apply(&p); err != nil {
+		return p, err
+	}
+	if c.Empty() {
+		return p, nil
+	}
+	return p, d.SetNotifyPrefs(ctx, login, p)
+}

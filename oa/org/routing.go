@@ -428,3 +428,54 @@ func checkLocal(addr string, doms []string) error {
 	}
 	return nil
 }
+
+// List is a distribution list as administrators see it.
+type List struct {
+	Address string
+	Dept    string   // the department whose members (and those below) receive it; "" for none
+	Extra   []string // further members by login
+}
+
+// Lists returns every distribution list, by address.
+func (d *Directory) Lists(ctx context.Context) ([]List, error) {
+	var out []List
+	err := d.read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT address, coalesce(dept, '') FROM lists ORDER BY address`)
+		if err != nil {
+			return err
+		}
+		index := map[string]int{}
+		for rows.Next() {
+			var l List
+			if err := rows.Scan(&l.Address, &l.Dept); err != nil {
+				rows.Close()
+				return err
+			}
+			index[l.Address] = len(out)
+			out = append(out, l)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows, err = tx.QueryContext(ctx, `SELECT list, login FROM list_members ORDER BY list, login`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var list, login string
+			if err := rows.Scan(&list, &login); err != nil {
+				return err
+			}
+			if i, ok := index[list]; ok {
+				out[i].Extra = append(out[i].Extra, login)
+			}
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("org: read lists: %w", err)
+	}
+	return out, nil
+}

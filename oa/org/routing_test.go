@@ -194,3 +194,33 @@ func TestAddAliasAndListErrors(t *testing.T) {
 		t.Errorf("l1 members = %v", got)
 	}
 }
+
+func TestLists(t *testing.T) {
+	ctx := context.Background()
+	d := openTest(t)
+	if err := d.SeedDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.AddList(ctx, "zhuanban@nanhu.local", "", []string{"zhangwei", "lina"}); err != nil {
+		t.Fatal(err)
+	}
+	all, err := d.Lists(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found, bgs bool
+	for _, l := range all {
+		if l.Address == "zhuanban@nanhu.local" {
+			found = true
+			if l.Dept != "" || len(l.Extra) != 2 || l.Extra[0] != "lina" {
+				t.Errorf("list %+v", l)
+			}
+		}
+		if l.Address == "bgs@nanhu.local" && l.Dept == "bgs" {
+			bgs = true
+		}
+	}
+	if !found || !bgs {
+		t.Errorf("lists %+v lack zhuanban or the department list bgs", all)
+	}
+}

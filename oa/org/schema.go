@@ -81,4 +81,20 @@ CREATE TABLE notify_prefs (
 );
 CREATE INDEX users_mobile ON users(mobile) WHERE mobile != '';
 `,
+	// 4: what ends sign-in sessions, and API tokens for tools. auth_epoch
+	// counts the changes after which every session of the account must end
+	// (a new password, the account disabled); a session remembers the
+	// value it began with. A token is kept as its SHA-256 only.
+	`
+ALTER TABLE users ADD COLUMN auth_epoch INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE api_tokens (
+	id        TEXT PRIMARY KEY,
+	login     TEXT NOT NULL REFERENCES users(login) ON DELETE CASCADE,
+	name      TEXT NOT NULL,
+	hash      BLOB NOT NULL UNIQUE,
+	created   TEXT NOT NULL,
+	last_used TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX api_tokens_login ON api_tokens(login);
+`,
 }

@@ -29,6 +29,9 @@ type User struct {
 	Disabled    bool
 	QuotaBytes  int64
 	Created     time.Time
+	// AuthEpoch changes whenever the account's sessions must end: a new
+	// password, the account disabled.
+	AuthEpoch int64
 }
 
 // HasRole reports whether the user has role.
@@ -187,7 +190,7 @@ func (d *Directory) SetPassword(ctx context.Context, login, password string) err
 	if err != nil {
 		return fmt.Errorf("org: set password of %s: %w", login, err)
 	}
-	if err := d.updateUser(ctx, login, `UPDATE users SET password_hash = ? WHERE login = ?`, hash, login); err != nil {
+	if err := d.updateUser(ctx, login, `UPDATE users SET password_hash = ?, auth_epoch = auth_epoch + 1 WHERE login = ?`, hash, login); err != nil {
 		return err
 	}
 	d.log.Info("password changed", "login", login)
@@ -201,7 +204,8 @@ func (d *Directory) SetDisabled(ctx context.Context, login string, disabled bool
 	if err != nil {
 		return err
 	}
-	if err := d.updateUser(ctx, login, `UPDATE users SET disabled = ? WHERE login = ?`, disabled, login); err != nil {
+	// Disabling ends the account's sessions; enabling starts none.
+	if err := d.updateUser(ctx, login, `UPDATE users SET disabled = ?, auth_epoch = auth_epoch + ? WHERE login = ?`, disabled, disabled, login); err != nil {
 		return err
 	}
 	d.log.Info("account state changed", "login", login, "disabled", disabled)
@@ -267,7 +271,7 @@ func loadUsers(ctx context.Context, q querier, login string) ([]User, error) {
 	// "? = ''" selects everything when no login is given.
 	const filter = ` WHERE (? = '' OR login = ?)`
 	rows, err := q.QueryContext(ctx,
-		`SELECT login, name, mobile, disabled, quota_bytes, created FROM users`+filter+` ORDER BY login`, login, login)
+		`SELECT login, name, mobile, disabled, quota_bytes, created, auth_epoch FROM users`+filter+` ORDER BY login`, login, login)
 	if err != nil {
 		return nil, err
 	}
@@ -276,7 +280,7 @@ func loadUsers(ctx context.Context, q querier, login string) ([]User, error) {
 	for rows.Next() {
 		var u User
 		var created string
-		if err := rows.Scan(&u.Login, &u.Name, &u.Mobile, &u.Disabled, &u.QuotaBytes, &created); err != nil {
+		if err := rows.Scan(&u.Login, &u.Name, &u.Mobile, &u.Disabled, &u.QuotaBytes, &created, &u.AuthEpoch); err != nil {
 			rows.Close()
 			return nil, err
 		}

@@ -86,4 +86,7 @@ var migrations = []string{
 		kind TEXT    NOT NULL CHECK (kind IN ('status', 'inbound')),
 		ref  INTEGER NOT NULL             -- message.id or inbound.id
 	);`,
+	// 3: SMS sent and received per hour, for the status page's chart.
+	`CREATE INDEX message_created ON message(created_at);
+	CREATE INDEX inbound_stored ON inbound(stored_at);`,
 }

@@ -1,0 +1,188 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"runtime/debug"
+	"strings"
+)
+
+// Error is an error with what to answer: the status, and a sentence for
+// the person (Chinese). The cause goes to the log only.
+type Error struct {
+	Status  int
+	Message string
+	Cause   error
+	// Field, for a form error, is the field the message belongs beside.
+	Field string
+}
+
+func (e *Error) Error() string {
+	if e.Cause != nil {
+		return fmt.Sprintf("%d %s: %v", e.Status, e.Message, e.Cause)
+	}
+	return fmt.Sprintf("%d %s", e.Status, e.Message)
+}
+
+func (e *Error) Unwrap() error { return e.Cause }
+
+// Errorf is an *Error with a status and a sentence.
+func Errorf(status int, format string, args ...any) *Error {
+	return &Error{Status: status, Message: fmt.Sprintf(format, args...)}
+}
+
+// NotFound is the error of a page about something that is not there.
+func NotFound(what string) *Error {
+	return &Error{Status: http.StatusNotFound, Message: what}
+}
+
+// Forbidden is the error of an action the person may not take.
+func Forbidden(msg string) *Error {
+	return &Error{Status: http.StatusForbidden, Message: msg}
+}
+
+// isAPI reports whether r wants JSON errors.
+func isAPI(r *http.Request) bool {
+	return strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/sim/") ||
+		strings.Contains(r.Header.Get("Accept"), "application/json") && !strings.Contains(r.Header.Get("Accept"), "text/html")
+}
+
+// Fail answers r with err: an *Error's status and sentence, anything else
+// as 500 with a general sentence. The cause and the request id go to the
+// log; the person reads the sentence and the request id (to quote to the
+// administrator).
+func (k *Kit) Fail(w http.ResponseWriter, r *http.Request, err error) {
+	var e *Error
+	if !errors.As(err, &e) {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			e = &Error{Status: http.StatusRequestEntityTooLarge, Message: fmt.Sprintf("提交的内容太大（最多 %d MB）。", mbe.Limit>>20)}
+		} else {
+			e = &Error{Status: http.StatusInternalServerError, Message: "服务器内部错误，请稍后再试。如果问题持续，请把请求编号告诉系统管理员。", Cause: err}
+		}
+	}
+	id := requestID(r)
+	switch {
+	case e.Status >= 500:
+		k.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", e.Status, "err", err, "login", LoginOf(r), "request_id", id)
+	case e.Cause != nil:
+		k.log.Warn("request refused", "method", r.Method, "path", r.URL.Path, "status", e.Status, "err", err, "login", LoginOf(r), "request_id", id)
+	}
+	if isAPI(r) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.WriteHeader(e.Status)
+		json.NewEncoder(w).Encode(struct {
+			Error     string `json:"error"`
+			RequestID string `json:"request_id,omitempty"`
+		}{e.Message, id})
+		return
+	}
+	title := map[int]string{
+		http.StatusBadRequest: "请求有误", http.StatusUnauthorized: "需要登录", http.StatusForbidden: "没有权限",
+		http.StatusNotFound: "页面不存在", http.StatusTooManyRequests: "请稍后再试", http.StatusRequestEntityTooLarge: "内容太大",
+		http.StatusServiceUnavailable: "服务暂时不可用",
+	}[e.Status]
+	if title == "" {
+		title = "出错了"
+	}
+	k.render(w, r, k.pages.failed, e.Status, View{Title: title, Data: errorView{Status: e.Status, Message: e.Message}})
+}
+
+type errorView struct {
+	Status  int
+	Message string
+}
+
+// requestID is the id of r given by Secure (empty outside it).
+func requestID(r *http.Request) string {
+	id, _ := r.Context().Value(keyRequestID).(string)
+	return id
+}
+
+// RequestID is the id of r, for a part's own log lines.
+func RequestID(r *http.Request) string { return requestID(r) }
+
+// ContentSecurityPolicy is the policy of every page: everything from this
+// server, no inline script or style, no frames, no plugins, forms only to
+// this server.
+const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
+	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+
+// Secure wraps the whole listener: a request id for every request, the
+// security headers on every response, the kit's 404 page for what no
+// route serves, and a 500 page (with the stack in the log) for a panic.
+func (k *Kit) Secure(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b := make([]byte, 8)
+		rand.Read(b)
+		id := hex.EncodeToString(b)
+		r = r.WithContext(context.WithValue(r.Context(), keyRequestID, id))
+		h := w.Header()
+		h.Set("X-Request-Id", id)
+		h.Set("Content-Security-Policy", ContentSecurityPolicy)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		if r.TLS != nil {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				k.log.Error("panic in a handler", "panic", v, "path", r.URL.Path, "request_id", id, "stack", string(debug.Stack()))
+				k.Fail(w, r, fmt.Errorf("panic: %v", v))
+			}
+		}()
+		if _, pattern := mux.Handler(r); pattern == "" {
+			// No route: let the mux answer a wrong method (405 with
+			// Allow) itself, and the kit a missing page.
+			rec := &probe{}
+			mux.ServeHTTP(rec, r.Clone(r.Context()))
+			switch rec.status {
+			case http.StatusMethodNotAllowed:
+				h.Set("Allow", rec.Header().Get("Allow"))
+				k.Fail(w, r, &Error{Status: http.StatusMethodNotAllowed, Message: "不支持此请求方法，请使用 " + rec.Header().Get("Allow")})
+				return
+			case http.StatusNotFound:
+				k.Fail(w, r, &Error{Status: http.StatusNotFound, Message: "您要找的页面不存在，可能已被移动或删除。"})
+				return
+			}
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// probe is a ResponseWriter that only keeps the status and headers of what
+// the mux would answer.
+type probe struct {
+	header http.Header
+	status int
+}
+
+func (p *probe) Header() http.Header {
+	if p.header == nil {
+		p.header = http.Header{}
+	}
+	return p.header
+}
+func (p *probe) Write(b []byte) (int, error) {
+	if p.status == 0 {
+		p.status = http.StatusOK
+	}
+	return len(b), nil
+}
+func (p *probe) WriteHeader(code int) {
+	if p.status == 0 {
+		p.status = code
+	}
+}

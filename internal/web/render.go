@@ -1,0 +1,288 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"nanhu/internal/workcal"
+)
+
+//go:embed templates static
+var embedded embed.FS
+
+var staticFS = mustSub(embedded, "static")
+
+func mustSub(f fs.FS, dir string) fs.FS {
+	s, err := fs.Sub(f, dir)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// View is what a page template sees. A handler sets Title and Data; the
+// kit fills in the rest.
+type View struct {
+	Title string
+	Data  any
+
+	Site      string
+	Person    Person
+	SignedIn  bool
+	Nav       []NavLink
+	Flash     string
+	CSRF      string // the form token: {{template "csrf" $}} in every form
+	Path      string
+	RequestID string
+	Status    int
+	Now       time.Time
+}
+
+// NavItem is an entry of the navigation, shown to those its rule allows.
+type NavItem struct {
+	Label string
+	Path  string
+	Rule  Rule
+	// Group puts administration entries apart from work entries.
+	Group string
+	// Order sorts entries within the navigation (lower first).
+	Order int
+}
+
+// NavLink is a NavItem as one page shows it.
+type NavLink struct {
+	NavItem
+	Current bool
+}
+
+// AddNav adds entries to the navigation.
+func (k *Kit) AddNav(items ...NavItem) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.nav = append(k.nav, items...)
+	// Stable order: by Order, then as added.
+	for i := 1; i < len(k.nav); i++ {
+		for j := i; j > 0 && k.nav[j].Order < k.nav[j-1].Order; j-- {
+			k.nav[j], k.nav[j-1] = k.nav[j-1], k.nav[j]
+		}
+	}
+}
+
+func (k *Kit) navFor(p Person, path string) []NavLink {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	var out []NavLink
+	best := -1
+	for _, it := range k.nav {
+		if !it.Rule.Allows(p) {
+			continue
+		}
+		l := NavLink{NavItem: it}
+		out = append(out, l)
+		if path == it.Path || it.Path != "/" && strings.HasPrefix(path, strings.TrimSuffix(it.Path, "/")+"/") {
+			if best < 0 || len(it.Path) > len(out[best].Path) {
+				best = len(out) - 1
+			}
+		}
+	}
+	if best >= 0 {
+		out[best].Current = true
+	}
+	return out
+}
+
+// Page is a parsed page template: the layout with the page's "content".
+type Page struct {
+	t    *template.Template
+	name string
+}
+
+// pageSet is the layout and the partials every page is parsed with.
+type pageSet struct {
+	base *template.Template
+}
+
+var shanghai = workcal.Shanghai()
+
+// funcs are the template functions of every page.
+func (k *Kit) funcs() template.FuncMap {
+	return template.FuncMap{
+		"asset": k.assets.url,
+		"datetime": func(t time.Time) string {
+			if t.IsZero() {
+				return "—"
+			}
+			return t.In(shanghai).Format("2006-01-02 15:04")
+		},
+		"date": func(t time.Time) string {
+			if t.IsZero() {
+				return "—"
+			}
+			return t.In(shanghai).Format("2006-01-02")
+		},
+		"isoTime": func(t time.Time) string { return t.In(shanghai).Format(time.RFC3339) },
+		"bytes":   FormatBytes,
+		"join":    strings.Join,
+		"add":     func(a, b int) int { return a + b },
+		"percent": func(done, total int64) int64 {
+			if total <= 0 {
+				return 0
+			}
+			return done * 100 / total
+		},
+	}
+}
+
+func newPageSet(k *Kit) (*pageSet, error) {
+	base, err := template.New("layout").Funcs(k.funcs()).ParseFS(embedded, "templates/layout.html", "templates/partials.html")
+	if err != nil {
+		return nil, fmt.Errorf("web: parse the layout: %w", err)
+	}
+	return &pageSet{base: base}, nil
+}
+
+// Page parses a page template from fsys: a file that defines "content"
+// (and may define more), rendered inside the layout.
+func (k *Kit) Page(fsys fs.FS, file string) (*Page, error) {
+	t, err := k.base.base.Clone()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := t.ParseFS(fsys, file); err != nil {
+		return nil, fmt.Errorf("web: parse %s: %w", file, err)
+	}
+	return &Page{t: t, name: file}, nil
+}
+
+// MustPage is Page for templates embedded in the binary, which parse or
+// the binary is broken: it panics on an error.
+func (k *Kit) MustPage(fsys fs.FS, file string) *Page {
+	p, err := k.Page(fsys, file)
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
+
+func (k *Kit) parseOwnPages() error {
+	for _, x := range []struct {
+		p    **Page
+		file string
+	}{
+		{&k.pages.login, "templates/login.html"},
+		{&k.pages.account, "templates/account.html"},
+		{&k.pages.failed, "templates/error.html"},
+		{&k.pages.message, "templates/message.html"},
+		{&k.pages.job, "templates/job.html"},
+	} {
+		p, err := k.Page(embedded, x.file)
+		if err != nil {
+			return err
+		}
+		*x.p = p
+	}
+	return nil
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// Render answers r with page p (status 200) in the layout.
+func (k *Kit) Render(w http.ResponseWriter, r *http.Request, p *Page, v View) error {
+	return k.RenderStatus(w, r, p, http.StatusOK, v)
+}
+
+// RenderStatus answers r with page p and status (422 for a form that
+// failed its checks, so a test or a proxy sees it).
+func (k *Kit) RenderStatus(w http.ResponseWriter, r *http.Request, p *Page, status int, v View) error {
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bufPool.Put(buf)
+	k.fill(w, r, &v, status)
+	if err := p.t.ExecuteTemplate(buf, "layout", v); err != nil {
+		return fmt.Errorf("render %s: %w", p.name, err)
+	}
+	if s := SessionOf(r); s != nil && s.Flash != "" {
+		// Shown: forget it.
+		if err := k.ss.ClearFlash(r.Context(), s.ID); err != nil {
+			k.log.Warn("clear flash", "err", err)
+		}
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Length", fmt.Sprint(buf.Len()))
+	w.WriteHeader(status)
+	_, err := w.Write(buf.Bytes())
+	if err != nil {
+		return nil // the client went away
+	}
+	return nil
+}
+
+// render is RenderStatus for the kit's own pages, where an error can only
+// be logged.
+func (k *Kit) render(w http.ResponseWriter, r *http.Request, p *Page, status int, v View) {
+	if err := k.RenderStatus(w, r, p, status, v); err != nil {
+		k.log.Error("render failed", "err", err, "request_id", requestID(r))
+		http.Error(w, "服务器内部错误", http.StatusInternalServerError)
+	}
+}
+
+func (k *Kit) fill(w http.ResponseWriter, r *http.Request, v *View, status int) {
+	v.Site = k.opts.SiteName
+	v.Person = PersonOf(r)
+	v.SignedIn = v.Person.Login != ""
+	v.Path = r.URL.Path
+	v.RequestID = requestID(r)
+	v.Status = status
+	v.Now = k.opts.Now()
+	if s := SessionOf(r); s != nil {
+		v.CSRF = s.CSRF
+		v.Flash = s.Flash
+	} else {
+		v.CSRF = k.preSessionToken(w, r)
+	}
+	if v.SignedIn {
+		v.Nav = k.navFor(v.Person, r.URL.Path)
+	}
+}
+
+// Redirect ends a POST: the person's browser goes to path (303 See
+// Other), where flash, when not empty, is shown once.
+func (k *Kit) Redirect(w http.ResponseWriter, r *http.Request, path, flash string) error {
+	if s := SessionOf(r); s != nil && flash != "" {
+		if err := k.ss.SetFlash(r.Context(), s.ID, flash); err != nil {
+			return err
+		}
+	}
+	http.Redirect(w, r, path, http.StatusSeeOther)
+	return nil
+}
+
+// Message answers r with a page that only says something (and offers a
+// way on).
+func (k *Kit) Message(w http.ResponseWriter, r *http.Request, status int, title, text, linkText, link string) error {
+	return k.RenderStatus(w, r, k.pages.message, status, View{Title: title, Data: messageView{Text: text, LinkText: linkText, Link: link}})
+}
+
+type messageView struct{ Text, LinkText, Link string }
+
+// FormatBytes writes a size the way people read it: 2.0 GB, 512 KB.
+func FormatBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 4; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "KMGTP"[exp])
+}
