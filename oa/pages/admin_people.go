@@ -20,6 +20,7 @@ const perPage = 20
 var roleChoices = []struct{ Role, Label string }{
 	{"staff", "工作人员"},
 	{"leader", "领导"},
+	{"clerk", "文书、收发员"},
 	{"sms", "发送短信（sms）"},
 	{"admin", "系统管理员（admin）"},
 }
@@ -200,13 +201,13 @@ type createdView struct {
 func (p *Pages) personCreate(w http.ResponseWriter, r *http.Request) error {
 	f := web.NewForm(r)
 	f.Require(map[string]string{"login": "登录名", "name": "姓名"})
-	nu := org.NewUser{Login: f.Get("login"), Name: f.Get("name"), Mobile: f.Get("mobile"), Title: f.Get("title"), Roles: f.All("roles")}
+	nu := org.NewUser{Login: f.Get("login"), Name: f.Get("name"), Mobile: chineseMobile(f.Get("mobile")), Title: f.Get("title"), Roles: f.All("roles")}
 	if login := f.Get("login"); login != "" {
 		if _, err := org.NormalizeLogin(login); err != nil {
 			f.Fail("login", "登录名只能用小写字母、数字、点、横线和下划线，以字母开头，例如 chenjing。")
 		}
 	}
-	if m := f.Get("mobile"); m != "" {
+	if m := nu.Mobile; m != "" {
 		if _, err := org.NormalizeMobile(m); err != nil {
 			f.Fail("mobile", "手机号码格式不对，请写 11 位手机号，例如 13912345678。")
 		}
@@ -355,4 +356,15 @@ func quietText(q *org.QuietHours, system string) string {
 		return "不设免打扰"
 	}
 	return q.String()
+}
+
+// chineseMobile gives an 11-digit Chinese mobile number (13912345678) its
+// country code, as people write it without; anything else is left for
+// org.NormalizeMobile to judge.
+func chineseMobile(s string) string {
+	d := strings.NewReplacer(" ", "", "-", "").Replace(s)
+	if len(d) == 11 && d[0] == '1' && strings.Trim(d, "0123456789") == "" {
+		return "+86" + d
+	}
+	return s
 }
