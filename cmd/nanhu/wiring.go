@@ -127,7 +127,11 @@ func (s *system) Disk() (oapages.DiskUse, error) {
 	}
 	for _, e := range reg.Sorted() {
 		if n, ok := sizes[e.Path]; ok {
-			du.Files = append(du.Files, oapages.FileUse{Path: e.Path, About: e.About, Bytes: n})
+			about := e.Title
+			if about == "" {
+				about = e.About
+			}
+			du.Files = append(du.Files, oapages.FileUse{Path: e.Path, About: about, Bytes: n})
 		}
 	}
 	if n, ok := sizes["（其他）"]; ok {

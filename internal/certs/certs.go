@@ -25,7 +25,7 @@ import (
 // DataFiles is what this package keeps in the data folder.
 var DataFiles = datadir.Registry{{
 	Path: "tls/", Part: "nanhu", About: "the self-signed TLS certificate and key made on first start (when none is configured)",
-	Policy: datadir.Copy,
+	Title: "首次启动时生成的自签名 TLS 证书与密钥", Policy: datadir.Copy,
 }}
 
 // Options name the certificate.

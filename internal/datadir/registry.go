@@ -44,6 +44,8 @@ type Entry struct {
 	Part string
 	// About says what it holds, for the README and the backup's report.
 	About string
+	// Title says it in Chinese, for the administration's pages.
+	Title string
 	// Policy is what a backup does with it.
 	Policy Policy
 	// Reason is, for Skip, why it needs no backup.
@@ -125,6 +127,7 @@ var Own = Registry{{
 	Path:   LockFile,
 	Part:   "nanhu",
 	About:  "the lock of the one process serving the folder, with its pid",
+	Title:  "数据目录锁（正在运行的进程号）",
 	Policy: Skip,
 	Reason: "held only while a server runs",
 }}

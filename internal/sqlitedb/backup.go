@@ -25,12 +25,12 @@ func Backup(ctx context.Context, src, dst string, progress func(pages int)) erro
 	}
 	f.Close()
 	busy := fmt.Sprintf("_busy_timeout=%d", DefaultBusyTimeout.Milliseconds())
-	srcDB, err := sql.Open("sqlite3", "file:"+src+"?mode=ro&"+busy)
+	srcDB, err := sql.Open("sqlite3", uri(src)+"?mode=ro&"+busy)
 	if err != nil {
 		return fmt.Errorf("back up %s: %w", src, err)
 	}
 	defer srcDB.Close()
-	dstDB, err := sql.Open("sqlite3", "file:"+dst+"?"+busy)
+	dstDB, err := sql.Open("sqlite3", uri(dst)+"?"+busy)
 	if err != nil {
 		return fmt.Errorf("back up %s: %w", src, err)
 	}

@@ -107,8 +107,6 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	switch {
 	case opts.Path == "":
 		return nil, errors.New("sqlitedb: no file path")
-	case strings.ContainsAny(opts.Path, "?#"):
-		return nil, fmt.Errorf("open %s: the path must not contain '?' or '#'", opts.Path)
 	case opts.Synchronous != Full && opts.Synchronous != Normal:
 		return nil, fmt.Errorf("open %s: synchronous level %q is neither FULL nor NORMAL", name, opts.Synchronous)
 	}
@@ -134,7 +132,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	if opts.StatementCache > 0 {
 		q.Set("_stmt_cache_size", strconv.Itoa(opts.StatementCache))
 	}
-	w, err := sql.Open("sqlite3", "file:"+opts.Path+"?"+q.Encode())
+	w, err := sql.Open("sqlite3", uri(opts.Path)+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", opts.Path, err)
 	}
@@ -154,7 +152,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		if opts.StatementCache > 0 {
 			r.Set("_stmt_cache_size", q.Get("_stmt_cache_size"))
 		}
-		rd, err := sql.Open("sqlite3", "file:"+opts.Path+"?"+r.Encode())
+		rd, err := sql.Open("sqlite3", uri(opts.Path)+"?"+r.Encode())
 		if err != nil {
 			w.Close()
 			return nil, fmt.Errorf("open %s for reading: %w", opts.Path, err)
@@ -268,4 +266,10 @@ func (db *DB) Close() error {
 		err = db.reader.Close()
 	}
 	return errors.Join(err, db.writer.Close())
+}
+
+// uri is the SQLite URI of a file path: '%', '?' and '#' are escaped, so
+// that any folder name works.
+func uri(path string) string {
+	return "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 }

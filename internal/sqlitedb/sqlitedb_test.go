@@ -158,7 +158,6 @@ func TestOptionsChecked(t *testing.T) {
 	for _, o := range []Options{
 		{Synchronous: Full},
 		{Path: filepath.Join(dir, "a.db")},
-		{Path: filepath.Join(dir, "a.db?mode=memory"), Synchronous: Full},
 	} {
 		if db, err := Open(context.Background(), o); err == nil {
 			db.Close()
@@ -213,5 +212,20 @@ func TestBackupWhileWriting(t *testing.T) {
 	<-done
 	if err := Backup(context.Background(), db.Path(), filepath.Join(dir, "copy0.db"), nil); err == nil {
 		t.Error("Backup overwrote an existing file")
+	}
+}
+
+// A folder name with the characters of a URI works, and names one file.
+func TestOddPath(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a#b?c%20d")
+	db := open(t, filepath.Join(dir, "x.db"), testMigrations)
+	if _, err := db.Writer().Exec(`INSERT INTO t (v) VALUES ('x')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "x.db")); err != nil {
+		t.Fatalf("the database is not where it was asked to be: %v", err)
+	}
+	if err := Backup(context.Background(), db.Path(), filepath.Join(dir, "copy#1.db"), nil); err != nil {
+		t.Fatal(err)
 	}
 }

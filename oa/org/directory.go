@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
-	"strings"
 	"sync"
 
 	"nanhu/internal/sqlitedb"
@@ -64,9 +63,6 @@ type Directory struct {
 func Open(ctx context.Context, opts Options) (*Directory, error) {
 	if opts.Path == "" {
 		return nil, errorf(ErrInvalid, "the directory needs a file path")
-	}
-	if strings.ContainsAny(opts.Path, "?#") {
-		return nil, errorf(ErrInvalid, "the directory path %q must not contain '?' or '#'", opts.Path)
 	}
 	logger := opts.Logger
 	if logger == nil {

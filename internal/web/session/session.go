@@ -33,7 +33,7 @@ import (
 
 // DataFiles is what sessions keep in the data folder.
 var DataFiles = datadir.Registry{{
-	Path: "web.db", Part: "web", About: "the staff's sign-in sessions (their tokens hashed)", Policy: datadir.Skip,
+	Path: "web.db", Part: "web", About: "the staff's sign-in sessions (their tokens hashed)", Title: "网页登录会话（令牌只存散列）", Policy: datadir.Skip,
 	Reason: "sessions last hours; after a restore everyone signs in again, and no session that was ended comes back",
 }}
 
