@@ -61,11 +61,16 @@ func webErr(err error) error {
 }
 
 func (p *people) person(ctx context.Context, u org.User) (web.Person, error) {
+	return p.principal(ctx, org.Principal{Login: u.Login, Name: u.Name, Mobile: u.Mobile, Disabled: u.Disabled, AuthEpoch: u.AuthEpoch,
+		Roles: u.Roles, Departments: u.Departments})
+}
+
+func (p *people) principal(ctx context.Context, u org.Principal) (web.Person, error) {
 	names, err := p.names(ctx)
 	if err != nil {
 		return web.Person{}, err
 	}
-	wp := web.Person{Login: u.Login, Name: u.Name, Roles: u.Roles, Epoch: u.AuthEpoch}
+	wp := web.Person{Login: u.Login, Name: u.Name, Mobile: u.Mobile, Roles: u.Roles, Epoch: u.AuthEpoch}
 	for _, m := range u.Departments {
 		wp.Departments = append(wp.Departments, web.Dept{Code: m.Dept, Name: names[m.Dept], Title: m.Title})
 	}
@@ -95,14 +100,14 @@ func (p *people) AuthenticateToken(ctx context.Context, token string) (web.Perso
 }
 
 func (p *people) Person(ctx context.Context, login string) (web.Person, error) {
-	u, err := p.org.User(ctx, login)
+	u, err := p.org.Principal(ctx, login)
 	if err != nil {
 		return web.Person{}, webErr(err)
 	}
 	if u.Disabled {
 		return web.Person{}, fmt.Errorf("%w: %s", web.ErrDisabled, login)
 	}
-	return p.person(ctx, u)
+	return p.principal(ctx, u)
 }
 
 func (p *people) ChangePassword(ctx context.Context, login, old, new string) (int64, error) {

@@ -87,6 +87,7 @@ type server struct {
 	sms   *smsgateway.Gateway
 	sim   *modemsim.Sim
 	kit   *web.Kit
+	web   http.Handler        // the staff listener's whole handler
 	addrs map[string]net.Addr // listener name → bound address
 }
 
@@ -224,7 +225,8 @@ func start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 	if n := s.oa.Notifier(); n != nil {
 		onShutdown = append(onShutdown, n.CloseStreams)
 	}
-	httpSrv.Handle(s.kit.Secure(mux), onShutdown...)
+	s.web = s.kit.Secure(mux)
+	httpSrv.Handle(s.web, onShutdown...)
 	s.d.Add(httpSrv)
 
 	s.d.Start()

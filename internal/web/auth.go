@@ -51,7 +51,7 @@ func (k *Kit) signedIn(w http.ResponseWriter, r *http.Request) (Person, *session
 		k.clearCookie(w, r, SessionCookie)
 		return Person{}, nil
 	}
-	p, err := k.dir.Person(ctx, sess.Login)
+	p, err := k.person(ctx, sess.Login)
 	switch {
 	case errors.Is(err, ErrNotFound), errors.Is(err, ErrDisabled):
 		k.ss.Delete(ctx, sess.ID)
@@ -294,6 +294,7 @@ func (c *credCache) forget(login string) {
 // administrator who just disabled the account or reset its password.
 func (k *Kit) Forget(ctx context.Context, login string) {
 	k.creds.forget(login)
+	k.people.forget(login)
 	if k.ss != nil {
 		k.ss.DeleteLogin(ctx, login, "")
 	}

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 )
 
 // Error is an error with what to answer: the status, and a sentence for
@@ -101,8 +103,10 @@ type errorView struct {
 
 // requestID is the id of r given by Secure (empty outside it).
 func requestID(r *http.Request) string {
-	id, _ := r.Context().Value(keyRequestID).(string)
-	return id
+	if st := stateOf(r); st != nil {
+		return st.id
+	}
+	return ""
 }
 
 // RequestID is the id of r, for a part's own log lines.
@@ -114,25 +118,32 @@ func RequestID(r *http.Request) string { return requestID(r) }
 const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
 	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 
+// securityHeaders go on every response.
+var securityHeaders = map[string][]string{
+	"Content-Security-Policy":    {ContentSecurityPolicy},
+	"X-Content-Type-Options":     {"nosniff"},
+	"X-Frame-Options":            {"DENY"},
+	"Referrer-Policy":            {"same-origin"},
+	"Cross-Origin-Opener-Policy": {"same-origin"},
+	"Permissions-Policy":         {"camera=(), microphone=(), geolocation=()"},
+}
+
+var hsts = []string{"max-age=31536000"}
+
 // Secure wraps the whole listener: a request id for every request, the
 // security headers on every response, the kit's 404 page for what no
 // route serves, and a 500 page (with the stack in the log) for a panic.
 func (k *Kit) Secure(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b := make([]byte, 8)
-		rand.Read(b)
-		id := hex.EncodeToString(b)
-		r = r.WithContext(context.WithValue(r.Context(), keyRequestID, id))
+		id := nextRequestID()
+		r = r.WithContext(context.WithValue(r.Context(), keyState, &requestState{id: id}))
 		h := w.Header()
-		h.Set("X-Request-Id", id)
-		h.Set("Content-Security-Policy", ContentSecurityPolicy)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "same-origin")
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		h["X-Request-Id"] = []string{id}
+		for k, v := range securityHeaders {
+			h[k] = v // shared, never changed
+		}
 		if r.TLS != nil {
-			h.Set("Strict-Transport-Security", "max-age=31536000")
+			h["Strict-Transport-Security"] = hsts
 		}
 		defer func() {
 			if v := recover(); v != nil {
@@ -185,4 +196,21 @@ func (p *probe) WriteHeader(code int) {
 	if p.status == 0 {
 		p.status = code
 	}
+}
+
+// Request ids are a random prefix chosen at start and a counter: unique in
+// the logs of every run, and no system call per request.
+var (
+	requestPrefix = func() uint64 {
+		b := make([]byte, 8)
+		rand.Read(b)
+		return binary.BigEndian.Uint64(b) &^ 0xffffffff
+	}()
+	requestCount atomic.Uint64
+)
+
+func nextRequestID() string {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], requestPrefix|requestCount.Add(1)&0xffffffff)
+	return hex.EncodeToString(b[:])
 }

@@ -33,6 +33,7 @@ package web
 import (
 	"context"
 	"errors"
+	"html/template"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -40,6 +41,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"nanhu/internal/ratelimit"
@@ -58,6 +60,7 @@ var (
 type Person struct {
 	Login       string
 	Name        string
+	Mobile      string // E.164, or empty
 	Roles       []string
 	Departments []Dept
 	// Epoch is the account's auth epoch: when it changes (a new password,
@@ -121,6 +124,12 @@ type Options struct {
 	HTTPSPort int
 	// Static holds more static files for the parts' pages (optional).
 	Static []fs.FS
+	// PersonTTL is how long a person, once read from the directory for a
+	// page, serves the next pages (2 s). Changes made through the kit (an
+	// administrator's, a person's new password) apply at once; one made
+	// by another process (nanhu user passwd) within PersonTTL. Negative
+	// reads the directory for every request.
+	PersonTTL time.Duration
 	// Logger receives a line per error with its cause and request id.
 	Logger *slog.Logger
 	// Now is the clock.
@@ -138,7 +147,15 @@ type Kit struct {
 	assets *assets
 	base   *pageSet
 	creds  *credCache
+	people *personCache
 	jobs   *Jobs
+	// head and brand are the parts of the layout that never change.
+	head, brand template.HTML
+	// fragments renders the layout's partials (head, brand, nav) alone.
+	fragments *template.Template
+
+	navCache sync.Map // roles and path → rendered navigation
+	navCount atomic.Int64
 
 	mu     sync.Mutex
 	nav    []NavItem
@@ -163,8 +180,11 @@ func New(opts Options) (*Kit, error) {
 	if opts.SiteName == "" {
 		opts.SiteName = "南湖办公平台"
 	}
+	if opts.PersonTTL == 0 {
+		opts.PersonTTL = 2 * time.Second
+	}
 	k := &Kit{opts: opts, log: opts.Logger, dir: opts.Directory, ss: opts.Sessions, lim: opts.Limiter,
-		creds: newCredCache(), jobs: newJobs(opts.Now)}
+		creds: newCredCache(), people: &personCache{ttl: opts.PersonTTL, m: map[string]cachedPerson{}}, jobs: newJobs(opts.Now)}
 	k.cop = http.NewCrossOriginProtection()
 	for _, o := range opts.TrustedOrigins {
 		if err := k.cop.AddTrustedOrigin(strings.TrimSuffix(o, "/")); err != nil {
@@ -182,6 +202,21 @@ func New(opts Options) (*Kit, error) {
 	if err := k.parseOwnPages(); err != nil {
 		return nil, err
 	}
+	// The fragments execute on a copy: a template that has executed can
+	// no longer be cloned for the parts' pages.
+	if k.fragments, err = k.base.base.Clone(); err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	if err := k.fragments.ExecuteTemplate(&b, "head", k.opts.SiteName); err != nil {
+		return nil, err
+	}
+	k.head = template.HTML(b.String())
+	b.Reset()
+	if err := k.fragments.ExecuteTemplate(&b, "brand", k.opts.SiteName); err != nil {
+		return nil, err
+	}
+	k.brand = template.HTML(b.String())
 	return k, nil
 }
 
@@ -216,4 +251,62 @@ func (k *Kit) crossOriginDenied(w http.ResponseWriter, r *http.Request) {
 	k.log.Warn("cross-origin request refused", "path", r.URL.Path, "origin", r.Header.Get("Origin"),
 		"sec_fetch_site", r.Header.Get("Sec-Fetch-Site"), "request_id", requestID(r))
 	k.Fail(w, r, &Error{Status: http.StatusForbidden, Message: "请求来自其他网站，已被拒绝。请从本系统的页面提交。"})
+}
+
+// personCache remembers people read for sign-in checks, briefly.
+type personCache struct {
+	ttl time.Duration
+	mu  sync.Mutex
+	m   map[string]cachedPerson
+}
+
+type cachedPerson struct {
+	p  Person
+	at time.Time
+}
+
+func (c *personCache) get(login string, now time.Time) (Person, bool) {
+	if c.ttl < 0 {
+		return Person{}, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[login]
+	if !ok || now.Sub(e.at) >= c.ttl || now.Before(e.at) {
+		return Person{}, false
+	}
+	return e.p, true
+}
+
+func (c *personCache) put(p Person, now time.Time) {
+	if c.ttl < 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) > 10000 {
+		clear(c.m)
+	}
+	c.m[p.Login] = cachedPerson{p: p, at: now}
+}
+
+func (c *personCache) forget(login string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, login)
+}
+
+// person reads login from the directory, or from what was read in the
+// last PersonTTL.
+func (k *Kit) person(ctx context.Context, login string) (Person, error) {
+	now := time.Now()
+	if p, ok := k.people.get(login, now); ok {
+		return p, nil
+	}
+	p, err := k.dir.Person(ctx, login)
+	if err != nil {
+		return p, err
+	}
+	k.people.put(p, now)
+	return p, nil
 }

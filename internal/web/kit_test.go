@@ -134,7 +134,8 @@ func newEnv(t *testing.T, mod ...func(*Options)) *env {
 	}
 	t.Cleanup(func() { ss.Close() })
 	e := &env{t: t, dir: newFakeDir(), ss: ss, clock: c, lim: ratelimit.New(ratelimit.Options{AuthFailuresPerUser: 3, Lockout: 15 * time.Minute}, c.now)}
-	o := Options{Directory: e.dir, Sessions: ss, Limiter: e.lim, Now: c.now}
+	// Changes made in the fake directory are "elsewhere": read every time.
+	o := Options{Directory: e.dir, Sessions: ss, Limiter: e.lim, Now: c.now, PersonTTL: -1}
 	for _, m := range mod {
 		m(&o)
 	}
@@ -708,4 +709,31 @@ func FuzzForms(f *testing.F) {
 			t.Fatalf("signed in by %q", body)
 		}
 	})
+}
+
+// TestPersonTTL: with the directory read at most every PersonTTL, a
+// change made elsewhere reaches the pages within it, and one made through
+// the kit (Forget) at once.
+func TestPersonTTL(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.PersonTTL = 300 * time.Millisecond })
+	c := e.client()
+	c.signIn("zhangwei", "right-password")
+	if !c.signedIn() {
+		t.Fatal("not signed in")
+	}
+	e.dir.set("zhangwei", func(p *fakePerson) { p.p.Epoch++ })
+	deadline := time.Now().Add(2 * time.Second)
+	for c.signedIn() {
+		if time.Now().After(deadline) {
+			t.Fatal("a password changed elsewhere never ended the session")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	c.signIn("zhangwei", "right-password")
+	c.signedIn()
+	e.dir.set("zhangwei", func(p *fakePerson) { p.disabled = true })
+	e.kit.Forget(context.Background(), "zhangwei")
+	if c.signedIn() {
+		t.Error("signed in after Forget of a disabled account")
+	}
 }

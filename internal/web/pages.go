@@ -153,6 +153,7 @@ func (k *Kit) passwordChange(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 			k.creds.forget(p.Login)
+			k.people.forget(p.Login)
 			k.log.Info("password changed on the web", "login", p.Login, "other_sessions_ended", n)
 			msg := "密码已修改。"
 			if n > 0 {

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -33,16 +34,22 @@ type View struct {
 	Title string
 	Data  any
 
-	Site      string
-	Person    Person
-	SignedIn  bool
-	Nav       []NavLink
+	Site     string
+	Person   Person
+	SignedIn bool
+	Nav      []NavLink
+	// NavHTML is Nav rendered, the same for everyone with the same roles
+	// on the same page, so it is made once.
+	NavHTML   template.HTML
 	Flash     string
 	CSRF      string // the form token: {{template "csrf" $}} in every form
 	Path      string
 	RequestID string
 	Status    int
 	Now       time.Time
+	// Head and Brand are the layout's links to its own files and its
+	// header's name and emblem: the same on every page, made once.
+	Head, Brand template.HTML
 }
 
 // NavItem is an entry of the navigation, shown to those its rule allows.
@@ -191,6 +198,8 @@ func (k *Kit) parseOwnPages() error {
 	return nil
 }
 
+var htmlType = []string{"text/html; charset=utf-8"}
+
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // Render answers r with page p (status 200) in the layout.
@@ -215,8 +224,8 @@ func (k *Kit) RenderStatus(w http.ResponseWriter, r *http.Request, p *Page, stat
 		}
 	}
 	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Length", fmt.Sprint(buf.Len()))
+	h["Content-Type"] = htmlType
+	h["Content-Length"] = []string{strconv.Itoa(buf.Len())}
 	w.WriteHeader(status)
 	_, err := w.Write(buf.Bytes())
 	if err != nil {
@@ -242,6 +251,7 @@ func (k *Kit) fill(w http.ResponseWriter, r *http.Request, v *View, status int) 
 	v.RequestID = requestID(r)
 	v.Status = status
 	v.Now = k.opts.Now()
+	v.Head, v.Brand = k.head, k.brand
 	if s := SessionOf(r); s != nil {
 		v.CSRF = s.CSRF
 		v.Flash = s.Flash
@@ -249,7 +259,7 @@ func (k *Kit) fill(w http.ResponseWriter, r *http.Request, v *View, status int) 
 		v.CSRF = k.preSessionToken(w, r)
 	}
 	if v.SignedIn {
-		v.Nav = k.navFor(v.Person, r.URL.Path)
+		v.NavHTML = k.navHTML(v.Person, r.URL.Path)
 	}
 }
 
@@ -285,4 +295,25 @@ func FormatBytes(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "KMGTP"[exp])
+}
+
+// navHTML renders the navigation, remembered per set of roles and page.
+func (k *Kit) navHTML(p Person, path string) template.HTML {
+	key := strings.Join(p.Roles, ",") + "\x00" + path
+	if h, ok := k.navCache.Load(key); ok {
+		return h.(template.HTML)
+	}
+	var b bytes.Buffer
+	if err := k.fragments.ExecuteTemplate(&b, "nav", k.navFor(p, path)); err != nil {
+		k.log.Error("render the navigation", "err", err)
+		return ""
+	}
+	h := template.HTML(b.String())
+	if k.navCount.Add(1) > 2000 {
+		// Many distinct pages (ids in paths): start over rather than grow.
+		k.navCache.Clear()
+		k.navCount.Store(0)
+	}
+	k.navCache.Store(key, h)
+	return h
 }

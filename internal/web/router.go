@@ -120,16 +120,28 @@ func (k *Kit) Routes() []RouteInfo {
 
 type ctxKey int
 
-const (
-	keyPerson ctxKey = iota
-	keySession
-	keyRequestID
-)
+// keyState holds a request's *requestState: set once by Secure (one
+// context value, one copy of the request), filled in by the routes.
+const keyState ctxKey = 0
+
+// requestState is what the kit knows of a request.
+type requestState struct {
+	id      string
+	person  Person
+	session *session.Session
+}
+
+func stateOf(r *http.Request) *requestState {
+	st, _ := r.Context().Value(keyState).(*requestState)
+	return st
+}
 
 // PersonOf is the person signed in on r (the zero Person for nobody).
 func PersonOf(r *http.Request) Person {
-	p, _ := r.Context().Value(keyPerson).(Person)
-	return p
+	if st := stateOf(r); st != nil {
+		return st.person
+	}
+	return Person{}
 }
 
 // LoginOf is the login signed in on r, "" for nobody.
@@ -138,16 +150,21 @@ func LoginOf(r *http.Request) string { return PersonOf(r).Login }
 // SessionOf is the browser session of r, nil when r came with HTTP Basic,
 // a token, or nothing.
 func SessionOf(r *http.Request) *session.Session {
-	s, _ := r.Context().Value(keySession).(*session.Session)
-	return s
+	if st := stateOf(r); st != nil {
+		return st.session
+	}
+	return nil
 }
 
+// withPerson records who r comes from.
 func withPerson(r *http.Request, p Person, s *session.Session) *http.Request {
-	ctx := context.WithValue(r.Context(), keyPerson, p)
-	if s != nil {
-		ctx = context.WithValue(ctx, keySession, s)
+	st := stateOf(r)
+	if st == nil {
+		st = &requestState{}
+		r = r.WithContext(context.WithValue(r.Context(), keyState, st))
 	}
-	return r.WithContext(ctx)
+	st.person, st.session = p, s
+	return r
 }
 
 // unsafeMethod reports whether the method may change something.
@@ -158,6 +175,10 @@ func unsafeMethod(m string) bool {
 	}
 	return true
 }
+
+// noStore is the Cache-Control of everything private (shared, never
+// changed).
+var noStore = []string{"no-store"}
 
 // maxFormBytes bounds a form without files.
 const maxFormBytes = 1 << 20
@@ -172,7 +193,7 @@ func (k *Kit) page(rule Rule, h Handler) http.Handler {
 		if !rule.public {
 			// Nothing private may be kept by the browser: after sign-out
 			// the back button must show nothing.
-			w.Header().Set("Cache-Control", "no-store")
+			w.Header()["Cache-Control"] = noStore
 		}
 		if person.Login == "" && !rule.public {
 			if r.Method == http.MethodGet || r.Method == http.MethodHead {

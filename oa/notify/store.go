@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -113,6 +114,12 @@ type store struct {
 	db      *sql.DB
 	rdb     *sql.DB       // readers, for the workbench
 	commits atomic.Uint64 // transactions committed by update
+
+	// open caches each person's open to-dos as of a commit count: notify.db
+	// is written only by this process, through update, so an entry is good
+	// while no transaction has committed since it was read.
+	openMu sync.Mutex
+	open   map[string]openEntry
 }
 
 func openStore(ctx context.Context, path string) (*store, error) {
@@ -131,7 +138,7 @@ func openStore(ctx context.Context, path string) (*store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &store{sdb: sdb, db: sdb.Writer(), rdb: sdb.Reader()}, nil
+	return &store{sdb: sdb, db: sdb.Writer(), rdb: sdb.Reader(), open: map[string]openEntry{}}, nil
 }
 
 func (s *store) close() error { return s.sdb.Close() }
@@ -609,8 +616,37 @@ func strings1(ctx context.Context, db *sql.DB, query string, args ...any) ([]str
 	return out, rows.Err()
 }
 
+type openEntry struct {
+	commits uint64
+	limit   int
+	todos   []contract.Todo
+}
+
 // openTodos reads login's open to-dos, the latest first.
 func (s *store) openTodos(ctx context.Context, login string, limit int) ([]contract.Todo, error) {
+	// The commit count before the read: a commit during it makes the
+	// entry stale at once.
+	gen := s.commits.Load()
+	s.openMu.Lock()
+	e, ok := s.open[login]
+	s.openMu.Unlock()
+	if ok && e.commits == gen && e.limit == limit {
+		return e.todos, nil
+	}
+	todos, err := s.readOpenTodos(ctx, login, limit)
+	if err != nil {
+		return nil, err
+	}
+	s.openMu.Lock()
+	if len(s.open) > 10000 {
+		clear(s.open)
+	}
+	s.open[login] = openEntry{commits: gen, limit: limit, todos: todos}
+	s.openMu.Unlock()
+	return todos, nil
+}
+
+func (s *store) readOpenTodos(ctx context.Context, login string, limit int) ([]contract.Todo, error) {
 	rows, err := s.rdb.QueryContext(ctx, `SELECT body FROM todos WHERE assignee = ? AND open = 1 ORDER BY last_at DESC LIMIT ?`, login, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read the to-dos of %s: %w", login, err)

@@ -212,7 +212,8 @@ func (n *Notifier) Online(login string) bool { return n.hub.online(login) }
 
 // OpenTodos lists login's open to-dos as routing last heard of them (the
 // newest first, at most limit): what the workbench shows before its stream
-// brings more.
+// brings more. The slice is shared with later callers: read it, do not
+// change it.
 func (n *Notifier) OpenTodos(ctx context.Context, login string, limit int) ([]contract.Todo, error) {
 	return n.st.openTodos(ctx, login, limit)
 }

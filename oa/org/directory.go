@@ -75,7 +75,9 @@ func Open(ctx context.Context, opts Options) (*Directory, error) {
 		// Logins read users and hashes: readers for as many as hash at once.
 		Readers:     max(2, runtime.NumCPU()),
 		ForeignKeys: true,
-		Logger:      logger.With("part", "org"),
+		// A sign-in check reads the same statements on every request.
+		StatementCache: 32,
+		Logger:         logger.With("part", "org"),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("org: %w", err)

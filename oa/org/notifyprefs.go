@@ -94,30 +94,22 @@ func (d *Directory) NotifyPrefs(ctx context.Context, login string) (NotifyPrefs,
 	if err != nil {
 		return NotifyPrefs{}, errorf(ErrNotFound, "there is no user %q", login)
 	}
+	// One statement: the user's row, and their preferences if any.
 	p := DefaultNotifyPrefs()
-	err = d.read(ctx, func(tx *sql.Tx) error {
-		if ok, err := userExists(ctx, tx, l); err != nil {
-			return err
-		} else if !ok {
-			return errorf(ErrNotFound, "there is no user %q", l)
-		}
-		var start, end sql.NullInt64
-		err := tx.QueryRowContext(ctx,
-			`SELECT sms, mail, quiet_start, quiet_end FROM notify_prefs WHERE login = ?`, l).
-			Scan(&p.SMS, &p.Mail, &start, &end)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if start.Valid && end.Valid {
-			p.Quiet = &QuietHours{Start: time.Duration(start.Int64) * time.Minute, End: time.Duration(end.Int64) * time.Minute}
-		}
-		return nil
-	})
+	var sms, mail, start, end sql.NullInt64
+	err = d.ro.QueryRowContext(ctx, `SELECT n.sms, n.mail, n.quiet_start, n.quiet_end
+		FROM users u LEFT JOIN notify_prefs n ON n.login = u.login WHERE u.login = ?`, l).Scan(&sms, &mail, &start, &end)
+	if errors.Is(err, sql.ErrNoRows) {
+		return NotifyPrefs{}, errorf(ErrNotFound, "there is no user %q", l)
+	}
 	if err != nil {
-		return NotifyPrefs{}, wrapOp(err, "read notification preferences of %s", l)
+		return NotifyPrefs{}, fmt.Errorf("org: read notification preferences of %s: %w", l, err)
+	}
+	if sms.Valid {
+		p.SMS, p.Mail = sms.Int64 != 0, mail.Int64 != 0
+	}
+	if start.Valid && end.Valid {
+		p.Quiet = &QuietHours{Start: time.Duration(start.Int64) * time.Minute, End: time.Duration(end.Int64) * time.Minute}
 	}
 	return p, nil
 }

@@ -3,6 +3,7 @@ package org
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -255,5 +256,37 @@ func TestUsersSorted(t *testing.T) {
 	}
 	if !slices.Equal(logins, []string{"aa", "mm", "zz"}) {
 		t.Errorf("Users order = %v", logins)
+	}
+}
+
+// TestPrincipal: the one-query read agrees with User.
+func TestPrincipal(t *testing.T) {
+	ctx := context.Background()
+	d := openTest(t)
+	if err := d.SeedDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.AddMembership(ctx, "yangjing", Membership{Dept: "bgs", Title: "副主任"}); err != nil {
+		t.Fatal(err)
+	}
+	users, err := d.Users(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range users {
+		p, err := d.Principal(ctx, u.Login)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Login != u.Login || p.Name != u.Name || p.Mobile != u.Mobile || p.Disabled != u.Disabled || p.AuthEpoch != u.AuthEpoch ||
+			fmt.Sprint(p.Roles) != fmt.Sprint(u.Roles) || fmt.Sprint(p.Departments) != fmt.Sprint(u.Departments) {
+			t.Errorf("Principal(%s) = %+v, User has %+v", u.Login, p, u)
+		}
+	}
+	if _, err := d.Principal(ctx, "nobody"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("no such user: %v", err)
+	}
+	if _, err := d.Principal(ctx, "Bad Login"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a bad login: %v", err)
 	}
 }

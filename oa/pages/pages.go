@@ -73,11 +73,12 @@ type Options struct {
 
 // Pages serves OA's pages.
 type Pages struct {
-	opts Options
-	kit  *web.Kit
-	org  *org.Directory
-	log  *slog.Logger
-	tmpl struct {
+	opts  Options
+	kit   *web.Kit
+	org   *org.Directory
+	log   *slog.Logger
+	prefs prefsCache
+	tmpl  struct {
 		workbench, people, person, personNew, personCreated, departments, mail, system *web.Page
 	}
 }

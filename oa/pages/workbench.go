@@ -1,12 +1,15 @@
 package pages
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
+	"time"
 
 	"nanhu/internal/web"
 	"nanhu/oa/notify"
@@ -18,17 +21,44 @@ import (
 const maxTodos = 50
 
 type workbenchView struct {
-	Todos      []contract.Todo
+	Todos      []todoView
+	Count      int
 	Live       bool   // routing runs here: the page holds the stream open
 	Stream     string // its address
-	Prefs      *web.Form
+	Prefs      prefsFormView
 	QuietHours string // the system's
 	Mobile     string
 }
 
+// todoView is a to-do as the 工作台 lists it.
+type todoView struct {
+	ID, Title, Urgency, DocNumber string
+	Meta                          string // 文号 · 期限
+	Urgent                        bool
+}
+
+// prefsFormView is the preferences form as the template shows it: plain
+// fields, read on every view of the 工作台.
+type prefsFormView struct {
+	SMS, Mail                            bool
+	Quiet                                string // default, none, custom
+	QuietDefault, QuietNone, QuietCustom bool
+	From, To                             string
+	ErrForm, ErrQuiet, ErrFrom, ErrTo    string
+	Invalid                              bool
+}
+
+func prefsFormOf(f *web.Form) prefsFormView {
+	v := prefsFormView{SMS: f.Has("sms", "on"), Mail: f.Has("mail", "on"), Quiet: f.Get("quiet"), From: f.Get("quiet_from"), To: f.Get("quiet_to"),
+		ErrForm: f.Error(""), ErrQuiet: f.Error("quiet"), ErrFrom: f.Error("quiet_from"), ErrTo: f.Error("quiet_to")}
+	v.Invalid = v.ErrQuiet != "" || v.ErrFrom != "" || v.ErrTo != ""
+	v.QuietDefault, v.QuietNone, v.QuietCustom = v.Quiet == "default", v.Quiet == "none", v.Quiet == "custom"
+	return v
+}
+
 // workbench is GET /: the 工作台.
 func (p *Pages) workbench(w http.ResponseWriter, r *http.Request) error {
-	prefs, err := p.org.NotifyPrefs(r.Context(), web.LoginOf(r))
+	prefs, err := p.prefs.get(r.Context(), p.org, web.LoginOf(r))
 	if err != nil {
 		return err
 	}
@@ -38,19 +68,32 @@ func (p *Pages) workbench(w http.ResponseWriter, r *http.Request) error {
 func (p *Pages) renderWorkbench(w http.ResponseWriter, r *http.Request, f *web.Form, status int) error {
 	ctx := r.Context()
 	login := web.LoginOf(r)
-	v := workbenchView{Prefs: f, QuietHours: p.opts.QuietHours}
+	v := workbenchView{Prefs: prefsFormOf(f), QuietHours: p.opts.QuietHours}
 	if n := p.opts.Notifier; n != nil {
 		todos, err := n.OpenTodos(ctx, login, maxTodos)
 		if err != nil {
 			return err
 		}
-		v.Todos, v.Live, v.Stream = todos, true, notify.StreamPath
+		v.Live, v.Stream = true, notify.StreamPath
+		v.Todos = make([]todoView, 0, len(todos))
+		for _, t := range todos {
+			tv := todoView{ID: t.ID, Title: t.Title, Urgent: t.Urgency == contract.UrgencyTop || t.Urgency == contract.UrgencyHigh, DocNumber: t.DocNumber}
+			if tv.Urgent {
+				tv.Urgency = string(t.Urgency)
+			}
+			var meta []string
+			if t.DocNumber != "" {
+				meta = append(meta, t.DocNumber)
+			}
+			if !t.Due.IsZero() {
+				meta = append(meta, "期限："+t.Due.In(cst).Format("2006-01-02 15:04"))
+			}
+			tv.Meta = strings.Join(meta, " · ")
+			v.Todos = append(v.Todos, tv)
+		}
+		v.Count = len(v.Todos)
 	}
-	u, err := p.org.User(ctx, login)
-	if err != nil {
-		return err
-	}
-	v.Mobile = u.Mobile
+	v.Mobile = web.PersonOf(r).Mobile
 	return p.kit.RenderStatus(w, r, p.tmpl.workbench, status, web.View{Title: "工作台", Data: v})
 }
 
@@ -109,6 +152,7 @@ func (p *Pages) prefsSave(w http.ResponseWriter, r *http.Request) error {
 		return p.renderWorkbench(w, r, f, http.StatusUnprocessableEntity)
 	}
 	c.Quiet = &quiet
+	defer p.prefs.forget(web.LoginOf(r))
 	if _, err := p.org.ChangeNotifyPrefs(r.Context(), web.LoginOf(r), c); err != nil {
 		if errors.Is(err, org.ErrInvalid) {
 			f.Fail("quiet_from", "免打扰时段无效："+err.Error())
@@ -186,5 +230,49 @@ func (p *Pages) prefsPut(w http.ResponseWriter, r *http.Request) error {
 		return web.Errorf(http.StatusBadRequest, "请求格式错误：%s（send {\"sms\":true,\"mail\":false,\"quiet\":\"22:00-07:00\"}）", derr.Error())
 	}
 	pr, err := p.org.ChangeNotifyPrefs(r.Context(), login, c)
+	p.prefs.forget(login)
 	return p.prefsAnswer(w, login, pr, err)
+}
+
+// prefsTTL is how long the 工作台 shows preferences it read: a change made
+// on these pages shows at once, one made with `nanhu user notify` within
+// it (routing itself reads them with its own, longer, DirectoryTTL).
+const prefsTTL = 2 * time.Second
+
+// prefsCache remembers people's preferences for the 工作台, briefly.
+type prefsCache struct {
+	mu sync.Mutex
+	m  map[string]cachedPrefs
+}
+
+type cachedPrefs struct {
+	p  org.NotifyPrefs
+	at time.Time
+}
+
+func (c *prefsCache) get(ctx context.Context, d *org.Directory, login string) (org.NotifyPrefs, error) {
+	now := time.Now()
+	c.mu.Lock()
+	e, ok := c.m[login]
+	c.mu.Unlock()
+	if ok && now.Sub(e.at) < prefsTTL && !now.Before(e.at) {
+		return e.p, nil
+	}
+	p, err := d.NotifyPrefs(ctx, login)
+	if err != nil {
+		return p, err
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) > 10000 {
+		c.m = map[string]cachedPrefs{}
+	}
+	c.m[login] = cachedPrefs{p: p, at: now}
+	c.mu.Unlock()
+	return p, nil
+}
+
+func (c *prefsCache) forget(login string) {
+	c.mu.Lock()
+	delete(c.m, login)
+	c.mu.Unlock()
 }

@@ -13,6 +13,11 @@
 // web.db runs with synchronous=NORMAL: a crash of the process loses
 // nothing, a power cut may lose the last moments, which at worst signs a
 // few people out.
+//
+// The Store is the only writer of web.db (the process that holds the data
+// folder's lock), so it keeps the live sessions in memory as well: a page
+// view looks its session up without a query, and every change is written
+// through to the file before the memory changes.
 package session
 
 import (
@@ -25,6 +30,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"nanhu/internal/datadir"
@@ -87,6 +93,10 @@ type Store struct {
 	db    *sqlitedb.DB
 	get   *sql.Stmt
 	touch *sql.Stmt
+
+	mu     sync.Mutex
+	byHash map[string]*Session // string(SHA-256 of the token) → session
+	hashOf map[string]string   // session id → its key in byHash
 }
 
 // Open opens (creating when needed) the session store.
@@ -104,7 +114,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{opts: opts, db: db}
+	s := &Store{opts: opts, db: db, byHash: map[string]*Session{}, hashOf: map[string]string{}}
 	if s.get, err = db.Reader().PrepareContext(ctx, `SELECT id, login, epoch, csrf, created, last_seen, expires, ip, user_agent, flash FROM sessions WHERE hash = ?`); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", opts.Path, err)
@@ -157,7 +167,38 @@ func (s *Store) Create(ctx context.Context, login string, epoch int64, ip, userA
 	if err != nil {
 		return Session{}, "", fmt.Errorf("create a session for %s: %w", login, err)
 	}
+	s.remember(string(hashOf(token)), ss)
 	return ss, token, nil
+}
+
+// remember keeps a copy of ss in memory under its token's hash.
+func (s *Store) remember(key string, ss Session) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := ss
+	s.byHash[key] = &c
+	s.hashOf[ss.ID] = key
+}
+
+// forget drops from memory the sessions drop reports.
+func (s *Store) forget(drop func(*Session) bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for key, ss := range s.byHash {
+		if drop(ss) {
+			delete(s.byHash, key)
+			delete(s.hashOf, ss.ID)
+		}
+	}
+}
+
+// change edits the remembered session id.
+func (s *Store) change(id string, f func(*Session)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if key, ok := s.hashOf[id]; ok {
+		f(s.byHash[key])
+	}
 }
 
 // Lookup finds the live session of a token. One idle too long or past its
@@ -168,16 +209,20 @@ func (s *Store) Lookup(ctx context.Context, token string) (Session, error) {
 	if token == "" || len(token) > 100 {
 		return Session{}, ErrNotFound
 	}
+	key := string(hashOf(token))
+	s.mu.Lock()
+	cached, ok := s.byHash[key]
 	var ss Session
-	var created, seen, expires int64
-	err := s.get.QueryRowContext(ctx, hashOf(token)).Scan(&ss.ID, &ss.Login, &ss.Epoch, &ss.CSRF, &created, &seen, &expires, &ss.IP, &ss.UserAgent, &ss.Flash)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Session{}, ErrNotFound
+	if ok {
+		ss = *cached
 	}
-	if err != nil {
-		return Session{}, fmt.Errorf("look up a session: %w", err)
+	s.mu.Unlock()
+	if !ok {
+		var err error
+		if ss, err = s.load(ctx, key); err != nil {
+			return Session{}, err
+		}
 	}
-	ss.Created, ss.LastSeen, ss.Expires = time.UnixMilli(created), time.UnixMilli(seen), time.UnixMilli(expires)
 	now := s.opts.Now()
 	if !now.Before(ss.Expires) || now.Sub(ss.LastSeen) >= s.opts.Idle {
 		s.Delete(ctx, ss.ID)
@@ -188,7 +233,25 @@ func (s *Store) Lookup(ctx context.Context, token string) (Session, error) {
 			return Session{}, fmt.Errorf("mark a session used: %w", err)
 		}
 		ss.LastSeen = now
+		s.change(ss.ID, func(c *Session) { c.LastSeen = now })
 	}
+	return ss, nil
+}
+
+// load reads a session from the file (one made before this process
+// started) and remembers it.
+func (s *Store) load(ctx context.Context, key string) (Session, error) {
+	var ss Session
+	var created, seen, expires int64
+	err := s.get.QueryRowContext(ctx, []byte(key)).Scan(&ss.ID, &ss.Login, &ss.Epoch, &ss.CSRF, &created, &seen, &expires, &ss.IP, &ss.UserAgent, &ss.Flash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Session{}, ErrNotFound
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("look up a session: %w", err)
+	}
+	ss.Created, ss.LastSeen, ss.Expires = time.UnixMilli(created), time.UnixMilli(seen), time.UnixMilli(expires)
+	s.remember(key, ss)
 	return ss, nil
 }
 
@@ -203,6 +266,7 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("end session %s: %w", id, err)
 	}
+	s.forget(func(ss *Session) bool { return ss.ID == id })
 	return nil
 }
 
@@ -216,6 +280,7 @@ func (s *Store) DeleteOf(ctx context.Context, login, id string) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return ErrNotFound
 	}
+	s.forget(func(ss *Session) bool { return ss.ID == id })
 	return nil
 }
 
@@ -226,6 +291,7 @@ func (s *Store) DeleteLogin(ctx context.Context, login, except string) (int, err
 	if err != nil {
 		return 0, fmt.Errorf("end the sessions of %s: %w", login, err)
 	}
+	s.forget(func(ss *Session) bool { return ss.Login == login && ss.ID != except })
 	n, _ := res.RowsAffected()
 	return int(n), nil
 }
@@ -237,6 +303,7 @@ func (s *Store) SetEpoch(ctx context.Context, id string, epoch int64) error {
 	if err != nil {
 		return fmt.Errorf("update session %s: %w", id, err)
 	}
+	s.change(id, func(c *Session) { c.Epoch = epoch })
 	return nil
 }
 
@@ -268,6 +335,7 @@ func (s *Store) SetFlash(ctx context.Context, id, msg string) error {
 	if err != nil {
 		return fmt.Errorf("keep a message for session %s: %w", id, err)
 	}
+	s.change(id, func(c *Session) { c.Flash = msg })
 	return nil
 }
 
@@ -277,6 +345,7 @@ func (s *Store) ClearFlash(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("clear the message of session %s: %w", id, err)
 	}
+	s.change(id, func(c *Session) { c.Flash = "" })
 	return nil
 }
 
@@ -288,6 +357,7 @@ func (s *Store) Sweep(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("sweep sessions: %w", err)
 	}
+	s.forget(func(ss *Session) bool { return !now.Before(ss.Expires) || now.Sub(ss.LastSeen) >= s.opts.Idle })
 	n, _ := res.RowsAffected()
 	return int(n), nil
 }

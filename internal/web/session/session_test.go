@@ -138,3 +138,28 @@ func TestFlashAndSweep(t *testing.T) {
 		t.Errorf("Count after sweep: %d", n)
 	}
 }
+
+// TestReopen: a session made before a restart is found in the file, and
+// its revocation reaches both file and memory.
+func TestReopen(t *testing.T) {
+	ctx := context.Background()
+	s, c, path := open(t)
+	a, tok, _ := s.Create(ctx, "lina", 4, "", "")
+	s.SetFlash(ctx, a.ID, "欢迎")
+	s.Close()
+	s2, err := Open(ctx, Options{Path: path, Idle: 30 * time.Minute, Max: 12 * time.Hour, Now: c.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	got, err := s2.Lookup(ctx, tok)
+	if err != nil || got.ID != a.ID || got.Epoch != 4 || got.Flash != "欢迎" || !got.CheckCSRF(a.CSRF) {
+		t.Fatalf("after a restart: %+v %v", got, err)
+	}
+	if err := s2.DeleteOf(ctx, "lina", a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s2.Lookup(ctx, tok); !errors.Is(err, ErrNotFound) {
+		t.Errorf("revoked session found: %v", err)
+	}
+}
