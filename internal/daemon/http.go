@@ -20,6 +20,8 @@ type HTTPServer struct {
 	lns   []net.Listener
 	log   *slog.Logger
 	grace time.Duration
+	// onShutdown end long-lived responses before the server waits.
+	onShutdown []func()
 }
 
 // HTTPListener is one address of an HTTPServer.
@@ -66,9 +68,7 @@ type namedListener struct {
 // the shutdown for its whole grace.
 func (s *HTTPServer) Handle(h http.Handler, onShutdown ...func()) {
 	s.srv.Handler = h
-	for _, f := range onShutdown {
-		s.srv.RegisterOnShutdown(f)
-	}
+	s.onShutdown = append(s.onShutdown, onShutdown...)
 }
 
 // Addrs are the bound addresses by listener name.
@@ -96,6 +96,9 @@ func (s *HTTPServer) Run(ctx context.Context) error {
 		})
 	}
 	<-ctx.Done()
+	for _, f := range s.onShutdown {
+		f()
+	}
 	grace, cancel := context.WithTimeout(context.Background(), s.grace)
 	defer cancel()
 	err := s.srv.Shutdown(grace)
