@@ -204,7 +204,7 @@ M.logout()
 		resp.Body.Close()
 		b.waitText("li[data-todo-id='todo-browser-1']", title, 15*time.Second)
 		if n := b.text("[data-todo-count]"); n != "1" {
-			t.Errorf("to-do count %q, want 1", n)
+			t.Errorf("to-do count %q, want 1: %s", n, eval[string](b, `document.querySelector("#todos").outerHTML`))
 		}
 		b.shot("todo-live")
 		// Routing decided while the page was open: in-app only. Give any

@@ -208,7 +208,7 @@ func New(opts Options) (*Kit, error) {
 		return nil, err
 	}
 	var b strings.Builder
-	if err := k.fragments.ExecuteTemplate(&b, "head", k.opts.SiteName); err != nil {
+	if err := k.fragments.ExecuteTemplate(&b, "assets", k.opts.SiteName); err != nil {
 		return nil, err
 	}
 	k.head = template.HTML(b.String())

@@ -582,8 +582,15 @@ func TestHeadersAndErrors(t *testing.T) {
 	if resp, body := c.do("DELETE", "/api/v1/me", nil); resp.StatusCode != http.StatusMethodNotAllowed || !strings.Contains(body, "GET") {
 		t.Errorf("wrong method: %d %s", resp.StatusCode, body)
 	}
-	// No page uses inline script or style.
+	// No page uses inline script or style, and each loads the one script
+	// and the one stylesheet once.
 	_, body := c.do("GET", "/login", nil)
+	if n := strings.Count(body, "<script src=\"/static/app."); n != 1 {
+		t.Errorf("the sign-in page loads app.js %d times", n)
+	}
+	if n := strings.Count(body, `rel="stylesheet"`); n != 1 {
+		t.Errorf("the sign-in page loads %d stylesheets", n)
+	}
 	if regexp.MustCompile(`<script>|<script [^>]*>[^<]|<style|style="| on[a-z]+="`).MatchString(body) {
 		t.Errorf("inline script or style on the sign-in page:\n%s", body)
 	}
