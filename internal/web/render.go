@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
+	"html"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -40,9 +41,12 @@ type View struct {
 	Nav      []NavLink
 	// NavHTML is Nav rendered, the same for everyone with the same roles
 	// on the same page, so it is made once.
-	NavHTML   template.HTML
-	Flash     string
-	CSRF      string // the form token: {{template "csrf" $}} in every form
+	NavHTML template.HTML
+	Flash   string
+	CSRF    string // the form token
+	// CSRFField is the hidden field with the form token: {{$.CSRFField}}
+	// in every form that posts.
+	CSRFField template.HTML
 	Path      string
 	RequestID string
 	Status    int
@@ -258,6 +262,7 @@ func (k *Kit) fill(w http.ResponseWriter, r *http.Request, v *View, status int) 
 	} else {
 		v.CSRF = k.preSessionToken(w, r)
 	}
+	v.CSRFField = template.HTML(`<input type="hidden" name="` + CSRFField + `" value="` + html.EscapeString(v.CSRF) + `">`)
 	if v.SignedIn {
 		v.NavHTML = k.navHTML(v.Person, r.URL.Path)
 	}

@@ -34,6 +34,7 @@ type workbenchView struct {
 type todoView struct {
 	ID, Title, Urgency, DocNumber string
 	Meta                          string // 文号 · 期限
+	Class                         string // "urgent" or ""
 	Urgent                        bool
 }
 
@@ -79,7 +80,7 @@ func (p *Pages) renderWorkbench(w http.ResponseWriter, r *http.Request, f *web.F
 		for _, t := range todos {
 			tv := todoView{ID: t.ID, Title: t.Title, Urgent: t.Urgency == contract.UrgencyTop || t.Urgency == contract.UrgencyHigh, DocNumber: t.DocNumber}
 			if tv.Urgent {
-				tv.Urgency = string(t.Urgency)
+				tv.Urgency, tv.Class = string(t.Urgency), "urgent"
 			}
 			var meta []string
 			if t.DocNumber != "" {
