@@ -2,7 +2,7 @@
 // (mail.db), the outbound queue (outbound.db) with its DKIM keys and
 // delivery reports, SMTP (MX and submission), IMAP, the consumer of
 // notification mail from the queue, and the mail part's metrics and
-// pages. It is what `nanhu serve` starts; each piece is its own package
+// pages (Routes). It is what `nanhu serve` starts; each piece is its own package
 // below this one (store, outbound, smtpd, imapd, mailqueue), tested there.
 //
 // The mail server never imports the organisation: it asks for accounts
@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"path/filepath"
 	"sync"
 	"time"
@@ -23,10 +24,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"nanhu/internal/ratelimit"
+	"nanhu/internal/web"
 	"nanhu/mailserver/accounts"
+	"nanhu/mailserver/clientconfig"
 	"nanhu/mailserver/imapd"
 	"nanhu/mailserver/mailqueue"
 	"nanhu/mailserver/outbound"
+	"nanhu/mailserver/pages"
 	"nanhu/mailserver/smtpd"
 	"nanhu/mailserver/store"
 	"nanhu/queue"
@@ -298,6 +302,23 @@ func (s *Server) Health(ctx context.Context) error {
 		return fmt.Errorf("mail store unavailable: %w", err)
 	}
 	return nil
+}
+
+// Routes registers the mail part's pages on the staff listener: each
+// person's mail client settings, and the files with which clients set
+// themselves up, telling the ports the listeners have. selfSigned says the
+// certificate is the self-signed one (the page tells people to accept it).
+func (s *Server) Routes(mux *http.ServeMux, kit *web.Kit, selfSigned bool) {
+	port := func(name string) int {
+		if a, ok := s.addrs[name].(*net.TCPAddr); ok {
+			return a.Port
+		}
+		return 0
+	}
+	settings := clientconfig.Settings{Hostname: s.opts.Hostname, Domain: s.opts.Domains[0], DisplayName: "南湖邮件",
+		IMAPS: port("imaps"), IMAP: port("imap"), Submissions: port("submissions"), Submission: port("submission")}
+	pages.New(pages.Options{Kit: kit, Settings: settings, Domains: s.opts.Domains, SelfSigned: selfSigned,
+		Logger: s.log.With("part", "mail")}).Routes(mux)
 }
 
 // Addrs are the bound listener addresses by name (smtp, submission,

@@ -10,15 +10,18 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"nanhu/internal/ratelimit"
 	"nanhu/internal/web"
 	"nanhu/internal/workcal"
 	"nanhu/oa/notify"
 	"nanhu/oa/notifyqueue"
 	"nanhu/oa/org"
+	"nanhu/oa/pages"
 	"nanhu/queue"
 )
 
@@ -177,3 +180,20 @@ func (o *OA) Notifier() *notify.Notifier { return o.notify }
 // FirstAdminPassword is the password of the administrator made at this
 // start, which is shown once; ok is false when none was made.
 func (o *OA) FirstAdminPassword() (string, bool) { return o.adminPW, o.adminPW != "" }
+
+// PagesOptions are what OA's pages need besides OA itself.
+type PagesOptions struct {
+	Kit     *web.Kit
+	Limiter *ratelimit.Limiter // the lockouts administrators lift
+	System  pages.System       // the process, for the status page (nil: none)
+	// QuietHours are the system's, as the preferences form shows them.
+	QuietHours string
+}
+
+// Routes registers OA's pages and APIs on the staff listener: the 工作台
+// with the notification stream and preferences, and the administration of
+// people, departments, mail routing and the system.
+func (o *OA) Routes(mux *http.ServeMux, po PagesOptions) {
+	pages.New(pages.Options{Kit: po.Kit, Org: o.org, Notifier: o.notify, Limiter: po.Limiter, System: po.System,
+		QuietHours: po.QuietHours, Logger: o.log.With("part", "oa")}).Routes(mux)
+}

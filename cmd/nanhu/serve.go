@@ -26,12 +26,9 @@ import (
 	"nanhu/internal/web"
 	"nanhu/internal/web/session"
 	"nanhu/mailserver"
-	"nanhu/mailserver/clientconfig"
-	mailpages "nanhu/mailserver/pages"
 	"nanhu/mailserver/store"
 	"nanhu/oa"
 	"nanhu/oa/org"
-	oapages "nanhu/oa/pages"
 	"nanhu/queue"
 	"nanhu/smsgateway"
 	smspages "nanhu/smsgateway/pages"
@@ -215,10 +212,8 @@ func start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 	s.kit.Mount(mux)
 	quiet, _ := cfg.Notify.quietHours()
 	sys := &system{d: s.d, q: s.queue, store: s.store, sms: s.sms, data: cfg.Data, ring: ring, cfg: cfg}
-	oapages.New(oapages.Options{Kit: s.kit, Org: s.org, Notifier: s.oa.Notifier(), Limiter: limiter, System: sys,
-		QuietHours: quiet.String(), Logger: logger.With("part", "oa")}).Routes(mux)
-	mailpages.New(mailpages.Options{Kit: s.kit, Settings: clientSettings(cfg, s.addrs), Domains: cfg.localDomains(),
-		SelfSigned: tlsLoaded.SelfSigned, Logger: logger.With("part", "mail")}).Routes(mux)
+	s.oa.Routes(mux, oa.PagesOptions{Kit: s.kit, Limiter: limiter, System: sys, QuietHours: quiet.String()})
+	s.mail.Routes(mux, s.kit, tlsLoaded.SelfSigned)
 	smspages.New(smspages.Options{Kit: s.kit, Gateway: s.sms, Sim: s.sim, Logger: logger.With("part", "sms")}).Routes(mux)
 	s.smsAPI(mux)
 	var onShutdown []func()
@@ -235,6 +230,17 @@ func start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 		names = append(names, n+"="+a.String())
 	}
 	logger.Info("nanhu is running", "data", cfg.Data, "domain", cfg.Domain, "hostname", cfg.Hostname, "listeners", strings.Join(names, " "))
+	if a, ok := s.addrs["http"].(*net.TCPAddr); ok {
+		host := "127.0.0.1"
+		if !a.IP.IsUnspecified() {
+			host = a.IP.String()
+		}
+		fmt.Fprintf(out, "Nanhu is running. Staff pages: http://%s/", net.JoinHostPort(host, fmt.Sprint(a.Port)))
+		if cfg.Demo {
+			fmt.Fprint(out, " (sign in as zhangwei / nanhu2004, or admin / admin2004)")
+		}
+		fmt.Fprintln(out)
+	}
 	return s, nil
 }
 
@@ -288,19 +294,6 @@ func startMail(ctx context.Context, cfg Config, d *org.Directory, q *queue.Queue
 	mo.Logger = logger
 	mo.Registerer = reg
 	return mailserver.New(ctx, mo)
-}
-
-// clientSettings are what mail clients are told: the host name and the
-// ports the listeners have.
-func clientSettings(cfg Config, addrs map[string]net.Addr) clientconfig.Settings {
-	port := func(name string) int {
-		if a, ok := addrs[name].(*net.TCPAddr); ok {
-			return a.Port
-		}
-		return 0
-	}
-	return clientconfig.Settings{Hostname: cfg.Hostname, Domain: cfg.Domain, DisplayName: "南湖邮件",
-		IMAPS: port("imaps"), IMAP: port("imap"), Submissions: port("submissions"), Submission: port("submission")}
 }
 
 // smsAPI mounts the SMS gateway's API (for administrators and the "sms"
