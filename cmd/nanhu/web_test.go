@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
@@ -395,6 +396,58 @@ M.logout()
 		p, err := ts.org.NotifyPrefs(context.Background(), "yangjing")
 		if err != nil || p.Quiet != nil {
 			t.Errorf("a refused POST changed the preferences: %+v %v", p, err)
+		}
+	})
+
+	t.Run("mail clients set themselves up", func(t *testing.T) {
+		get := func(path string) (int, string) {
+			resp, err := http.Get(base + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			return resp.StatusCode, string(b)
+		}
+		_, imapsPort, _ := net.SplitHostPort(ts.addr("imaps"))
+		for _, path := range []string{"/.well-known/autoconfig/mail/config-v1.1.xml", "/mail/config-v1.1.xml?emailaddress=zhangwei%40nanhu.local"} {
+			code, body := get(path)
+			if code != 200 || !strings.Contains(body, "<port>"+imapsPort+"</port>") || !strings.Contains(body, "<hostname>"+ts.cfg.Hostname+"</hostname>") {
+				t.Errorf("%s: %d %s", path, code, body)
+			}
+		}
+		post := func(addr string) (int, string) {
+			req := `<?xml version="1.0" encoding="utf-8"?><Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006"><Request><EMailAddress>` +
+				addr + `</EMailAddress><AcceptableResponseSchema>http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a</AcceptableResponseSchema></Request></Autodiscover>`
+			resp, err := http.Post(base+"/autodiscover/autodiscover.xml", "text/xml", strings.NewReader(req))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			return resp.StatusCode, string(b)
+		}
+		if code, body := post("lina@nanhu.local"); code != 200 || !strings.Contains(body, "<Port>"+imapsPort+"</Port>") || !strings.Contains(body, "<LoginName>lina@nanhu.local</LoginName>") {
+			t.Errorf("Autodiscover: %d %s", code, body)
+		}
+		if code, _ := post("someone@example.org"); code != 404 {
+			t.Errorf("Autodiscover for another domain: %d", code)
+		}
+		if code, body := get("/mail/apple.mobileconfig"); code != 200 || strings.Contains(body, "com.apple.mail.managed") || !strings.Contains(body, "登录") {
+			t.Errorf("the Apple profile without sign-in: %d, not the sign-in page", code)
+		}
+		// Signed in, the profile is the person's own.
+		cookie := signInCookie(t, base, "lina", org.DemoPassword)
+		req, _ := http.NewRequest("GET", base+"/mail/apple.mobileconfig", nil)
+		req.AddCookie(cookie)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/x-apple-aspen-config" || !strings.Contains(string(b), "<string>lina@nanhu.local</string>") {
+			t.Errorf("Apple profile: %d %s %s", resp.StatusCode, resp.Header.Get("Content-Type"), b)
 		}
 	})
 

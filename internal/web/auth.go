@@ -34,22 +34,28 @@ const (
 // normalizeUser is how the lockouts key a user name: as SMTP and IMAP do.
 func normalizeUser(u string) string { return strings.ToLower(strings.TrimSpace(u)) }
 
+// errNoDirectory: the session or the person could not be read (the
+// database is failing); the request gets a 503, not the sign-in page.
+var errNoDirectory = &Error{Status: http.StatusServiceUnavailable, Message: "登录信息暂时无法读取，请稍后再试。"}
+
 // signedIn finds the session of r and its person. A session whose person
 // is gone, disabled, or changed their password since it began is ended
-// here. Nobody signed in gives the zero Person.
-func (k *Kit) signedIn(w http.ResponseWriter, r *http.Request) (Person, *session.Session) {
+// here. Nobody signed in gives the zero Person; a failing store gives
+// errNoDirectory.
+func (k *Kit) signedIn(w http.ResponseWriter, r *http.Request) (Person, *session.Session, error) {
 	c, err := r.Cookie(SessionCookie)
 	if err != nil || k.ss == nil {
-		return Person{}, nil
+		return Person{}, nil, nil
 	}
 	ctx := r.Context()
 	sess, err := k.ss.Lookup(ctx, c.Value)
-	if err != nil {
-		if !errors.Is(err, session.ErrNotFound) {
-			k.log.Error("session lookup failed", "err", err, "request_id", requestID(r))
-		}
+	if errors.Is(err, session.ErrNotFound) {
 		k.clearCookie(w, r, SessionCookie)
-		return Person{}, nil
+		return Person{}, nil, nil
+	}
+	if err != nil {
+		k.log.Error("session lookup failed", "err", err, "request_id", requestID(r))
+		return Person{}, nil, errNoDirectory
 	}
 	p, err := k.person(ctx, sess.Login)
 	switch {
@@ -57,17 +63,17 @@ func (k *Kit) signedIn(w http.ResponseWriter, r *http.Request) (Person, *session
 		k.ss.Delete(ctx, sess.ID)
 		k.clearCookie(w, r, SessionCookie)
 		k.log.Info("session ended: account gone or disabled", "login", sess.Login, "session", sess.ID)
-		return Person{}, nil
+		return Person{}, nil, nil
 	case err != nil:
 		k.log.Error("directory failed during a session check", "login", sess.Login, "err", err, "request_id", requestID(r))
-		return Person{}, nil
+		return Person{}, nil, errNoDirectory
 	case p.Epoch != sess.Epoch:
 		k.ss.Delete(ctx, sess.ID)
 		k.clearCookie(w, r, SessionCookie)
 		k.log.Info("session ended: the password changed", "login", sess.Login, "session", sess.ID)
-		return Person{}, nil
+		return Person{}, nil, nil
 	}
-	return p, &sess
+	return p, &sess, nil
 }
 
 func (k *Kit) setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge time.Duration, sameSite http.SameSite) {
@@ -211,8 +217,8 @@ func (k *Kit) apiCaller(w http.ResponseWriter, r *http.Request) (Person, *sessio
 		k.creds.put(user, pass, p)
 		return p, nil, nil
 	}
-	if p, sess := k.signedIn(w, r); sess != nil {
-		return p, sess, nil
+	if p, sess, err := k.signedIn(w, r); err != nil || sess != nil {
+		return p, sess, err
 	}
 	// Ask tools for Basic credentials; a page's own script (which sends
 	// Sec-Fetch-Dest) must not make the browser pop up a password box.

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -21,6 +22,7 @@ import (
 
 // fakeDir is an in-memory directory of people.
 type fakeDir struct {
+	broken bool // the database fails
 	mu     sync.Mutex
 	people map[string]*fakePerson
 	tokens map[string]string // token → login
@@ -65,6 +67,9 @@ func (d *fakeDir) AuthenticateToken(_ context.Context, token string) (Person, er
 func (d *fakeDir) Person(_ context.Context, login string) (Person, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.broken {
+		return Person{}, errors.New("disk I/O error")
+	}
 	fp, ok := d.people[login]
 	switch {
 	case !ok:
@@ -392,6 +397,27 @@ func TestRevokeAndPasswordChange(t *testing.T) {
 		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "field-error") {
 			t.Errorf("%v: %d", f, resp.StatusCode)
 		}
+	}
+}
+
+// TestDirectoryFailure: a failing directory is a 503, not the sign-in
+// page (a person is not signed out by a broken disk).
+func TestDirectoryFailure(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	c.signIn("zhangwei", "right-password")
+	e.dir.mu.Lock()
+	e.dir.broken = true
+	e.dir.mu.Unlock()
+	resp, body := c.do("GET", "/", nil)
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "暂时无法读取") {
+		t.Errorf("a failing directory: %d %.200s", resp.StatusCode, body)
+	}
+	e.dir.mu.Lock()
+	e.dir.broken = false
+	e.dir.mu.Unlock()
+	if !c.signedIn() {
+		t.Error("the session did not survive the failure")
 	}
 }
 

@@ -189,7 +189,11 @@ func (k *Kit) page(rule Rule, h Handler) http.Handler {
 			k.toHTTPS(w, r)
 			return
 		}
-		person, sess := k.signedIn(w, r)
+		person, sess, err := k.signedIn(w, r)
+		if err != nil {
+			k.Fail(w, r, err)
+			return
+		}
 		if !rule.public {
 			// Nothing private may be kept by the browser: after sign-out
 			// the back button must show nothing.
