@@ -52,6 +52,33 @@ func TestStaffPagesInBrowser(t *testing.T) {
 			t.Errorf("my account: %s", body)
 		}
 		b.shot("account")
+		// An API token for a script: made on the page, shown once, working
+		// with Authorization: Bearer until revoked there.
+		b.typeInto("#token-name", "值班脚本")
+		b.click("form[action='/account/tokens'] button[type=submit]")
+		token := eval[string](b, `document.querySelector("#new-token").value`)
+		b.shot("token-created")
+		bearer := func() int {
+			req, _ := http.NewRequest("GET", base+"/api/v1/notifications/prefs", nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+		if code := bearer(); code != 200 {
+			t.Errorf("the new token: %d", code)
+		}
+		b.visit("/account")
+		if strings.Contains(b.body(), token) {
+			t.Error("the token is shown again")
+		}
+		b.click("form[action^='/account/tokens/'] button")
+		if code := bearer(); code != 401 {
+			t.Errorf("the revoked token: %d", code)
+		}
 		// On a phone.
 		b.do(chromedp.EmulateViewport(360, 740))
 		b.visit("/")
@@ -204,6 +231,9 @@ M.logout()
 		}
 		resp.Body.Close()
 		b.waitText("li[data-todo-id='todo-browser-1']", title, 15*time.Second)
+		if meta := b.text("li[data-todo-id='todo-browser-1'] .meta"); meta != "秀政办发〔2026〕31号 · 期限：2026-12-10 17:00" {
+			t.Errorf("the live to-do reads %q, not as the server writes it", meta)
+		}
 		if n := b.text("[data-todo-count]"); n != "1" {
 			t.Errorf("to-do count %q, want 1: %s", n, eval[string](b, `document.querySelector("#todos").outerHTML`))
 		}

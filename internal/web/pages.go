@@ -1,6 +1,8 @@
 package web
 
 import (
+	"fmt"
+	"time"
 	"errors"
 	"net/http"
 	"strings"
@@ -82,6 +84,7 @@ func (k *Kit) logout(w http.ResponseWriter, r *http.Request) error {
 }
 
 type accountView struct {
+	Idle, Max   string // how long sessions last, in words
 	Sessions    []session.Session
 	Current     string
 	Tokens      []Token
@@ -101,6 +104,7 @@ func (k *Kit) account(w http.ResponseWriter, r *http.Request, v accountView, sta
 		return err
 	}
 	v.Current = SessionOf(r).ID
+	v.Idle, v.Max = inWords(k.ss.Idle()), inWords(k.ss.Max())
 	if v.Password == nil {
 		v.Password = NewForm(nil)
 	}
@@ -239,4 +243,15 @@ func (k *Kit) tokenRevoke(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return k.Redirect(w, r, "/account", "令牌已撤销，使用它的程序将无法再访问。")
+}
+
+// inWords writes a lifetime as people say it: 30 分钟, 12 小时.
+func inWords(d time.Duration) string {
+	switch {
+	case d >= time.Hour && d%time.Hour == 0:
+		return fmt.Sprintf("%d 小时", int(d/time.Hour))
+	case d >= time.Minute:
+		return fmt.Sprintf("%d 分钟", int(d/time.Minute))
+	}
+	return fmt.Sprintf("%d 秒", int(d/time.Second))
 }

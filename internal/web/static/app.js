@@ -61,7 +61,7 @@
       if (ev.assignee_name) { bits.push("承办人：" + ev.assignee_name); }
       if (t.due) {
         var d = new Date(t.due);
-        if (!isNaN(d)) { bits.push("期限：" + d.toLocaleString("zh-CN", {hour12: false})); }
+        if (!isNaN(d)) { bits.push("期限：" + shanghaiTime(d)); }
       }
       meta.textContent = bits.join(" · ");
       li.appendChild(meta);
@@ -69,6 +69,18 @@
       if (empty) { empty.hidden = true; }
       if (count) { count.textContent = String(list.children.length); }
     });
+  }
+
+  // shanghaiTime writes d as the server does: 2026-12-10 17:00, Beijing time.
+  function shanghaiTime(d) {
+    var p = {};
+    try {
+      new Intl.DateTimeFormat("en-GB", {timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit",
+        hour: "2-digit", minute: "2-digit", hour12: false}).formatToParts(d).forEach(function (x) { p[x.type] = x.value; });
+    } catch (e) {
+      return d.toLocaleString();
+    }
+    return p.year + "-" + p.month + "-" + p.day + " " + p.hour + ":" + p.minute;
   }
 
   // A job's page: the bar moves as the job goes, without reloading.
