@@ -1,11 +1,11 @@
 package web
 
 import (
-	"fmt"
-	"time"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"nanhu/internal/web/session"
 )
