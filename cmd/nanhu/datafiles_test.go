@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -26,10 +27,17 @@ func TestREADMEDataFolder(t *testing.T) {
 }
 
 // TestDataFolderRegistered: every file a running server makes in its data
-// folder is in the registry.
+// folder is in the registry, and every database is private to its owner
+// (0600) in a private folder (0700), whatever the umask.
 func TestDataFolderRegistered(t *testing.T) {
+	old := syscall.Umask(0o022)
 	ts := startTestServer(t, nil)
+	syscall.Umask(old)
 	reg := dataFiles()
+	if fi, err := os.Stat(ts.data); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("the data folder: %v %v", fi.Mode(), err)
+	}
+	dbs := 0
 	err := filepath.WalkDir(ts.data, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -38,8 +46,17 @@ func TestDataFolderRegistered(t *testing.T) {
 		if _, ok := reg.Lookup(filepath.ToSlash(rel)); !ok {
 			t.Errorf("%s is in no part's list of data files", rel)
 		}
+		if strings.HasSuffix(rel, ".db") || strings.HasSuffix(rel, ".db-wal") || strings.HasSuffix(rel, ".db-shm") {
+			dbs++
+			if fi, _ := d.Info(); fi.Mode().Perm() != 0o600 {
+				t.Errorf("%s has mode %v, want 0600", rel, fi.Mode().Perm())
+			}
+		}
 		return nil
 	})
+	if dbs < 6 {
+		t.Errorf("only %d database files found", dbs)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
