@@ -204,7 +204,9 @@ func (k *Kit) parseOwnPages() error {
 
 var htmlType = []string{"text/html; charset=utf-8"}
 
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+// bufPool holds the buffers pages are rendered into, made big enough for a
+// page at once (the pool empties at every collection).
+var bufPool = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0, 16<<10)) }}
 
 // Render answers r with page p (status 200) in the layout.
 func (k *Kit) Render(w http.ResponseWriter, r *http.Request, p *Page, v View) error {
@@ -218,7 +220,7 @@ func (k *Kit) RenderStatus(w http.ResponseWriter, r *http.Request, p *Page, stat
 	buf.Reset()
 	defer bufPool.Put(buf)
 	k.fill(w, r, &v, status)
-	if err := p.t.ExecuteTemplate(buf, "layout", v); err != nil {
+	if err := p.t.ExecuteTemplate(buf, "layout", &v); err != nil {
 		return fmt.Errorf("render %s: %w", p.name, err)
 	}
 	if s := SessionOf(r); s != nil && s.Flash != "" {

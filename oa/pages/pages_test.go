@@ -32,7 +32,7 @@ func TestPrefsForm(t *testing.T) {
 		{org.NotifyPrefs{Mail: true, Quiet: &org.QuietHours{}}, "none", "", "", false, true},
 		{org.NotifyPrefs{SMS: true, Quiet: &org.QuietHours{Start: 21*60*60e9 + 30*60e9, End: 6*60*60e9 + 45*60e9}}, "custom", "21:30", "06:45", true, false},
 	} {
-		v := prefsFormOf(prefsForm(tt.prefs))
+		v := prefsViewOf(tt.prefs)
 		if v.Quiet != tt.quiet || v.From != tt.from || v.To != tt.to || v.SMS != tt.sms || v.Mail != tt.mail ||
 			v.QuietDefault != (tt.quiet == "default") || v.QuietCustom != (tt.quiet == "custom") || v.Invalid {
 			t.Errorf("%+v: form %+v", tt.prefs, v)

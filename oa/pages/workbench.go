@@ -63,13 +63,13 @@ func (p *Pages) workbench(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return p.renderWorkbench(w, r, prefsForm(prefs), http.StatusOK)
+	return p.renderWorkbench(w, r, prefsViewOf(prefs), http.StatusOK)
 }
 
-func (p *Pages) renderWorkbench(w http.ResponseWriter, r *http.Request, f *web.Form, status int) error {
+func (p *Pages) renderWorkbench(w http.ResponseWriter, r *http.Request, f prefsFormView, status int) error {
 	ctx := r.Context()
 	login := web.LoginOf(r)
-	v := workbenchView{Prefs: prefsFormOf(f), QuietHours: p.opts.QuietHours}
+	v := workbenchView{Prefs: f, QuietHours: p.opts.QuietHours}
 	if n := p.opts.Notifier; n != nil {
 		todos, err := n.OpenTodos(ctx, login, maxTodos)
 		if err != nil {
@@ -98,27 +98,20 @@ func (p *Pages) renderWorkbench(w http.ResponseWriter, r *http.Request, f *web.F
 	return p.kit.RenderStatus(w, r, p.tmpl.workbench, status, web.View{Title: "工作台", Data: v})
 }
 
-// prefsForm is the preferences as the form shows them.
-func prefsForm(pr org.NotifyPrefs) *web.Form {
-	f := web.NewForm(nil)
-	if pr.SMS {
-		f.Set("sms", "on")
-	}
-	if pr.Mail {
-		f.Set("mail", "on")
-	}
+// prefsViewOf is the preferences as the form shows them.
+func prefsViewOf(pr org.NotifyPrefs) prefsFormView {
+	v := prefsFormView{SMS: pr.SMS, Mail: pr.Mail}
 	switch {
 	case pr.Quiet == nil:
-		f.Set("quiet", "default")
+		v.Quiet = "default"
 	case pr.Quiet.None():
-		f.Set("quiet", "none")
+		v.Quiet = "none"
 	default:
-		f.Set("quiet", "custom")
-		from, to, _ := strings.Cut(pr.Quiet.String(), "-")
-		f.Set("quiet_from", from)
-		f.Set("quiet_to", to)
+		v.Quiet = "custom"
+		v.From, v.To, _ = strings.Cut(pr.Quiet.String(), "-")
 	}
-	return f
+	v.QuietDefault, v.QuietNone, v.QuietCustom = v.Quiet == "default", v.Quiet == "none", v.Quiet == "custom"
+	return v
 }
 
 var hhmm = regexp.MustCompile(`^([01]?\d|2[0-3]):[0-5]\d$`)
@@ -150,14 +143,14 @@ func (p *Pages) prefsSave(w http.ResponseWriter, r *http.Request) error {
 		f.Fail("quiet", "请选择免打扰时段。")
 	}
 	if !f.OK() {
-		return p.renderWorkbench(w, r, f, http.StatusUnprocessableEntity)
+		return p.renderWorkbench(w, r, prefsFormOf(f), http.StatusUnprocessableEntity)
 	}
 	c.Quiet = &quiet
 	defer p.prefs.forget(web.LoginOf(r))
 	if _, err := p.org.ChangeNotifyPrefs(r.Context(), web.LoginOf(r), c); err != nil {
 		if errors.Is(err, org.ErrInvalid) {
 			f.Fail("quiet_from", "免打扰时段无效："+err.Error())
-			return p.renderWorkbench(w, r, f, http.StatusUnprocessableEntity)
+			return p.renderWorkbench(w, r, prefsFormOf(f), http.StatusUnprocessableEntity)
 		}
 		return err
 	}
