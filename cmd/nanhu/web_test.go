@@ -287,6 +287,12 @@ M.logout()
 			}
 			a.shot(strings.TrimPrefix(p.path, "/"))
 		}
+		// A page that is not there says so in Chinese.
+		a.visit("/admin/nowhere")
+		if body := a.body(); !strings.Contains(body, "页面不存在") {
+			t.Errorf("404: %s", body)
+		}
+		a.shot("not-found")
 		// A department is added and appears in the tree.
 		a.visit("/admin/departments")
 		a.typeInto("#dname", "区数据资源管理局")

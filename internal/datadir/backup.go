@@ -181,7 +181,8 @@ func HoldsData(dir string, r Registry) bool {
 // Restore puts the backup in backupDir into the data folder dir. It
 // verifies every checksum first, takes the folder's lock (so it refuses
 // while a server runs), and refuses a folder that already holds data
-// unless force. It returns the manifest it restored.
+// unless force. The registry's entries that a backup leaves out (Skip) are
+// removed from the folder. It returns the manifest it restored.
 func Restore(backupDir, dir string, force bool, r Registry) (Manifest, error) {
 	var m Manifest
 	b, err := os.ReadFile(filepath.Join(backupDir, ManifestName))
@@ -213,6 +214,23 @@ func Restore(backupDir, dir string, force bool, r Registry) (Manifest, error) {
 	defer lock.Close()
 	if HoldsData(dir, r) && !force {
 		return m, fmt.Errorf("%s already holds data: restore into an empty folder or give --force", dir)
+	}
+	// What a backup leaves out belongs to the state being replaced: the
+	// sessions, the queue's spool. It goes, so that the folder holds the
+	// backup's instant and nothing of what came after (the lock stays: it
+	// is held now).
+	for _, e := range r {
+		if e.Policy != Skip || e.Path == LockFile {
+			continue
+		}
+		p := filepath.Join(dir, filepath.FromSlash(strings.TrimSuffix(e.Path, "/")))
+		if err := os.RemoveAll(p); err != nil {
+			return m, fmt.Errorf("clear %s before the restore: %w", e.Path, err)
+		}
+		if !e.IsFolder() {
+			os.Remove(p + "-wal")
+			os.Remove(p + "-shm")
+		}
 	}
 	rels := make([]string, 0, len(m.Files))
 	for rel := range m.Files {

@@ -150,8 +150,14 @@ func TestBackupRestore(t *testing.T) {
 	if _, err := Restore(out, dst, false, testRegistry); err == nil {
 		t.Error("restore over data without force succeeded")
 	}
+	// Over the folder, with force: what a backup leaves out goes too.
+	os.MkdirAll(filepath.Join(dst, "spool"), 0o700)
+	os.WriteFile(filepath.Join(dst, "spool", "later.dat"), []byte("after the backup"), 0o600)
 	if _, err := Restore(out, dst, true, testRegistry); err != nil {
 		t.Errorf("restore with force: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dst, "spool")); err == nil {
+		t.Error("the spool of after the backup survived the restore")
 	}
 	r, err := sqlitedb.Open(ctx, sqlitedb.Options{Path: filepath.Join(dst, "a.db"), Synchronous: sqlitedb.Full,
 		Migrations: []string{`CREATE TABLE t (v TEXT); INSERT INTO t VALUES ('南湖');`}})
