@@ -213,15 +213,18 @@ func (s *Store) Lookup(ctx context.Context, token string) (Session, error) {
 	s.mu.Lock()
 	cached, ok := s.byHash[key]
 	var ss Session
+	var err error
 	if ok {
 		ss = *cached
+	} else {
+		// Read while holding the lock: an end of the session (which
+		// deletes the row, then forgets it here, under the lock) cannot
+		// fall between the read and the remembering.
+		ss, err = s.loadLocked(ctx, key)
 	}
 	s.mu.Unlock()
-	if !ok {
-		var err error
-		if ss, err = s.load(ctx, key); err != nil {
-			return Session{}, err
-		}
+	if err != nil {
+		return Session{}, err
 	}
 	now := s.opts.Now()
 	if !now.Before(ss.Expires) || now.Sub(ss.LastSeen) >= s.opts.Idle {
@@ -238,9 +241,9 @@ func (s *Store) Lookup(ctx context.Context, token string) (Session, error) {
 	return ss, nil
 }
 
-// load reads a session from the file (one made before this process
-// started) and remembers it.
-func (s *Store) load(ctx context.Context, key string) (Session, error) {
+// loadLocked reads a session from the file (one made before this process
+// started) and remembers it; s.mu is held.
+func (s *Store) loadLocked(ctx context.Context, key string) (Session, error) {
 	var ss Session
 	var created, seen, expires int64
 	err := s.get.QueryRowContext(ctx, []byte(key)).Scan(&ss.ID, &ss.Login, &ss.Epoch, &ss.CSRF, &created, &seen, &expires, &ss.IP, &ss.UserAgent, &ss.Flash)
@@ -251,7 +254,9 @@ func (s *Store) load(ctx context.Context, key string) (Session, error) {
 		return Session{}, fmt.Errorf("look up a session: %w", err)
 	}
 	ss.Created, ss.LastSeen, ss.Expires = time.UnixMilli(created), time.UnixMilli(seen), time.UnixMilli(expires)
-	s.remember(key, ss)
+	c := ss
+	s.byHash[key] = &c
+	s.hashOf[ss.ID] = key
 	return ss, nil
 }
 
