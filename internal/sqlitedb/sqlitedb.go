@@ -33,6 +33,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"math/rand/v2"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -40,7 +41,7 @@ import (
 	"strings"
 	"time"
 
-	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+	"github.com/mattn/go-sqlite3" // the driver, registered as "sqlite3"
 )
 
 // ErrNewer is returned by Open for a file whose schema is newer than the
@@ -140,7 +141,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	w.SetMaxOpenConns(writers)
 	w.SetMaxIdleConns(writers)
 	db := &DB{path: opts.Path, writer: w}
-	if err := db.migrate(ctx, name, opts.Migrations, log); err != nil {
+	if err := db.migrate(ctx, name, opts.Migrations, log, busy); err != nil {
 		w.Close()
 		return nil, err
 	}
@@ -211,8 +212,24 @@ func tighten(path string, want fs.FileMode, log *slog.Logger) error {
 
 // migrate applies, in one BEGIN IMMEDIATE transaction, the migrations the
 // file has not seen yet.
-func (db *DB) migrate(ctx context.Context, name string, migrations []string, log *slog.Logger) error {
-	tx, err := db.writer.BeginTx(ctx, nil)
+func (db *DB) migrate(ctx context.Context, name string, migrations []string, log *slog.Logger, busy time.Duration) error {
+	// Several processes opening a fresh file at once: while one switches it
+	// to WAL, the others' connection or BEGIN IMMEDIATE can be refused as
+	// busy without SQLite's busy handler waiting; try again, for as long
+	// as the busy timeout.
+	var tx *sql.Tx
+	var err error
+	for deadline := time.Now().Add(busy); ; {
+		tx, err = db.writer.BeginTx(ctx, nil)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10*time.Millisecond + time.Duration(rand.IntN(40))*time.Millisecond):
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("open %s: begin the schema update: %w", db.path, err)
 	}
@@ -272,4 +289,13 @@ func (db *DB) Close() error {
 // that any folder name works.
 func uri(path string) string {
 	return "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+}
+
+// isBusy reports whether err is SQLite's "database is locked" or "busy".
+func isBusy(err error) bool {
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		return se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked
+	}
+	return false
 }
