@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"nanhu/internal/ratelimit"
@@ -768,5 +769,21 @@ func TestPersonTTL(t *testing.T) {
 	e.kit.Forget(context.Background(), "zhangwei")
 	if c.signedIn() {
 		t.Error("signed in after Forget of a disabled account")
+	}
+}
+
+// TestFragment: a fragment is escaped as any page is.
+func TestFragment(t *testing.T) {
+	e := newEnv(t)
+	p, err := e.kit.Page(fstest.MapFS{"f.html": {Data: []byte(`{{define "content"}}{{end}}{{define "item"}}<li data-id="{{.ID}}">{{.Title}}</li>{{end}}`)}}, "f.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := p.Fragment("item", struct{ ID, Title string }{`1" onclick="x`, "<script>alert(1)</script>关于"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `<li data-id="1&#34; onclick=&#34;x">&lt;script&gt;alert(1)&lt;/script&gt;关于</li>`; string(h) != want {
+		t.Errorf("fragment %s, want %s", h, want)
 	}
 }

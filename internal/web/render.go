@@ -172,6 +172,18 @@ func (k *Kit) Page(fsys fs.FS, file string) (*Page, error) {
 	return &Page{t: t, name: file}, nil
 }
 
+// Fragment renders the template name of page p alone (a list item, a
+// card), for a part that renders a fragment once and shows it on many
+// pages: the escaping is html/template's as in any page, and the result
+// is safe HTML.
+func (p *Page) Fragment(name string, data any) (template.HTML, error) {
+	var b strings.Builder
+	if err := p.t.ExecuteTemplate(&b, name, data); err != nil {
+		return "", fmt.Errorf("render %s of %s: %w", name, p.name, err)
+	}
+	return template.HTML(b.String()), nil
+}
+
 // MustPage is Page for templates embedded in the binary, which parse or
 // the binary is broken: it panics on an error.
 func (k *Kit) MustPage(fsys fs.FS, file string) *Page {

@@ -11,6 +11,8 @@ import (
 	"context"
 	"embed"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"nanhu/internal/daemon"
@@ -78,7 +80,10 @@ type Pages struct {
 	org   *org.Directory
 	log   *slog.Logger
 	prefs prefsCache
-	tmpl  struct {
+	// items are rendered to-do list items, by their contents.
+	items     sync.Map
+	itemCount atomic.Int64
+	tmpl      struct {
 		workbench, people, person, personNew, personCreated, departments, mail, system *web.Page
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"html/template"
 	"io"
 	"net/http"
 	"regexp"
@@ -22,6 +23,7 @@ const maxTodos = 50
 
 type workbenchView struct {
 	Todos      []todoView
+	TodosHTML  template.HTML // the list's items
 	Count      int
 	Live       bool   // routing runs here: the page holds the stream open
 	Stream     string // its address
@@ -93,6 +95,9 @@ func (p *Pages) renderWorkbench(w http.ResponseWriter, r *http.Request, f prefsF
 			v.Todos = append(v.Todos, tv)
 		}
 		v.Count = len(v.Todos)
+		if v.TodosHTML, err = p.todoItems(v.Todos); err != nil {
+			return err
+		}
 	}
 	v.Mobile = web.PersonOf(r).Mobile
 	return p.kit.RenderStatus(w, r, p.tmpl.workbench, status, web.View{Title: "工作台", Data: v})
@@ -269,4 +274,32 @@ func (c *prefsCache) forget(login string) {
 	c.mu.Lock()
 	delete(c.m, login)
 	c.mu.Unlock()
+}
+
+// maxItems bounds the rendered to-do items kept.
+const maxItems = 20000
+
+// todoItems are the list items of todos. Each is rendered once by the
+// page's "todo" template and kept under its own contents (a changed to-do
+// is another key), for the same to-dos are shown on every view of the
+// 工作台.
+func (p *Pages) todoItems(todos []todoView) (template.HTML, error) {
+	var b strings.Builder
+	for _, t := range todos {
+		h, ok := p.items.Load(t)
+		if !ok {
+			html, err := p.tmpl.workbench.Fragment("todo", t)
+			if err != nil {
+				return "", err
+			}
+			if p.itemCount.Add(1) > maxItems {
+				p.items.Clear()
+				p.itemCount.Store(0)
+			}
+			p.items.Store(t, html)
+			h = html
+		}
+		b.WriteString(string(h.(template.HTML)))
+	}
+	return template.HTML(b.String()), nil
 }
