@@ -328,9 +328,6 @@ func (s *Server) Addrs() map[string]net.Addr { return s.addrs }
 // Store is the mail store.
 func (s *Server) Store() *store.Store { return s.store }
 
-// Outbound is the outbound queue.
-func (s *Server) Outbound() *outbound.Queue { return s.out }
-
 // registerMetrics exports the store's and the outbound queue's counters.
 func (s *Server) registerMetrics(reg prometheus.Registerer) {
 	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{

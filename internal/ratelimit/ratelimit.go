@@ -301,6 +301,3 @@ func (l *Limiter) Lockouts() []Lockout {
 	slices.SortFunc(out, func(a, b Lockout) int { return a.Until.Compare(b.Until) })
 	return out
 }
-
-// Options returns the limits in force.
-func (l *Limiter) Options() Options { return l.opts }

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -113,8 +112,6 @@ func safeNext(next string) string {
 	}
 	return next
 }
-
-func urlQueryEscape(s string) string { return url.QueryEscape(s) }
 
 // lockoutMessage is what a locked-out person reads.
 func lockoutMessage(wait time.Duration) string {

@@ -109,9 +109,6 @@ func requestID(r *http.Request) string {
 	return ""
 }
 
-// RequestID is the id of r, for a part's own log lines.
-func RequestID(r *http.Request) string { return requestID(r) }
-
 // ContentSecurityPolicy is the policy of every page: everything from this
 // server, no inline script or style, no frames, no plugins, forms only to
 // this server.

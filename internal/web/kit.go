@@ -162,7 +162,7 @@ type Kit struct {
 	routes []RouteInfo
 
 	pages struct {
-		login, account, denied, notFound, failed, message, job *Page
+		login, account, failed, job *Page
 	}
 }
 
@@ -219,12 +219,6 @@ func New(opts Options) (*Kit, error) {
 	k.brand = template.HTML(b.String())
 	return k, nil
 }
-
-// SiteName is the site's name.
-func (k *Kit) SiteName() string { return k.opts.SiteName }
-
-// Sessions is the session store.
-func (k *Kit) Sessions() *session.Store { return k.ss }
 
 // Jobs is the registry of long jobs shown with a progress bar.
 func (k *Kit) Jobs() *Jobs { return k.jobs }

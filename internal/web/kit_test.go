@@ -151,15 +151,15 @@ func newEnv(t *testing.T, mod ...func(*Options)) *env {
 	mux := http.NewServeMux()
 	e.kit.Mount(mux)
 	rt := e.kit.Router(mux)
-	page := e.kit.MustPage(embedded, "templates/message.html")
+	page := e.kit.MustPage(fstest.MapFS{"text.html": {Data: []byte(`{{define "content"}}<p>{{.Data}}</p>{{end}}`)}}, "text.html")
 	rt.Page("GET /{$}", SignedIn, func(w http.ResponseWriter, r *http.Request) error {
-		return e.kit.Render(w, r, page, View{Title: "工作台", Data: messageView{Text: "你好，" + PersonOf(r).Name}})
+		return e.kit.Render(w, r, page, View{Title: "工作台", Data: "你好，" + PersonOf(r).Name})
 	})
 	rt.Page("POST /things", SignedIn, func(w http.ResponseWriter, r *http.Request) error {
 		return e.kit.Redirect(w, r, "/", "已保存")
 	})
 	rt.Page("GET /admin/x", AnyRole("admin"), func(w http.ResponseWriter, r *http.Request) error {
-		return e.kit.Render(w, r, page, View{Title: "管理", Data: messageView{Text: "admin only"}})
+		return e.kit.Render(w, r, page, View{Title: "管理", Data: "admin only"})
 	})
 	rt.API("GET /api/v1/me", SignedIn, func(w http.ResponseWriter, r *http.Request) error {
 		_, err := io.WriteString(w, `{"login":"`+LoginOf(r)+`"}`)

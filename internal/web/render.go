@@ -49,8 +49,6 @@ type View struct {
 	CSRFField template.HTML
 	Path      string
 	RequestID string
-	Status    int
-	Now       time.Time
 	// Head and Brand are the layout's links to its own files and its
 	// header's name and emblem: the same on every page, made once.
 	Head, Brand template.HTML
@@ -132,22 +130,8 @@ func (k *Kit) funcs() template.FuncMap {
 			}
 			return t.In(shanghai).Format("2006-01-02 15:04")
 		},
-		"date": func(t time.Time) string {
-			if t.IsZero() {
-				return "—"
-			}
-			return t.In(shanghai).Format("2006-01-02")
-		},
-		"isoTime": func(t time.Time) string { return t.In(shanghai).Format(time.RFC3339) },
-		"bytes":   FormatBytes,
-		"join":    strings.Join,
-		"add":     func(a, b int) int { return a + b },
-		"percent": func(done, total int64) int64 {
-			if total <= 0 {
-				return 0
-			}
-			return done * 100 / total
-		},
+		"bytes": FormatBytes,
+		"join":  strings.Join,
 	}
 }
 
@@ -202,7 +186,6 @@ func (k *Kit) parseOwnPages() error {
 		{&k.pages.login, "templates/login.html"},
 		{&k.pages.account, "templates/account.html"},
 		{&k.pages.failed, "templates/error.html"},
-		{&k.pages.message, "templates/message.html"},
 		{&k.pages.job, "templates/job.html"},
 	} {
 		p, err := k.Page(embedded, x.file)
@@ -231,7 +214,7 @@ func (k *Kit) RenderStatus(w http.ResponseWriter, r *http.Request, p *Page, stat
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer bufPool.Put(buf)
-	k.fill(w, r, &v, status)
+	k.fill(w, r, &v)
 	if err := p.t.ExecuteTemplate(buf, "layout", &v); err != nil {
 		return fmt.Errorf("render %s: %w", p.name, err)
 	}
@@ -261,14 +244,12 @@ func (k *Kit) render(w http.ResponseWriter, r *http.Request, p *Page, status int
 	}
 }
 
-func (k *Kit) fill(w http.ResponseWriter, r *http.Request, v *View, status int) {
+func (k *Kit) fill(w http.ResponseWriter, r *http.Request, v *View) {
 	v.Site = k.opts.SiteName
 	v.Person = PersonOf(r)
 	v.SignedIn = v.Person.Login != ""
 	v.Path = r.URL.Path
 	v.RequestID = requestID(r)
-	v.Status = status
-	v.Now = k.opts.Now()
 	v.Head, v.Brand = k.head, k.brand
 	if s := SessionOf(r); s != nil {
 		v.CSRF = s.CSRF
@@ -293,14 +274,6 @@ func (k *Kit) Redirect(w http.ResponseWriter, r *http.Request, path, flash strin
 	http.Redirect(w, r, path, http.StatusSeeOther)
 	return nil
 }
-
-// Message answers r with a page that only says something (and offers a
-// way on).
-func (k *Kit) Message(w http.ResponseWriter, r *http.Request, status int, title, text, linkText, link string) error {
-	return k.RenderStatus(w, r, k.pages.message, status, View{Title: title, Data: messageView{Text: text, LinkText: linkText, Link: link}})
-}
-
-type messageView struct{ Text, LinkText, Link string }
 
 // FormatBytes writes a size the way people read it: 2.0 GB, 512 KB.
 func FormatBytes(n int64) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -26,9 +27,6 @@ var (
 
 // AnyRole: a signed-in person with at least one of roles.
 func AnyRole(roles ...string) Rule { return Rule{roles: roles} }
-
-// IsPublic reports whether the rule lets anyone in.
-func (r Rule) IsPublic() bool { return r.public }
 
 // Roles are the roles of which the rule requires one (none: any person).
 func (r Rule) Roles() []string { return r.roles }
@@ -201,7 +199,7 @@ func (k *Kit) page(rule Rule, h Handler) http.Handler {
 		}
 		if person.Login == "" && !rule.public {
 			if r.Method == http.MethodGet || r.Method == http.MethodHead {
-				http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 				return
 			}
 			k.Fail(w, r, &Error{Status: http.StatusUnauthorized, Message: "请先登录，或您的登录已过期，请重新登录。"})

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"path"
 	"strings"
-	"time"
 )
 
 // assets are the static files, each served under a name with a hash of
@@ -26,7 +25,6 @@ type asset struct {
 	logical, hashed string
 	body, gz        []byte
 	ctype           string
-	modTime         time.Time
 }
 
 func newAssets(fsyss []fs.FS) (*assets, error) {

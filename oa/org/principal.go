@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 )
 
@@ -19,9 +18,6 @@ type Principal struct {
 	Roles               []string // sorted
 	Departments         []Membership
 }
-
-// HasRole reports whether the principal has role.
-func (p Principal) HasRole(role string) bool { return slices.Contains(p.Roles, role) }
 
 // principalQuery reads a user with its roles and memberships in one
 // statement: the lists come joined by separators no value may hold (roles

@@ -366,12 +366,3 @@ func (s *Store) Sweep(ctx context.Context) (int, error) {
 	n, _ := res.RowsAffected()
 	return int(n), nil
 }
-
-// Count is the number of live sessions.
-func (s *Store) Count(ctx context.Context) (int, error) {
-	now := s.opts.Now()
-	var n int
-	err := s.db.Reader().QueryRowContext(ctx, `SELECT count(*) FROM sessions WHERE expires > ? AND last_seen > ?`,
-		now.UnixMilli(), now.Add(-s.opts.Idle).UnixMilli()).Scan(&n)
-	return n, err
-}
