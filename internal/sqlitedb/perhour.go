@@ -14,10 +14,7 @@ import (
 func PerHour(ctx context.Context, db *sql.DB, table, col string, unitsPerSecond int64, since time.Time, hours int) ([]int64, error) {
 	out := make([]int64, hours)
 	step := 3600 * unitsPerSecond
-	from := since.Unix() * unitsPerSecond
-	if unitsPerSecond == 1000 {
-		from = since.UnixMilli()
-	}
+	from := since.UnixMilli() * unitsPerSecond / 1000
 	rows, err := db.QueryContext(ctx, `SELECT (`+col+` - ?) / ?, count(*) FROM `+table+` WHERE `+col+` >= ? AND `+col+` < ? GROUP BY 1`,
 		from, step, from, from+int64(hours)*step)
 	if err != nil {

@@ -9,6 +9,7 @@ package workcal
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -150,10 +151,10 @@ func AddWorkingDays(t time.Time, days int, working func(time.Time) bool) time.Ti
 
 // Shanghai returns Asia/Shanghai, or a fixed UTC+8 zone named CST when the
 // system has no time zone database (China has had no daylight saving time
-// since 1991, so the two agree).
-func Shanghai() *time.Location {
+// since 1991, so the two agree). The zone is loaded once.
+var Shanghai = sync.OnceValue(func() *time.Location {
 	if loc, err := time.LoadLocation("Asia/Shanghai"); err == nil {
 		return loc
 	}
 	return time.FixedZone("CST", 8*3600)
-}
+})

@@ -11,6 +11,7 @@ import (
 	"nanhu/internal/logring"
 	"nanhu/internal/web"
 	"nanhu/internal/web/chart"
+	"nanhu/internal/workcal"
 	"nanhu/queue"
 )
 
@@ -66,7 +67,7 @@ func (p *Pages) system(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	// The last 24 whole hours and the one in progress.
-	now := time.Now().In(shanghai())
+	now := time.Now().In(workcal.Shanghai())
 	start := now.Truncate(time.Hour).Add(-23 * time.Hour)
 	mail, sent, recv, err := sys.PerHour(ctx, start, 24)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"nanhu/internal/web"
+	"nanhu/internal/workcal"
 	"nanhu/oa/notify"
 	"nanhu/oa/org"
 	"nanhu/queue/contract"
@@ -43,19 +44,17 @@ type todoView struct {
 // prefsFormView is the preferences form as the template shows it: plain
 // fields, read on every view of the 工作台.
 type prefsFormView struct {
-	SMS, Mail                            bool
-	Quiet                                string // default, none, custom
-	QuietDefault, QuietNone, QuietCustom bool
-	From, To                             string
-	ErrForm, ErrQuiet, ErrFrom, ErrTo    string
-	Invalid                              bool
+	SMS, Mail                         bool
+	Quiet                             string // default, none, custom
+	From, To                          string
+	ErrForm, ErrQuiet, ErrFrom, ErrTo string
+	Invalid                           bool
 }
 
 func prefsFormOf(f *web.Form) prefsFormView {
 	v := prefsFormView{SMS: f.Has("sms", "on"), Mail: f.Has("mail", "on"), Quiet: f.Get("quiet"), From: f.Get("quiet_from"), To: f.Get("quiet_to"),
 		ErrForm: f.Error(""), ErrQuiet: f.Error("quiet"), ErrFrom: f.Error("quiet_from"), ErrTo: f.Error("quiet_to")}
 	v.Invalid = v.ErrQuiet != "" || v.ErrFrom != "" || v.ErrTo != ""
-	v.QuietDefault, v.QuietNone, v.QuietCustom = v.Quiet == "default", v.Quiet == "none", v.Quiet == "custom"
 	return v
 }
 
@@ -89,7 +88,7 @@ func (p *Pages) renderWorkbench(w http.ResponseWriter, r *http.Request, f prefsF
 				meta = append(meta, t.DocNumber)
 			}
 			if !t.Due.IsZero() {
-				meta = append(meta, "期限："+t.Due.In(cst).Format("2006-01-02 15:04"))
+				meta = append(meta, "期限："+t.Due.In(workcal.Shanghai()).Format("2006-01-02 15:04"))
 			}
 			tv.Meta = strings.Join(meta, " · ")
 			v.Todos = append(v.Todos, tv)
@@ -115,7 +114,6 @@ func prefsViewOf(pr org.NotifyPrefs) prefsFormView {
 		v.Quiet = "custom"
 		v.From, v.To, _ = strings.Cut(pr.Quiet.String(), "-")
 	}
-	v.QuietDefault, v.QuietNone, v.QuietCustom = v.Quiet == "default", v.Quiet == "none", v.Quiet == "custom"
 	return v
 }
 
