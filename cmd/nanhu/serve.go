@@ -211,7 +211,7 @@ func start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 	s.d.Routes(mux)
 	s.kit.Mount(mux)
 	quiet, _ := cfg.Notify.quietHours()
-	sys := &system{d: s.d, q: s.queue, store: s.store, sms: s.sms, data: cfg.Data, ring: ring, cfg: cfg}
+	sys := &system{d: s.d, q: s.queue, store: s.store, sms: s.sms, data: cfg.Data, ring: ring}
 	s.oa.Routes(mux, oa.PagesOptions{Kit: s.kit, Limiter: limiter, System: sys, QuietHours: quiet.String()})
 	s.mail.Routes(mux, s.kit, tlsLoaded.SelfSigned)
 	smspages.New(smspages.Options{Kit: s.kit, Gateway: s.sms, Sim: s.sim, Logger: logger.With("part", "sms")}).Routes(mux)

@@ -9,13 +9,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
-	"nanhu/internal/web"
 	"nanhu/oa/org"
 )
 
@@ -363,7 +363,7 @@ M.logout()
 		b.signIn("huanglei", org.DemoPassword)
 		var gets, posts int
 		for _, rt := range ts.kit.Routes() {
-			if rt.API || !ruleNeeds(rt.Rule, "admin") {
+			if rt.API || !slices.Contains(rt.Rule.Roles(), "admin") {
 				continue
 			}
 			path := strings.NewReplacer("{login}", "zhangwei", "{id}", "x").Replace(rt.Pattern)
@@ -505,14 +505,4 @@ M.logout()
 			}
 		}
 	})
-}
-
-// ruleNeeds reports whether a route's rule requires role.
-func ruleNeeds(r web.Rule, role string) bool {
-	for _, x := range r.Roles() {
-		if x == role {
-			return true
-		}
-	}
-	return false
 }

@@ -89,7 +89,6 @@ type system struct {
 	sms   *smsgateway.Gateway // nil without a gateway
 	data  string
 	ring  *logring.Ring
-	cfg   Config
 }
 
 func (s *system) Parts(ctx context.Context) []daemon.Status { return s.d.Status(ctx) }

@@ -37,25 +37,20 @@ type Server struct {
 }
 
 // Incoming are the IMAP ways in, best first (implicit TLS, RFC 8314).
-func (s Settings) Incoming() []Server {
-	var out []Server
-	if s.IMAPS > 0 {
-		out = append(out, Server{"imap", s.IMAPS, "SSL"})
-	}
-	if s.IMAP > 0 {
-		out = append(out, Server{"imap", s.IMAP, "STARTTLS"})
-	}
-	return out
-}
+func (s Settings) Incoming() []Server { return ways("imap", s.IMAPS, s.IMAP) }
 
 // Outgoing are the submission ways, best first.
-func (s Settings) Outgoing() []Server {
+func (s Settings) Outgoing() []Server { return ways("smtp", s.Submissions, s.Submission) }
+
+// ways lists a protocol's listeners that are on: implicit TLS before
+// STARTTLS.
+func ways(protocol string, implicitTLS, startTLS int) []Server {
 	var out []Server
-	if s.Submissions > 0 {
-		out = append(out, Server{"smtp", s.Submissions, "SSL"})
+	if implicitTLS > 0 {
+		out = append(out, Server{protocol, implicitTLS, "SSL"})
 	}
-	if s.Submission > 0 {
-		out = append(out, Server{"smtp", s.Submission, "STARTTLS"})
+	if startTLS > 0 {
+		out = append(out, Server{protocol, startTLS, "STARTTLS"})
 	}
 	return out
 }
