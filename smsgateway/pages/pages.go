@@ -109,10 +109,38 @@ var stateLabels = map[smsgateway.State]string{
 	"queued": "排队中", "sending": "发送中", "sent": "已发出", "delivered": "已送达", "failed": "失败",
 }
 
+// modemRow is a modem as the page shows it: its state and network in
+// Chinese (the API keeps the English words).
+type modemRow struct {
+	smsgateway.ModemStatus
+	StateLabel, NetworkLabel string
+}
+
+var modemStateLabels = map[string]string{
+	smsgateway.ModemStarting: "正在初始化", smsgateway.ModemUp: "正常", smsgateway.ModemDown: "故障",
+}
+
+// networkLabels name the +CREG statuses (3GPP TS 27.007 7.2).
+var networkLabels = map[int]string{
+	0: "未注册（未搜索网络）", 1: "已注册（本地网）", 2: "未注册（正在搜索网络）",
+	3: "注册被拒绝", 4: "注册状态未知", 5: "已注册（漫游）",
+}
+
+func modemRowOf(m smsgateway.ModemStatus) modemRow {
+	r := modemRow{ModemStatus: m, StateLabel: modemStateLabels[m.State], NetworkLabel: networkLabels[m.Registration]}
+	if r.StateLabel == "" {
+		r.StateLabel = m.State
+	}
+	if r.NetworkLabel == "" {
+		r.NetworkLabel = m.RegistrationText
+	}
+	return r
+}
+
 type overviewView struct {
 	Running   bool
 	Simulated bool
-	Modems    []smsgateway.ModemStatus
+	Modems    []modemRow
 	Sent      []sentRow
 	Received  []smsgateway.InboundMessage
 	Form      *web.Form
@@ -127,7 +155,9 @@ func (p *Pages) renderOverview(w http.ResponseWriter, r *http.Request, f *web.Fo
 	v := overviewView{Running: p.g != nil, Simulated: p.sim != nil, Form: f, Key: formKey()}
 	if p.g != nil {
 		ctx := r.Context()
-		v.Modems = p.g.Modems()
+		for _, m := range p.g.Modems() {
+			v.Modems = append(v.Modems, modemRowOf(m))
+		}
 		var err error
 		sent, err := p.g.List(ctx, smsgateway.Filter{Limit: 20})
 		if err != nil {
