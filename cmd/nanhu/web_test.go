@@ -48,7 +48,7 @@ func TestStaffPagesInBrowser(t *testing.T) {
 		}
 		b.shot("mail-settings")
 		b.visit("/account")
-		if body := b.body(); !strings.Contains(body, "登录会话") || !strings.Contains(body, "（当前）") {
+		if body := b.body(); !strings.Contains(body, "登录会话") || !strings.Contains(body, "（当前）") || !strings.Contains(body, "Chrome") {
 			t.Errorf("my account: %s", body)
 		}
 		b.shot("account")
@@ -280,6 +280,7 @@ M.logout()
 			{"/admin/sms", "模拟"},
 			{"/admin/sms/sim", "模拟短信网络"},
 			{"/admin/system", "各部分"},
+			{"/admin/system", "短信网关"},
 		} {
 			a.visit(p.path)
 			if body := a.body(); !strings.Contains(body, p.want) {

@@ -130,8 +130,9 @@ func (k *Kit) funcs() template.FuncMap {
 			}
 			return t.In(shanghai).Format("2006-01-02 15:04")
 		},
-		"bytes": FormatBytes,
-		"join":  strings.Join,
+		"bytes":   FormatBytes,
+		"browser": browserOf,
+		"join":    strings.Join,
 	}
 }
 

@@ -23,8 +23,20 @@ type queueRow struct {
 	Clients        int
 }
 
+// partLabels say in Chinese what each part of the process does; the
+// part's own name (as in the log) is shown beside it.
+var partLabels = map[string]string{
+	"queue": "消息队列", "oa": "办公待办与提醒", "mail": "邮件服务", "modemsim": "模拟调制解调器",
+	"sms": "短信网关", "web": "网页登录会话", "http": "网页服务",
+}
+
+type partRow struct {
+	daemon.Status
+	Label string
+}
+
 type systemView struct {
-	Parts      []daemon.Status
+	Parts      []partRow
 	AllUp      bool
 	Queue      []queueRow
 	QueueNote  string
@@ -45,8 +57,9 @@ type systemView struct {
 func (p *Pages) system(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	sys := p.opts.System
-	v := systemView{Parts: sys.Parts(ctx), AllUp: true, Problems: sys.Problems(), Started: sys.Started()}
-	for _, st := range v.Parts {
+	v := systemView{AllUp: true, Problems: sys.Problems(), Started: sys.Started()}
+	for _, st := range sys.Parts(ctx) {
+		v.Parts = append(v.Parts, partRow{Status: st, Label: partLabels[st.Name]})
 		v.AllUp = v.AllUp && st.Up()
 	}
 	v.Uptime = roughDuration(time.Since(v.Started))
