@@ -81,10 +81,17 @@ func TestStaffPagesInBrowser(t *testing.T) {
 		}
 		// On a phone.
 		b.do(chromedp.EmulateViewport(360, 740))
-		b.visit("/")
-		b.shot("workbench-360px")
-		if w := eval[int](b, `document.documentElement.scrollWidth`); w > 370 {
-			t.Errorf("the 工作台 is %d px wide on a 360 px phone: it scrolls sideways", w)
+		for _, pg := range []struct{ path, name, want string }{
+			{"/", "workbench", "我的待办"}, {"/mail/settings", "mail-settings", "邮件客户端设置"}, {"/account", "account", "登录会话"},
+		} {
+			b.visit(pg.path)
+			b.shot(pg.name + "-360px")
+			if !strings.Contains(b.body(), pg.want) {
+				t.Errorf("%s on a phone lacks %q", pg.path, pg.want)
+			}
+			if w := eval[int](b, `document.documentElement.scrollWidth`); w > 370 {
+				t.Errorf("%s is %d px wide on a 360 px phone: it scrolls sideways", pg.path, w)
+			}
 		}
 		b.do(chromedp.EmulateViewport(1366, 768))
 	})
