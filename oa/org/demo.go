@@ -95,6 +95,42 @@ var demoLeaders = map[string]string{
 	"xfj": "luogang", "xcz": "songbo", "xcjd": "zhengjie",
 }
 
+// demoOrgans are the issuing organs' 机关代字, 发文机关标志 and 印章.
+var demoOrgans = []struct{ code, daizi, banner, seal string }{
+	{"qw", "秀委发", "中共秀洲区委员会文件", "中共秀洲区委员会（电子印章 330411-QW-01）"},
+	{"qzf", "秀政发", "秀洲区人民政府文件", "秀洲区人民政府（电子印章 330411-QZF-01）"},
+	{"qrd", "秀人大常发", "秀洲区人大常委会文件", "秀洲区人大常委会（电子印章 330411-RD-01）"},
+	{"qzx", "秀政协发", "政协秀洲区委员会文件", "政协秀洲区委员会（电子印章 330411-ZX-01）"},
+	{"bgs", "秀政办发", "秀洲区人民政府办公室文件", "秀洲区人民政府办公室（电子印章 330411-BGS-01）"},
+	{"czj", "秀财发", "秀洲区财政局文件", "秀洲区财政局（电子印章 330411-CZ-01）"},
+	{"fgj", "秀发改发", "秀洲区发展和改革局文件", "秀洲区发展和改革局（电子印章 330411-FG-01）"},
+	{"jyj", "秀教发", "秀洲区教育局文件", "秀洲区教育局（电子印章 330411-JY-01）"},
+	{"xfj", "秀信访发", "秀洲区信访局文件", "秀洲区信访局（电子印章 330411-XF-01）"},
+	{"xcz", "新政发", "新塍镇人民政府文件", "新塍镇人民政府（电子印章 330411-XC-01）"},
+}
+
+// demoInCharge are the 分管领导: 李娜 (副区长) has finance, development,
+// education and health in charge; the 区长 the rest of the government.
+var demoInCharge = map[string]string{
+	"czj": "lina", "fgj": "lina", "jyj": "lina", "wsj": "lina",
+	"bgs": "zhangwei", "gaj": "zhangwei", "cgj": "zhangwei", "nyj": "zhangwei", "hbj": "zhangwei", "xfj": "zhangwei",
+}
+
+// demoGrants are the OA roles of the demo, so that the 发文, 收文 and 签报
+// flows can be walked with demo people.
+var demoGrants = []Grant{
+	{"yangjing", RoleReviewer, "qzf"}, {"yangjing", RoleReviewer, "bgs"},
+	{"zhangwei", RoleSigner, "qzf"}, {"lina", RoleSigner, "qzf"}, {"liuyang", RoleSigner, "bgs"},
+	{"zhaoli", RoleClerk, "qzf"}, {"zhaoli", RoleClerk, "bgs"},
+	{"wufang", RoleReceiver, "qzf"}, {"wufang", RoleReceiver, "bgs"},
+	{"liuyang", RoleOffice, "qzf"}, {"liuyang", RoleOffice, "bgs"},
+	{"huanglei", RoleHandler, "qzf"}, {"huanglei", RoleHandler, "bgs"},
+	{"wufang", RoleArchivist, "qzf"}, {"wufang", RoleArchivist, "bgs"},
+	{"suntao", RoleSigner, "czj"}, {"hubin", RoleSigner, "fgj"}, {"zhuhong", RoleSigner, "jyj"},
+	{"luogang", RoleSigner, "xfj"}, {"liangxiaoyan", RoleClerk, "xfj"}, {"liangxiaoyan", RoleReceiver, "xfj"},
+	{"songbo", RoleSigner, "xcz"}, {"xieyong", RoleClerk, "xcz"}, {"xieyong", RoleReceiver, "xcz"},
+}
+
 // SeedDemo fills the directory with the Xiucheng District organisation:
 // departments, DemoPeople, department leaders, a list <code>@<primary
 // domain> per department, and the aliases postmaster@, abuse@ (→ admin) and
@@ -163,6 +199,24 @@ func (d *Directory) SeedDemo(ctx context.Context) error {
 		for dept, login := range demoLeaders {
 			if _, err := tx.ExecContext(ctx,
 				`UPDATE departments SET leader = ? WHERE code = ? AND leader IS NULL`, login, dept); err != nil {
+				return err
+			}
+		}
+		for _, o := range demoOrgans {
+			if _, err := tx.ExecContext(ctx, `UPDATE departments SET daizi = ?, banner = ?, seal = ? WHERE code = ? AND daizi = ''
+				AND NOT EXISTS (SELECT 1 FROM departments WHERE daizi = ?)`, o.daizi, o.banner, o.seal, o.code, o.daizi); err != nil {
+				return err
+			}
+		}
+		for dept, login := range demoInCharge {
+			if _, err := tx.ExecContext(ctx,
+				`UPDATE departments SET in_charge = ? WHERE code = ? AND in_charge IS NULL`, login, dept); err != nil {
+				return err
+			}
+		}
+		for _, g := range demoGrants {
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO oa_roles (login, role, organ)
+				SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM users WHERE login = ?)`, g.Login, g.Role, g.Organ, g.Login); err != nil {
 				return err
 			}
 		}

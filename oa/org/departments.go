@@ -25,6 +25,13 @@ type Department struct {
 	Parent string // code of the parent, "" for a top-level node
 	Kind   string // organ, department, section, township or street
 	Leader string // login of the leader, optional
+	// An organ that issues documents (发文机关) has these three.
+	Daizi  string // 机关代字, e.g. 秀政发
+	Banner string // 发文机关标志, e.g. 秀洲区人民政府文件
+	Seal   string // the 印章 record, e.g. 秀洲区人民政府印章（电子印章编号）
+	// InCharge is the 分管领导: the login of the leader who has this
+	// department in charge, optional.
+	InCharge string
 }
 
 // AddDepartment adds a department under an existing parent (or at the top
@@ -137,7 +144,7 @@ func (d *Directory) SetLeader(ctx context.Context, dept, login string) error {
 // before its children, siblings in the order they were added.
 func (d *Directory) Departments(ctx context.Context) ([]Department, error) {
 	rows, err := d.ro.QueryContext(ctx,
-		`SELECT code, name, coalesce(parent, ''), kind, coalesce(leader, '') FROM departments ORDER BY rowid`)
+		`SELECT code, name, coalesce(parent, ''), kind, coalesce(leader, ''), daizi, banner, seal, coalesce(in_charge, '') FROM departments ORDER BY rowid`)
 	if err != nil {
 		return nil, fmt.Errorf("org: read departments: %w", err)
 	}
@@ -145,7 +152,7 @@ func (d *Directory) Departments(ctx context.Context) ([]Department, error) {
 	var all []Department
 	for rows.Next() {
 		var dep Department
-		if err := rows.Scan(&dep.Code, &dep.Name, &dep.Parent, &dep.Kind, &dep.Leader); err != nil {
+		if err := rows.Scan(&dep.Code, &dep.Name, &dep.Parent, &dep.Kind, &dep.Leader, &dep.Daizi, &dep.Banner, &dep.Seal, &dep.InCharge); err != nil {
 			return nil, fmt.Errorf("org: read departments: %w", err)
 		}
 		all = append(all, dep)

@@ -97,4 +97,22 @@ CREATE TABLE api_tokens (
 );
 CREATE INDEX api_tokens_login ON api_tokens(login);
 `,
+	// 5: the organisation as OA needs it. An organ that issues documents
+	// has its 机关代字 (秀政发), its 发文机关标志 and its 印章 record; a
+	// department has the 副区长 who has it in charge (分管领导). OA roles
+	// (文书, 签发人…) are held for an organ: who may sign for which.
+	`
+ALTER TABLE departments ADD COLUMN daizi TEXT NOT NULL DEFAULT '';
+ALTER TABLE departments ADD COLUMN banner TEXT NOT NULL DEFAULT '';
+ALTER TABLE departments ADD COLUMN seal TEXT NOT NULL DEFAULT '';
+ALTER TABLE departments ADD COLUMN in_charge TEXT REFERENCES users(login);
+CREATE UNIQUE INDEX departments_daizi ON departments(daizi) WHERE daizi != '';
+CREATE TABLE oa_roles (
+	login TEXT NOT NULL REFERENCES users(login) ON DELETE CASCADE,
+	role  TEXT NOT NULL,
+	organ TEXT NOT NULL REFERENCES departments(code),
+	PRIMARY KEY (login, role, organ)
+);
+CREATE INDEX oa_roles_role ON oa_roles(role, organ);
+`,
 }
