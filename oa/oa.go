@@ -18,6 +18,7 @@ import (
 	"nanhu/internal/ratelimit"
 	"nanhu/internal/web"
 	"nanhu/internal/workcal"
+	"nanhu/oa/docflow"
 	"nanhu/oa/notify"
 	"nanhu/oa/notifyqueue"
 	"nanhu/oa/org"
@@ -44,6 +45,9 @@ type Options struct {
 	Notify notify.Options
 	// Calendar is the working-day calendar; nil counts Monday to Friday.
 	Calendar *workcal.Calendar
+	// Docs tunes the documents and their flows (oa/docflow); DataDir,
+	// Org, Calendar and Logger are filled in by New.
+	Docs docflow.Options
 	Logger   *slog.Logger
 	// Registerer takes routing's metrics.
 	Registerer prometheus.Registerer
@@ -51,7 +55,8 @@ type Options struct {
 
 // DefaultOptions are the defaults for OA on data folder dataDir.
 func DefaultOptions(dataDir string) Options {
-	return Options{DataDir: dataDir, Domains: []string{"nanhu.local"}, Notify: notify.DefaultOptions(dataDir)}
+	return Options{DataDir: dataDir, Domains: []string{"nanhu.local"}, Notify: notify.DefaultOptions(dataDir),
+		Docs: docflow.DefaultOptions(dataDir)}
 }
 
 // OA is the running office automation part.
@@ -60,6 +65,7 @@ type OA struct {
 	log       *slog.Logger
 	org       *org.Directory
 	notify    *notify.Notifier
+	docs      *docflow.Store
 	consumers []*queue.Consumer
 	adminPW   string
 }
@@ -98,6 +104,11 @@ func New(ctx context.Context, opts Options) (_ *OA, err error) {
 			o.adminPW = pw
 		}
 	}
+	do := opts.Docs
+	do.DataDir, do.Org, do.Calendar, do.Logger = opts.DataDir, o.org, opts.Calendar, opts.Logger.With("part", "docflow")
+	if o.docs, err = docflow.Open(ctx, do); err != nil {
+		return nil, err
+	}
 	if opts.Queue != nil {
 		no := opts.Notify
 		if no.DBPath == "" {
@@ -117,6 +128,11 @@ func New(ctx context.Context, opts Options) (_ *OA, err error) {
 		if o.consumers, err = notifyqueue.Consume(opts.Queue, o.notify); err != nil {
 			return nil, err
 		}
+		c, err := notifyqueue.ConsumeActions(opts.Queue, o.docs, o.org)
+		if err != nil {
+			return nil, err
+		}
+		o.consumers = append(o.consumers, c)
 	}
 	return o, nil
 }
@@ -127,11 +143,18 @@ func (o *OA) Name() string { return "oa" }
 // Run runs routing's timers (digests, quiet hours, 催办) until ctx ends,
 // then stops taking events from the queue.
 func (o *OA) Run(ctx context.Context) error {
+	runCtx, cancel := context.WithCancel(context.Background())
+	var pub docflow.Publisher
+	if o.opts.Queue != nil {
+		pub = notifyqueue.Publisher{Q: o.opts.Queue}
+	}
+	docsDone := make(chan error, 1)
+	go func() { docsDone <- o.docs.Run(runCtx, pub, 30*time.Second) }()
 	if o.notify == nil {
 		<-ctx.Done()
-		return nil
+		cancel()
+		return <-docsDone
 	}
-	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- o.notify.Run(runCtx) }()
 	<-ctx.Done()
@@ -140,6 +163,7 @@ func (o *OA) Run(ctx context.Context) error {
 		c.Stop()
 	}
 	cancel()
+	<-docsDone
 	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
@@ -154,6 +178,9 @@ func (o *OA) Close() error {
 	var err error
 	if o.notify != nil {
 		err = o.notify.Close()
+	}
+	if o.docs != nil {
+		err = errors.Join(err, o.docs.Close())
 	}
 	if o.org != nil {
 		err = errors.Join(err, o.org.Close())
@@ -173,6 +200,9 @@ func (o *OA) Health(ctx context.Context) error {
 
 // Org is the organisation's directory.
 func (o *OA) Org() *org.Directory { return o.org }
+
+// Docs are the documents and their flows.
+func (o *OA) Docs() *docflow.Store { return o.docs }
 
 // Notifier is notification routing; nil without a queue.
 func (o *OA) Notifier() *notify.Notifier { return o.notify }
@@ -194,6 +224,6 @@ type PagesOptions struct {
 // with the notification stream and preferences, and the administration of
 // people, departments, mail routing and the system.
 func (o *OA) Routes(mux *http.ServeMux, po PagesOptions) {
-	pages.New(pages.Options{Kit: po.Kit, Org: o.org, Notifier: o.notify, Limiter: po.Limiter, System: po.System,
+	pages.New(pages.Options{Kit: po.Kit, Org: o.org, Notifier: o.notify, Docs: o.docs, Limiter: po.Limiter, System: po.System,
 		QuietHours: po.QuietHours, Logger: o.log.With("part", "oa")}).Routes(mux)
 }

@@ -43,6 +43,7 @@ type Config struct {
 	Limits   LimitsConfig   `toml:"limits"`
 	Calendar CalendarConfig `toml:"calendar"`
 	Web      WebConfig      `toml:"web"`
+	OA       OAConfig       `toml:"oa"`
 
 	// warnings are what the file said that is deprecated; serve logs them.
 	warnings []string
@@ -74,6 +75,14 @@ type WebConfig struct {
 	// TrustedOrigins may post forms although they are other origins
 	// (department subdomains, a reverse proxy's name): "https://xxj.example.gov.cn".
 	TrustedOrigins []string `toml:"trusted_origins"`
+}
+
+// OAConfig is the official documents (公文) and their flows.
+type OAConfig struct {
+	// AllowClassified keeps the 正文 and attachments of documents marked
+	// 秘密 or above: only on a classified network, never on the 政务外网.
+	AllowClassified bool  `toml:"allow_classified"`
+	MaxUploadBytes  int64 `toml:"max_upload_bytes"` // the largest 正文 or attachment
 }
 
 // NotifyConfig tunes the notification routing of to-dos (oa/notify); a
@@ -224,6 +233,7 @@ func defaultConfig() Config {
 		Notify: NotifyConfig{QuietHours: "22:00-07:00", DigestWindow: Duration{5 * time.Minute}, EscalateAfter: 1,
 			AwaitReplyFor: Duration{7 * 24 * time.Hour}, MailFrom: "南湖办公系统"},
 		Web: WebConfig{SessionIdle: Duration{30 * time.Minute}, SessionMax: Duration{12 * time.Hour}},
+		OA:  OAConfig{MaxUploadBytes: 20 << 20},
 		Out: OutboundConfig{
 			SmarthostTLS:  "starttls",
 			Port:          25,

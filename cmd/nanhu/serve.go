@@ -263,6 +263,10 @@ func startOA(ctx context.Context, cfg Config, q *queue.Queue, logger *slog.Logge
 	if cfg.Notify.MailFrom != "" {
 		o.Notify.MailFrom = cfg.Notify.MailFrom
 	}
+	o.Docs.AllowClassified = cfg.OA.AllowClassified
+	if cfg.OA.MaxUploadBytes > 0 {
+		o.Docs.MaxUpload = cfg.OA.MaxUploadBytes
+	}
 	o.Logger = logger
 	o.Registerer = reg
 	return oa.New(ctx, o)

@@ -22,6 +22,18 @@ type Error struct {
 	Cause   error
 	// Field, for a form error, is the field the message belongs beside.
 	Field string
+	// Code is the error's stable name in API answers (not_found,
+	// forbidden…); empty: one derived from Status.
+	Code string
+}
+
+// statusCodes are the API codes of statuses without a code of their own.
+var statusCodes = map[int]string{
+	http.StatusBadRequest: "bad_request", http.StatusUnauthorized: "unauthorized", http.StatusForbidden: "forbidden",
+	http.StatusNotFound: "not_found", http.StatusMethodNotAllowed: "method_not_allowed", http.StatusConflict: "conflict",
+	http.StatusRequestEntityTooLarge: "too_large", http.StatusUnsupportedMediaType: "unsupported_media_type",
+	http.StatusUnprocessableEntity: "invalid", http.StatusTooManyRequests: "rate_limited",
+	http.StatusServiceUnavailable: "unavailable",
 }
 
 func (e *Error) Error() string {
@@ -79,10 +91,17 @@ func (k *Kit) Fail(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.WriteHeader(e.Status)
+		code := e.Code
+		if code == "" {
+			if code = statusCodes[e.Status]; code == "" {
+				code = "internal"
+			}
+		}
 		json.NewEncoder(w).Encode(struct {
 			Error     string `json:"error"`
+			Code      string `json:"code"`
 			RequestID string `json:"request_id,omitempty"`
-		}{e.Message, id})
+		}{e.Message, code, id})
 		return
 	}
 	title := map[int]string{

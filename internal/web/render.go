@@ -145,13 +145,14 @@ func newPageSet(k *Kit) (*pageSet, error) {
 }
 
 // Page parses a page template from fsys: a file that defines "content"
-// (and may define more), rendered inside the layout.
-func (k *Kit) Page(fsys fs.FS, file string) (*Page, error) {
+// (and may define more), rendered inside the layout, with the partials of
+// more files the page shares with others.
+func (k *Kit) Page(fsys fs.FS, file string, more ...string) (*Page, error) {
 	t, err := k.base.base.Clone()
 	if err != nil {
 		return nil, err
 	}
-	if _, err := t.ParseFS(fsys, file); err != nil {
+	if _, err := t.ParseFS(fsys, append([]string{file}, more...)...); err != nil {
 		return nil, fmt.Errorf("web: parse %s: %w", file, err)
 	}
 	return &Page{t: t, name: file}, nil
@@ -171,8 +172,8 @@ func (p *Page) Fragment(name string, data any) (template.HTML, error) {
 
 // MustPage is Page for templates embedded in the binary, which parse or
 // the binary is broken: it panics on an error.
-func (k *Kit) MustPage(fsys fs.FS, file string) *Page {
-	p, err := k.Page(fsys, file)
+func (k *Kit) MustPage(fsys fs.FS, file string, more ...string) *Page {
+	p, err := k.Page(fsys, file, more...)
 	if err != nil {
 		panic(err)
 	}
@@ -262,6 +263,16 @@ func (k *Kit) fill(w http.ResponseWriter, r *http.Request, v *View) {
 	if v.SignedIn {
 		v.NavHTML = k.navHTML(v.Person, r.URL.Path)
 	}
+}
+
+// CSRFFieldOf is the hidden field with r's form token, for a partial
+// that renders a form from its own data.
+func CSRFFieldOf(r *http.Request) template.HTML {
+	tok := ""
+	if s := SessionOf(r); s != nil {
+		tok = s.CSRF
+	}
+	return template.HTML(`<input type="hidden" name="` + CSRFField + `" value="` + html.EscapeString(tok) + `">`)
 }
 
 // Redirect ends a POST: the person's browser goes to path (303 See

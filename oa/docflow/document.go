@@ -210,7 +210,9 @@ func (fe FieldErrors) Has(field string) string {
 func cleanList(in []string) []string {
 	var out []string
 	for _, s := range in {
-		for _, p := range strings.FieldsFunc(s, func(r rune) bool { return r == '、' || r == ',' || r == '，' || r == ';' || r == '；' || r == '\n' }) {
+		// One entry a line (or ；): a 主送 such as 各镇人民政府、街道办事处，区政府各部门
+		// is one phrase, its 、 and ， part of it.
+		for _, p := range strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == '；' || r == '\n' }) {
 			if p = strings.TrimSpace(p); p != "" && !slices.Contains(out, p) {
 				out = append(out, p)
 			}

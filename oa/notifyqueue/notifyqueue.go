@@ -9,6 +9,7 @@ import (
 	"errors"
 
 	"nanhu/oa/notify"
+	"nanhu/oa/org"
 	"nanhu/queue"
 	"nanhu/queue/contract"
 )
@@ -68,4 +69,35 @@ func Consume(q *queue.Queue, n *notify.Notifier) ([]*queue.Consumer, error) {
 		return nil, err
 	}
 	return []*queue.Consumer{todos, replies}, nil
+}
+
+// ActionChannel is the channel OA's documents consume oa.action on.
+const ActionChannel = "docflow"
+
+// Actor carries out oa.action events; docflow.Store is one.
+type Actor interface {
+	HandleAction(ctx context.Context, a contract.OAAction) (refusal string, err error)
+}
+
+// Mobiles finds an official's registered mobile.
+type Mobiles interface {
+	User(ctx context.Context, login string) (org.User, error)
+}
+
+// ConsumeActions hands oa.action (an official's SMS reply) to a. An
+// action the task no longer allows is answered by SMS with the reason.
+func ConsumeActions(q *queue.Queue, a Actor, m Mobiles) (*queue.Consumer, error) {
+	return queue.Consume(q, ActionChannel, func(ctx context.Context, ev contract.OAAction) error {
+		why, err := a.HandleAction(ctx, ev)
+		if err != nil || why == "" || ev.Source != contract.SourceSMS {
+			return err
+		}
+		u, err := m.User(ctx, ev.Login)
+		if err != nil || u.Mobile == "" {
+			return nil
+		}
+		sms := contract.NotifySMS{V: contract.NotifySMSVersion, ID: contract.NewID(), To: u.Mobile, Login: ev.Login,
+			Text: "【南湖】未能办理：" + why, IdempotencyKey: "oa.action/" + ev.ID + "/refused", Reason: "action.refused", TodoID: ev.TodoID}
+		return queue.Publish(ctx, q, sms)
+	})
 }

@@ -19,6 +19,7 @@ import (
 	"nanhu/internal/logring"
 	"nanhu/internal/ratelimit"
 	"nanhu/internal/web"
+	"nanhu/oa/docflow"
 	"nanhu/oa/notify"
 	"nanhu/oa/org"
 	"nanhu/queue"
@@ -66,6 +67,7 @@ type Options struct {
 	Kit      *web.Kit
 	Org      *org.Directory
 	Notifier *notify.Notifier // nil: routing runs elsewhere (no live stream)
+	Docs     *docflow.Store
 	Limiter  *ratelimit.Limiter
 	System   System // nil: no status page
 	// QuietHours are the system's, as the preferences form shows them.
@@ -84,7 +86,8 @@ type Pages struct {
 	items     sync.Map
 	itemCount atomic.Int64
 	tmpl      struct {
-		workbench, people, person, personNew, personCreated, departments, mail, system *web.Page
+		workbench, people, person, personNew, personCreated, departments, mail, system        *web.Page
+		oaHome, docNew, doc, docPrint, search, delegations, register, leader, flows, flowEdit *web.Page
 	}
 }
 
@@ -103,5 +106,17 @@ func New(o Options) *Pages {
 	p.tmpl.departments = k.MustPage(templates, "templates/departments.html")
 	p.tmpl.mail = k.MustPage(templates, "templates/mail.html")
 	p.tmpl.system = k.MustPage(templates, "templates/system.html")
+	if o.Docs != nil {
+		p.tmpl.oaHome = k.MustPage(templates, "templates/oa_home.html")
+		p.tmpl.docNew = k.MustPage(templates, "templates/doc_new.html", "templates/doc_fields.html")
+		p.tmpl.doc = k.MustPage(templates, "templates/doc.html", "templates/doc_fields.html")
+		p.tmpl.docPrint = k.MustPage(templates, "templates/doc_print.html")
+		p.tmpl.search = k.MustPage(templates, "templates/oa_search.html")
+		p.tmpl.delegations = k.MustPage(templates, "templates/delegations.html")
+		p.tmpl.register = k.MustPage(templates, "templates/register.html")
+		p.tmpl.leader = k.MustPage(templates, "templates/leader.html")
+		p.tmpl.flows = k.MustPage(templates, "templates/flows.html")
+		p.tmpl.flowEdit = k.MustPage(templates, "templates/flow_edit.html")
+	}
 	return p
 }

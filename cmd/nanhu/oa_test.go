@@ -1,0 +1,287 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"nanhu/oa/org"
+)
+
+var docPath = regexp.MustCompile(`/oa/docs/(\d+)`)
+
+// TestFawenInBrowser walks a whole 发文 through the pages with demo people,
+// as the issue describes it: 黄磊 drafts a 特急 通知, 杨静 核稿 and sends it
+// to two department heads for 会签, they countersign in parallel, the last
+// chooses 张伟 to sign, 张伟 — offline — signs by replying "1" to the SMS
+// through the simulated modem, 赵丽 复核 and registers it (秀政发〔年〕1号),
+// 印制用印 and 核发, and 吴芳 archives it. Each person sees it in their
+// 待办 at the right moment and the page always says where it is.
+func TestFawenInBrowser(t *testing.T) {
+	ts := startDemoServer(t)
+	root := newBrowsers(t)
+	base := "http://" + ts.addr("http")
+	dir := screenshotDir(t)
+	const title = "秀洲区人民政府关于做好2027年元旦春节期间安全生产工作的通知"
+	year := time.Now().In(shanghai(t)).Year()
+
+	people := map[string]*browser{}
+	as := func(login string) *browser {
+		if b, ok := people[login]; ok {
+			return b
+		}
+		b := person(t, root, base, dir)
+		b.signIn(login, org.DemoPassword)
+		people[login] = b
+		return b
+	}
+	var doc string
+	// open goes to the document from the person's 待办, as they would.
+	open := func(login, step string) *browser {
+		t.Helper()
+		b := as(login)
+		b.visit("/oa")
+		body := b.text("main")
+		if !strings.Contains(body, title) || !strings.Contains(body, step) {
+			b.shot(login + "-todo-missing")
+			t.Fatalf("%s's 待办 lacks the document at %s:\n%s", login, step, body)
+		}
+		b.click("a[href='" + doc + "']")
+		if got := b.text("#where"); !strings.Contains(got, step) {
+			t.Fatalf("%s: the page says %q, want it at %s", login, got, step)
+		}
+		return b
+	}
+	approve := func(b *browser, wantFlash string) {
+		t.Helper()
+		b.click("button[name=action][value=approve]")
+		if body := b.body(); !strings.Contains(body, wantFlash) {
+			b.shot("approve-failed")
+			t.Fatalf("after 同意: want %q in\n%s", wantFlash, body)
+		}
+	}
+
+	// 黄磊 drafts.
+	hl := as("huanglei")
+	hl.visit("/oa")
+	hl.shot("huanglei-oa")
+	hl.click("a.button.primary[href^='/oa/new']")
+	hl.typeInto("#title", title)
+	hl.do(chromedp.SetValue(chromedp.CSS("#urgency"), "特急"), chromedp.SetValue(chromedp.CSS("#organ"), "qzf"))
+	hl.typeInto("#main_to", "各镇人民政府、街道办事处，区政府各部门")
+	hl.typeInto("#body", "为切实做好元旦春节期间安全生产工作，现将有关事项通知如下。")
+	hl.shot("draft-form")
+	hl.click("form.doc-form button[type=submit]")
+	m := docPath.FindStringSubmatch(hl.location())
+	if m == nil {
+		t.Fatalf("saving the draft went to %s: %s", hl.location(), hl.body())
+	}
+	doc = "/oa/docs/" + m[1]
+	hl.shot("draft-saved")
+	approve(hl, "核稿：杨静")
+
+	// 杨静 核稿 and sends it to two heads for 会签.
+	yj := open("yangjing", "核稿")
+	yj.shot("review")
+	yj.do(chromedp.Click(chromedp.CSS("input[name=route][value=countersign]")),
+		chromedp.Click(chromedp.CSS("input[name='people.countersign.countersign'][value=suntao]")),
+		chromedp.Click(chromedp.CSS("input[name='people.countersign.countersign'][value=hubin]")))
+	yj.typeInto("textarea[name=opinion]", "文字已核，请财政局、发改局会签。")
+	approve(yj, "会签：孙涛")
+
+	// The two heads countersign in parallel; the last chooses the signer.
+	st := open("suntao", "会签")
+	st.typeInto("textarea[name=opinion]", "同意，经费由区财政统筹。")
+	approve(st, "同意完成")
+	hb := open("hubin", "会签")
+	hb.shot("countersign-last")
+	hb.do(chromedp.Click(chromedp.CSS("input[name='people.sign.sign'][value=zhangwei]")))
+	approve(hb, "签发：张伟")
+	if where := hb.text("#where"); !strings.Contains(where, "签发：张伟") {
+		t.Errorf("after 会签 the page says %q", where)
+	}
+	hb.shot("to-sign")
+
+	// 张伟 is offline: the SMS for 签发 reaches his phone, and his reply
+	// "1" signs the document.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		carried := simMessages(t, ts)
+		if strings.Contains(carried, "+8613800000102") && strings.Contains(carried, "安全生产工作的通知") && strings.Contains(carried, "回复1同意") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no 签发 SMS to 张伟; the network carried: %s", carried)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	simInbound(t, ts, `{"from":"+8613800000102","text":"1"}`)
+	zl := as("zhaoli")
+	deadline = time.Now().Add(60 * time.Second)
+	for {
+		zl.visit("/oa")
+		if strings.Contains(zl.text("main"), title) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the SMS reply did not sign the document; 赵丽's 待办: %s", zl.text("main"))
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	zl = open("zhaoli", "复核")
+	if body := zl.body(); !strings.Contains(body, "短信") || !strings.Contains(body, "张伟") {
+		t.Errorf("the trail does not show 张伟 signing by SMS: %s", body)
+	}
+	zl.shot("signed-by-sms")
+	approve(zl, "登记：赵丽")
+	approve(zl, "印制用印：赵丽")
+	number := fmt.Sprintf("秀政发〔%d〕1号", year)
+	if body := zl.body(); !strings.Contains(body, number) {
+		t.Fatalf("after 登记 the page lacks %s: %s", number, body)
+	}
+	zl.shot("registered")
+	approve(zl, "核发：赵丽")
+	approve(zl, "归档：吴芳")
+	wf := open("wufang", "归档")
+	approve(wf, "同意完成")
+	if where := wf.text("#where"); !strings.Contains(where, "已归档") {
+		t.Errorf("at the end the page says %q", where)
+	}
+	wf.shot("archived")
+	// The register lists it, and the print view has the red header.
+	zl.visit("/oa/registers/outgoing")
+	if body := zl.text("main"); !strings.Contains(body, number) || !strings.Contains(body, title) {
+		t.Errorf("the 发文登记簿 lacks the document: %s", body)
+	}
+	zl.shot("register")
+	zl.visit(doc + "/print")
+	if body := zl.body(); !strings.Contains(body, "秀洲区人民政府文件") || !strings.Contains(body, "核稿意见") {
+		t.Errorf("print view: %s", body)
+	}
+	zl.shot("print")
+
+	// Someone outside the flow and the organ's office sees nothing of it.
+	hp := as("heping")
+	hp.visit(doc)
+	if body := hp.body(); !strings.Contains(body, "页面不存在") {
+		t.Errorf("another department's person sees the document: %s", body)
+	}
+	hp.visit("/oa/search?q=" + "安全生产")
+	if strings.Contains(hp.text("main"), title) {
+		t.Error("search shows another department's document")
+	}
+	yj.visit("/oa/search?q=安全生产")
+	if !strings.Contains(yj.text("main"), title) {
+		t.Errorf("search 安全生产 does not find the document for 杨静: %s", yj.text("main"))
+	}
+	yj.shot("search")
+}
+
+// TestOAAPI drives the JSON API as another system would, with Basic
+// authentication: a draft, its actions, the refusals with stable codes,
+// and a POST from a page session without its form token.
+func TestOAAPI(t *testing.T) {
+	ts := startDemoServer(t)
+	base := "http://" + ts.addr("http")
+	call := func(login, method, path, body string) (int, map[string]any) {
+		t.Helper()
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		req.SetBasicAuth(login, org.DemoPassword)
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		var m map[string]any
+		json.Unmarshal(b, &m)
+		return resp.StatusCode, m
+	}
+	code, m := call("huanglei", "GET", "/api/v1/oa/flows", "")
+	if code != 200 || !bytes.Contains(mustJSON(m), []byte("发文")) {
+		t.Fatalf("flows: %d %v", code, m)
+	}
+	code, m = call("huanglei", "POST", "/api/v1/oa/documents",
+		`{"flow":"发文","type":"通知","title":"关于开展冬季消防安全检查的通知","urgency":"加急","organ":"qzf","main_to":["各镇人民政府"],"body":"正文"}`)
+	if code != 201 {
+		t.Fatalf("create: %d %v", code, m)
+	}
+	id, task := int(m["id"].(float64)), int(m["task"].(float64))
+	code, m = call("huanglei", "POST", "/api/v1/oa/tasks/"+strconv.Itoa(task)+"/actions", `{"action":"approve"}`)
+	if code != 200 {
+		t.Fatalf("approve 拟稿: %d %v", code, m)
+	}
+	next := int(m["tasks"].([]any)[0].(map[string]any)["id"].(float64))
+	// 杨静 must choose a route: the answer says so, with the options.
+	code, m = call("yangjing", "POST", fmt.Sprintf("/api/v1/oa/tasks/%d/actions", next), `{"action":"approve"}`)
+	if code != 422 || m["code"] != "choose_next" || m["options"] == nil {
+		t.Fatalf("approve without choosing: %d %v", code, m)
+	}
+	// Someone else's task, an action the node does not allow, another
+	// department's document: refused with stable codes, nothing changed.
+	for _, c := range []struct {
+		login, method, path, body string
+		status                    int
+		code                      string
+	}{
+		{"lina", "POST", fmt.Sprintf("/api/v1/oa/tasks/%d/actions", next), `{"action":"approve","next":{"step":"sign","assignees":["zhangwei"]}}`, 403, "forbidden"},
+		{"yangjing", "POST", fmt.Sprintf("/api/v1/oa/tasks/%d/actions", next), `{"action":"reject","opinion":"不行"}`, 409, "not_allowed"},
+		{"heping", "GET", fmt.Sprintf("/api/v1/oa/documents/%d", id), "", 404, "not_found"},
+		{"yangjing", "POST", fmt.Sprintf("/api/v1/oa/tasks/%d/actions", next), `{"action":"approve","bogus":1}`, 400, "bad_json"},
+	} {
+		code, m := call(c.login, c.method, c.path, c.body)
+		if code != c.status || m["code"] != c.code {
+			t.Errorf("%s %s %s as %s: %d %v, want %d %s", c.method, c.path, c.body, c.login, code, m, c.status, c.code)
+		}
+	}
+	code, m = call("yangjing", "POST", fmt.Sprintf("/api/v1/oa/tasks/%d/actions", next),
+		`{"action":"approve","opinion":"已核","next":{"step":"sign","assignees":["zhangwei"]}}`)
+	if code != 200 {
+		t.Fatalf("approve 核稿: %d %v", code, m)
+	}
+	code, m = call("zhangwei", "GET", "/api/v1/oa/tasks", "")
+	if code != 200 || !bytes.Contains(mustJSON(m), []byte("关于开展冬季消防安全检查的通知")) || !bytes.Contains(mustJSON(m), []byte(`"step":"签发"`)) {
+		t.Fatalf("张伟's tasks: %d %v", code, m)
+	}
+	code, m = call("huanglei", "GET", fmt.Sprintf("/api/v1/oa/documents/%d", id), "")
+	if code != 200 || len(m["holders"].([]any)) != 1 || len(m["trail"].([]any)) < 3 {
+		t.Fatalf("document: %d %v", code, m)
+	}
+	code, m = call("zhaoli", "GET", "/api/v1/oa/registers/outgoing?organ=qzf", "")
+	if code != 200 {
+		t.Fatalf("register: %d %v", code, m)
+	}
+	// A page POST without the form token is refused.
+	req, _ := http.NewRequest("POST", base+fmt.Sprintf("/oa/tasks/%d/act", next), strings.NewReader("action=approve"))
+	req.SetBasicAuth("zhangwei", org.DemoPassword)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode == 200 || resp.StatusCode == 303 {
+		t.Errorf("a form POST without a session and token: %s", resp.Status)
+	}
+	code, m = call("zhangwei", "GET", "/api/v1/oa/tasks", "")
+	if !bytes.Contains(mustJSON(m), []byte(`"step":"签发"`)) {
+		t.Errorf("the refused POST changed something: %v", m)
+	}
+}
+
+func mustJSON(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
+}
