@@ -47,8 +47,8 @@ type Options struct {
 	Calendar *workcal.Calendar
 	// Docs tunes the documents and their flows (oa/docflow); DataDir,
 	// Org, Calendar and Logger are filled in by New.
-	Docs docflow.Options
-	Logger   *slog.Logger
+	Docs   docflow.Options
+	Logger *slog.Logger
 	// Registerer takes routing's metrics.
 	Registerer prometheus.Registerer
 }
