@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"context"
 	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/emersion/go-msgauth/dkim"
+
 	"nanhu/mailserver/mailauth"
+	"nanhu/mailserver/outbound"
 	"nanhu/oa/org"
 )
 
@@ -272,5 +276,48 @@ print("ok")
 	shared := withSubject(t, lina, "smtplib-shared")
 	if shared == nil || !bytes.Contains(shared, []byte("Sender: =?utf-8?q?=E6=9D=8E=E5=A8=9C?= <lina@nanhu.local>\r\n")) {
 		t.Errorf("the message sent as the shared mailbox lacks a Sender naming lina:\n%s", shared)
+	}
+}
+
+// TestOwnSignatureOnMX: mail that this server signed (with the key in the
+// data folder that outbound mail is signed with) is accepted on the MX
+// from outside although its sender is local, as when it comes back
+// through another system; changed on the way, it is refused.
+func TestOwnSignatureOnMX(t *testing.T) {
+	swaks := requireTool(t, "swaks")
+	ts := startSenderServer(t, nil)
+	key, err := outbound.LoadOrCreateDKIMKey(filepath.Join(ts.data, "dkim", "nanhu.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := "From: =?UTF-8?B?5byg5Lyf?= <zhangwei@nanhu.local>\r\nTo: lina@nanhu.local\r\nSubject: signed\r\n" +
+		"Message-ID: <signed@nanhu.local>\r\n\r\n今天下午三点开会。\r\n"
+	var signed bytes.Buffer
+	if err := dkim.Sign(&signed, strings.NewReader(msg), &dkim.SignOptions{Domain: "nanhu.local", Selector: "nanhu", Signer: key,
+		HeaderCanonicalization: dkim.CanonicalizationRelaxed, BodyCanonicalization: dkim.CanonicalizationRelaxed}); err != nil {
+		t.Fatal(err)
+	}
+	h, p, _ := net.SplitHostPort(ts.addr("smtp"))
+	for _, tt := range []struct {
+		name, data, expect string
+	}{
+		{"signed by us", signed.String(), "250 2.0.0"},
+		{"signed by us, then changed", strings.Replace(signed.String(), "三点", "四点", 1), "550 5.7.1"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "m.eml")
+			if err := os.WriteFile(file, []byte(tt.data), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			out, _ := exec.Command(swaks, "--server", h, "--port", p, "--local-interface", "127.0.0.2",
+				"--from", "zhangwei@nanhu.local", "--to", "lina@nanhu.local", "--data", file).CombinedOutput()
+			if !strings.Contains(string(out), tt.expect) {
+				t.Fatalf("swaks output lacks %q:\n%s", tt.expect, out)
+			}
+		})
+	}
+	raw := withSubject(t, ts.inbox(t, "lina"), "signed")
+	if raw == nil || !bytes.Contains(raw, []byte("dkim=pass header.d=nanhu.local")) {
+		t.Errorf("the signed message is not in lina's INBOX with dkim=pass:\n%s", raw)
 	}
 }

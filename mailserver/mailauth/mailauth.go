@@ -178,7 +178,7 @@ func (c *Checker) Check(ctx context.Context, m Message) Result {
 	r.FromDomains = FromDomains(fields)
 	c.checkDMARC(ctx, &r)
 	c.opts.Logger.Debug("sender checks", "ip", m.IP, "mail_from", m.MailFrom, "spf", r.SPF,
-		"dkim", len(r.DKIM), "from", r.FromDomains, "dmarc", r.DMARC, "policy", r.Policy)
+		"dkim", dkimValue(r.DKIM), "from", r.FromDomains, "dmarc", r.DMARC, "policy", r.Policy)
 	return r
 }
 
@@ -192,9 +192,6 @@ func domainOf(addr string) string {
 
 // isLocal reports whether domain is one of ours.
 func (c *Checker) isLocal(domain string) bool { return c.local[strings.ToLower(domain)] }
-
-// IsLocal reports whether domain is one of the Checker's local domains.
-func (c *Checker) IsLocal(domain string) bool { return c.isLocal(domain) }
 
 // Hostname is the authserv-id the Checker writes.
 func (c *Checker) Hostname() string { return c.opts.Hostname }
