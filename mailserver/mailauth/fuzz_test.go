@@ -53,6 +53,11 @@ func FuzzFromAddresses(f *testing.F) {
 		}
 		fields, _ := SplitHeader([]byte("From: " + from + "\r\n\r\n"))
 		addrs, _ := FromAddresses(fields)
+		for _, a := range NameAddresses(fields) {
+			if !strings.Contains(strings.ToLower(from), strings.TrimSuffix(a, ".")) && !strings.ContainsAny(from, "=\\\"()") {
+				t.Fatalf("From %q: %q is not in the display name's text", from, a)
+			}
+		}
 		if strings.Contains(from, "<zhangwei@nanhu.local>") && !strings.ContainsAny(from, "\"()\\") {
 			found := false
 			for _, a := range addrs {

@@ -87,6 +87,27 @@ func FromAddresses(fields []Field) (addrs []string, strict bool) {
 	return addrs, strict
 }
 
+// NameAddresses returns the addresses written inside the display names
+// of the From fields (phrases like "zhangwei@nanhu.local" <x@example.org>),
+// lowercased; fields that do not parse give none (FromAddresses already
+// scanned their whole text).
+func NameAddresses(fields []Field) []string {
+	var out []string
+	for _, f := range fields {
+		if !strings.EqualFold(f.Name, "From") {
+			continue
+		}
+		list, err := mail.ParseAddressList(f.Value())
+		if err != nil {
+			continue
+		}
+		for _, a := range list {
+			out = append(out, scanAddresses(a.Name)...)
+		}
+	}
+	return out
+}
+
 // scanAddresses finds every local@domain in s, whatever surrounds it,
 // after removing comments and the white space the obsolete syntax allows
 // around '@' and '.' (RFC 5322 §4.4).

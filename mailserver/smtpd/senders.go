@@ -28,12 +28,14 @@ func badAddress(addr string) string {
 	return ""
 }
 
+// domainOf is addr's domain, lowercase, without a final dot (which names
+// the same domain).
 func domainOf(addr string) string {
 	at := strings.LastIndexByte(addr, '@')
 	if at < 0 {
 		return ""
 	}
-	return strings.ToLower(addr[at+1:])
+	return strings.TrimRight(strings.ToLower(addr[at+1:]), ".")
 }
 
 // internal reports whether the client is one of the configured internal
@@ -83,6 +85,15 @@ func (s *session) checkMX(body []byte) (out []byte, prefix string, junk bool, er
 	if c := s.srv.opts.Checker; c != nil {
 		res = c.Check(s.ctx, mailauth.Message{IP: s.ip, Helo: s.conn.Hostname(), MailFrom: s.from, Raw: body})
 		prefix = res.Header(host)
+		m := s.srv.metrics.authResults
+		m.WithLabelValues("spf", string(res.SPF)).Inc()
+		m.WithLabelValues("dmarc", string(res.DMARC)).Inc()
+		if len(res.DKIM) == 0 {
+			m.WithLabelValues("dkim", string(mailauth.None)).Inc()
+		}
+		for _, sig := range res.DKIM {
+			m.WithLabelValues("dkim", string(sig.Value)).Inc()
+		}
 	}
 	if localSender != "" && !res.OurSignature() {
 		s.srv.log.Warn("smtp refused a local sender from outside", "remote", s.ip, "mail_from", s.from, "from", fromAddrs)
@@ -136,6 +147,10 @@ func (s *session) checkSubmission(body []byte) (prefix string, err error) {
 		if len(addrs) == 0 {
 			return "", refuse("The From header holds no address: write it as 名字 <address>")
 		}
+		// An address written as the display name ("zhangwei@nanhu.local"
+		// <lina@nanhu.local>) is what many clients show: it must be
+		// allowed too.
+		addrs = append(addrs, mailauth.NameAddresses(from)...)
 	}
 	asOther := len(addrs) > 1
 	for _, a := range addrs {
