@@ -52,6 +52,8 @@ type Options struct {
 	// OwnKeys are our DKIM keys.
 	OwnKeys []Key
 	// Resolver answers every DNS question; default net.DefaultResolver.
+	// Its answers are kept for 5 minutes, its failures for 1 minute, and
+	// a question several messages ask at once is asked once.
 	Resolver Resolver
 	// Timeout bounds the DNS questions of one message; default 20s. What
 	// is not answered in time is a temperror.
@@ -82,6 +84,7 @@ func New(opts Options) *Checker {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	opts.Resolver = newCache(opts.Resolver, 5*time.Minute, time.Minute, opts.Timeout)
 	c := &Checker{opts: opts, local: map[string]bool{}, own: map[string]string{}}
 	for _, d := range opts.LocalDomains {
 		c.local[strings.ToLower(d)] = true
