@@ -117,7 +117,7 @@ smtp_load() {
 	LOAD_START=$EPOCHREALTIME
 	# In the background, so that a signal reaches the traps at once.
 	/usr/sbin/smtp-source -c -s "$SESSIONS" -m "$MESSAGES" -l "$SIZE" \
-		-f sender@example.org -t bench@bench.test "127.0.0.1:$port" >"$out" 2>"$err" </dev/null &
+		-f sender@example.test -t bench@bench.test "127.0.0.1:$port" >"$out" 2>"$err" </dev/null &
 	LOAD_PID=$!
 	wait "$LOAD_PID"
 	rc=$?

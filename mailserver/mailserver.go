@@ -11,12 +11,14 @@ package mailserver
 
 import (
 	"context"
+	"crypto"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"path/filepath"
 	"sync"
 	"time"
@@ -28,6 +30,7 @@ import (
 	"nanhu/mailserver/accounts"
 	"nanhu/mailserver/clientconfig"
 	"nanhu/mailserver/imapd"
+	"nanhu/mailserver/mailauth"
 	"nanhu/mailserver/mailqueue"
 	"nanhu/mailserver/outbound"
 	"nanhu/mailserver/pages"
@@ -61,6 +64,15 @@ type Options struct {
 	MaxMessageBytes int64
 	MaxRecipients   int
 	ReadTimeout     time.Duration
+	// InternalNetworks are the extranet's other mail systems: on the MX
+	// they may send as local-domain addresses and are not checked.
+	InternalNetworks []netip.Prefix
+	// SendAs is who may send submitted mail as a shared mailbox, a list or
+	// another address.
+	SendAs accounts.SendAs
+	// Resolver answers the SPF, DKIM and DMARC questions about arriving
+	// mail; nil means net.DefaultResolver.
+	Resolver mailauth.Resolver
 	// IMAP settings.
 	AppendLimit        uint32
 	AllowPlainLoopback bool
@@ -194,6 +206,15 @@ func New(ctx context.Context, opts Options) (_ *Server, err error) {
 	sm.Limiter = opts.Limiter
 	sm.Logger = log.With("part", "smtp")
 	sm.Registerer = opts.Registerer
+	sm.InternalNetworks = opts.InternalNetworks
+	sm.SendAs = opts.SendAs
+	sm.Checker = mailauth.New(mailauth.Options{
+		Hostname:     opts.Hostname,
+		LocalDomains: opts.Domains,
+		OwnKeys:      ownKeys(opts.Domains, opts.DKIMSelector, key),
+		Resolver:     opts.Resolver,
+		Logger:       log.With("part", "mailauth"),
+	})
 	s.smtp = smtpd.New(sm, opts.Directory, s.store, s.out)
 
 	s.imap = imapd.New(imapd.Options{
@@ -345,6 +366,17 @@ func (s *Server) registerMetrics(reg prometheus.Registerer) {
 	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "nanhu_outbound_bounced_total", Help: "Recipients that failed permanently (a failure DSN went to the sender).",
 	}, func() float64 { return float64(s.out.Stats().Bounced) }))
+}
+
+// ownKeys are our DKIM keys as the checks of arriving mail know them: the
+// key outbound mail is signed with, in every local domain.
+func ownKeys(domains []string, selector string, key crypto.Signer) []mailauth.Key {
+	rec := outbound.DKIMRecord(key)
+	out := make([]mailauth.Key, 0, len(domains))
+	for _, d := range domains {
+		out = append(out, mailauth.Key{Domain: d, Selector: selector, Record: rec})
+	}
+	return out
 }
 
 // reportDeliverer puts the outbound queue's delivery reports (DSNs) into

@@ -15,6 +15,8 @@ import (
 
 	"nanhu/internal/ratelimit"
 	"nanhu/internal/workcal"
+	"nanhu/mailserver/accounts"
+	"nanhu/mailserver/mailauth"
 	"nanhu/mailserver/outbound"
 	"nanhu/oa/org"
 	"nanhu/smsgateway"
@@ -47,6 +49,9 @@ type Config struct {
 
 	// warnings are what the file said that is deprecated; serve logs them.
 	warnings []string
+	// resolver, when set, answers the mail server's DNS questions about
+	// arriving mail instead of the system's resolver (tests).
+	resolver mailauth.Resolver
 }
 
 // LimitsConfig bounds what one client address or one account may do, on
@@ -120,6 +125,20 @@ type SMTPConfig struct {
 	MaxMessageBytes int64    `toml:"max_message_bytes"`
 	MaxRecipients   int      `toml:"max_recipients"`
 	ReadTimeout     Duration `toml:"read_timeout"`
+	// TrustedNetworks are the extranet's other mail systems: on the MX
+	// they may send as local-domain addresses, and their mail is not
+	// checked for SPF, DKIM and DMARC. Loopback is not trusted unless
+	// listed.
+	TrustedNetworks []string `toml:"trusted_networks"`
+	// SendAsShared says who may send submitted mail as a department's
+	// shared mailbox: "members" (everyone who may open it) or "none".
+	SendAsShared string `toml:"send_as_shared"`
+	// SendAsLists says who may send as a distribution list: "members"
+	// or "none".
+	SendAsLists string `toml:"send_as_lists"`
+	// SendAs grants further: a local address → the logins who may send
+	// as it.
+	SendAs map[string][]string `toml:"send_as"`
 }
 
 // IMAPConfig tunes the IMAP server.
@@ -218,6 +237,8 @@ func defaultConfig() Config {
 			MaxMessageBytes: 50 << 20,
 			MaxRecipients:   1000,
 			ReadTimeout:     Duration{5 * time.Minute},
+			SendAsShared:    "members",
+			SendAsLists:     "none",
 		},
 		Limits: LimitsConfig{
 			ConnectionsPerMinute: 120,
@@ -384,6 +405,12 @@ func (c *Config) check() error {
 	if _, err := c.internalNetworks(); err != nil {
 		return err
 	}
+	if _, err := c.trustedNetworks(); err != nil {
+		return err
+	}
+	if _, err := c.sendAs(); err != nil {
+		return err
+	}
 	for i, m := range c.SMS.Modems {
 		if m.Path == "" {
 			return fmt.Errorf("sms modem %d has no path", i+1)
@@ -438,6 +465,69 @@ func (c *Config) internalNetworks() ([]netip.Prefix, error) {
 		out = append(out, p.Masked())
 	}
 	return out, nil
+}
+
+// parsePrefixes reads addresses and prefixes like 10.0.0.0/8.
+func parsePrefixes(what string, list []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, n := range list {
+		p, err := netip.ParsePrefix(n)
+		if err != nil {
+			a, aerr := netip.ParseAddr(n)
+			if aerr != nil {
+				return nil, fmt.Errorf("%s %q is not an address or a prefix like 10.0.0.0/8", what, n)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
+// trustedNetworks are [smtp] trusted_networks.
+func (c *Config) trustedNetworks() ([]netip.Prefix, error) {
+	return parsePrefixes("[smtp] trusted_networks:", c.SMTP.TrustedNetworks)
+}
+
+// sendAs reads who may send as what ([smtp] send_as_shared, send_as_lists,
+// send_as).
+func (c *Config) sendAs() (accounts.SendAs, error) {
+	var p accounts.SendAs
+	for _, v := range []struct {
+		key, val string
+		set      *bool
+	}{{"send_as_shared", c.SMTP.SendAsShared, &p.SharedMembers}, {"send_as_lists", c.SMTP.SendAsLists, &p.ListMembers}} {
+		switch v.val {
+		case "members":
+			*v.set = true
+		case "none":
+		default:
+			return p, fmt.Errorf("[smtp] %s = %q: use \"members\" or \"none\"", v.key, v.val)
+		}
+	}
+	local := map[string]bool{}
+	for _, d := range c.localDomains() {
+		local[d] = true
+	}
+	for addr, logins := range c.SMTP.SendAs {
+		a, err := org.NormalizeAddress(addr)
+		if err != nil {
+			return p, fmt.Errorf("[smtp.send_as] %q is not a mail address", addr)
+		}
+		if _, dom, _ := strings.Cut(a, "@"); !local[dom] {
+			return p, fmt.Errorf("[smtp.send_as] %s is not in a local domain: only local addresses can be granted", a)
+		}
+		if len(logins) == 0 {
+			return p, fmt.Errorf("[smtp.send_as] %s lists nobody", a)
+		}
+		if p.Grants == nil {
+			p.Grants = map[string][]string{}
+		}
+		for _, l := range logins {
+			p.Grants[a] = append(p.Grants[a], strings.ToLower(strings.TrimSpace(l)))
+		}
+	}
+	return p, nil
 }
 
 // quietHours reads the notification settings' quiet hours, and checks the

@@ -155,3 +155,42 @@ func TestDeprecatedKeys(t *testing.T) {
 		t.Errorf("limits() = %+v, %v", lo, err)
 	}
 }
+
+// TestSenderConfig: [smtp] trusted_networks, send_as_shared, send_as_lists
+// and [smtp.send_as] are read, and a bad one stops the server naming it.
+func TestSenderConfig(t *testing.T) {
+	for _, tt := range []struct {
+		name, toml, want string // want: "" for accepted
+	}{
+		{"all set", "[smtp]\ntrusted_networks = [\"10.1.0.0/16\", \"192.0.2.7\"]\nsend_as_shared = \"none\"\nsend_as_lists = \"members\"\n" +
+			"[smtp.send_as]\n\"XinFang@nanhu.local\" = [\"LuoGang\"]\n", ""},
+		{"bad network", "[smtp]\ntrusted_networks = [\"10.1.0.0/33\"]\n", "trusted_networks"},
+		{"bad shared rule", "[smtp]\nsend_as_shared = \"all\"\n", "send_as_shared"},
+		{"bad list rule", "[smtp]\nsend_as_lists = \"leaders\"\n", "send_as_lists"},
+		{"remote address granted", "[smtp.send_as]\n\"boss@example.org\" = [\"lina\"]\n", "not in a local domain"},
+		{"nobody granted", "[smtp.send_as]\n\"xinfang@nanhu.local\" = []\n", "lists nobody"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "nanhu.toml")
+			if err := os.WriteFile(file, []byte(tt.toml), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := loadConfig([]string{"--config", file})
+			if tt.want != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.want) {
+					t.Errorf("error %v, want one naming %q", err, tt.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			nets, _ := cfg.trustedNetworks()
+			p, _ := cfg.sendAs()
+			if fmt.Sprint(nets) != "[10.1.0.0/16 192.0.2.7/32]" || p.SharedMembers || !p.ListMembers ||
+				fmt.Sprint(p.Grants) != "map[xinfang@nanhu.local:[luogang]]" {
+				t.Errorf("read %v and %+v", nets, p)
+			}
+		})
+	}
+}

@@ -121,9 +121,9 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 					default:
 					}
 					id := fmt.Sprintf("r%d-c%d-m%d@crash.test", round, c, i)
-					body := fmt.Sprintf("From: citizen@example.org\r\nTo: lina@nanhu.local\r\nSubject: 崩溃测试 %s\r\nMessage-ID: <%s>\r\n\r\n%s\r\nEND %s\r\n",
+					body := fmt.Sprintf("From: citizen@example.test\r\nTo: lina@nanhu.local\r\nSubject: 崩溃测试 %s\r\nMessage-ID: <%s>\r\n\r\n%s\r\nEND %s\r\n",
 						id, id, strings.Repeat("秀洲区电子政务 ", 200), id)
-					if err := cl.SendMail("citizen@example.org", []string{"lina@nanhu.local"}, strings.NewReader(body)); err != nil {
+					if err := cl.SendMail("citizen@example.test", []string{"lina@nanhu.local"}, strings.NewReader(body)); err != nil {
 						if i == 0 && round == 0 && c == 0 {
 							t.Logf("client %d: %v", c, err)
 						}

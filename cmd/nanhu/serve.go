@@ -283,6 +283,14 @@ func startMail(ctx context.Context, cfg Config, d *org.Directory, q *queue.Queue
 		IMAP: cfg.Listen.IMAP, IMAPS: cfg.Listen.IMAPS}
 	mo.MaxMessageBytes, mo.MaxRecipients, mo.ReadTimeout = cfg.SMTP.MaxMessageBytes, cfg.SMTP.MaxRecipients, cfg.SMTP.ReadTimeout.Duration
 	mo.AppendLimit, mo.AllowPlainLoopback = cfg.IMAP.AppendLimit, cfg.IMAP.AllowPlainLoopback
+	var err error
+	if mo.InternalNetworks, err = cfg.trustedNetworks(); err != nil {
+		return nil, err
+	}
+	if mo.SendAs, err = cfg.sendAs(); err != nil {
+		return nil, err
+	}
+	mo.Resolver = cfg.resolver
 	oo := &mo.Outbound
 	oo.Smarthost = cfg.Out.Smarthost
 	oo.SmarthostUser, oo.SmarthostPassword, oo.SmarthostTLS = cfg.Out.SmarthostUser, cfg.Out.SmarthostPassword, cfg.Out.SmarthostTLS

@@ -19,6 +19,7 @@ import (
 	"github.com/emersion/go-smtp"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
+	"nanhu/mailserver/mailauth"
 	"nanhu/oa/org"
 )
 
@@ -50,6 +51,13 @@ func startTestServer(t testing.TB, mutate func(*Config)) *testServer {
 	cfg.Data = t.TempDir()
 	cfg.Listen = ListenConfig{SMTP: "127.0.0.1:0", Submission: "127.0.0.1:0", Submissions: "127.0.0.1:0", IMAP: "127.0.0.1:0", IMAPS: "127.0.0.1:0", HTTP: "127.0.0.1:0", HTTPS: "127.0.0.1:0"}
 	cfg.Queue.NSQDTCP, cfg.Queue.NSQDHTTP = "127.0.0.1:0", "127.0.0.1:0"
+	// DNS answers nothing, as on an offline network: the tests do not
+	// depend on what the internet publishes for example.org.
+	cfg.resolver = mailauth.Static{}
+	// The tests fill mailboxes through the MX as local users from
+	// 127.0.0.1, as the extranet's other mail systems would; 127.0.0.2
+	// stays an outsider (TestForgedSenders).
+	cfg.SMTP.TrustedNetworks = []string{"127.0.0.1/32"}
 	if mutate != nil {
 		mutate(&cfg)
 	}

@@ -76,9 +76,28 @@ func (m mailAccounts) SharedMailboxes(ctx context.Context, login string) ([]acco
 	}
 	out := make([]accounts.Shared, 0, len(all))
 	for _, s := range all {
-		out = append(out, accounts.Shared{Owner: s.Owner, Name: strings.ReplaceAll(s.Name, "/", "-")})
+		out = append(out, accounts.Shared{Owner: s.Owner, Name: strings.ReplaceAll(s.Name, "/", "-"), Address: s.Address})
 	}
 	return out, nil
+}
+
+// DisplayName is the person's name, for the Sender header of mail sent as
+// a shared mailbox or a list.
+func (m mailAccounts) DisplayName(ctx context.Context, login string) (string, error) {
+	u, err := m.org.User(ctx, login)
+	if err != nil {
+		return "", err
+	}
+	return u.Name, nil
+}
+
+// ListMembers is the logins on the list at address (accounts.SenderDirectory).
+func (m mailAccounts) ListMembers(ctx context.Context, address string) ([]string, error) {
+	logins, err := m.org.ListMembers(ctx, address)
+	if errors.Is(err, org.ErrNotFound) || errors.Is(err, org.ErrInvalid) {
+		return nil, fmt.Errorf("%w: %v", accounts.ErrUnknownRecipient, err)
+	}
+	return logins, err
 }
 
 // system is the whole process as the status page sees it (oapages.System).

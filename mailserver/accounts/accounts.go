@@ -47,6 +47,7 @@ type Directory interface {
 
 // Shared is a department shared mailbox that a user may open.
 type Shared struct {
-	Owner string // the mail store's owner, e.g. "#bgs"
-	Name  string // shown under the shared namespace, e.g. 区政府办公室
+	Owner   string // the mail store's owner, e.g. "#bgs"
+	Name    string // shown under the shared namespace, e.g. 区政府办公室
+	Address string // its mail address, e.g. bangongshi@nanhu.local; "" when unknown
 }

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"nanhu/mailserver/mailauth"
 )
 
 // FuzzSession drives whole SMTP conversations of arbitrary bytes against a
@@ -18,7 +20,10 @@ func FuzzSession(f *testing.F) {
 	f.Add([]byte("EHLO x\r\nAUTH LOGIN\r\nbGluYQ==\r\nc2VjcmV0\r\nAUTH PLAIN AGxpbmEAc2VjcmV0\r\n"))
 	f.Add([]byte("HELO\r\nMAIL FROM:<>\r\nRCPT TO:<\x00@nanhu.local>\r\nRSET\r\nNOOP\r\nVRFY x\r\n\xff\xfe\r\n"))
 	f.Add([]byte("EHLO x\r\nMAIL FROM:<a@example.org> SMTPUTF8 BODY=8BITMIME\r\nRCPT TO:<李娜@nanhu.local>\r\n"))
-	e := newEnv(f, nil)
+	f.Add([]byte("EHLO x\r\nMAIL FROM:<zhangwei@nanhu.local>\r\nRCPT TO:<lina@nanhu.local>\r\nDATA\r\nFrom: zhangwei@nanhu.local\r\n\r\nx\r\n.\r\n"))
+	f.Add([]byte("EHLO x\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<lina@nanhu.local>\r\nDATA\r\nAuthentication-Results: mail.nanhu.local; dmarc=pass\r\nFrom: \"x <zhangwei@nanhu.local>\r\nDKIM-Signature: v=1; d=nanhu.local; s=nanhu; b=x\r\n\r\nx\r\n.\r\n"))
+	key := newDKIMKey(f)
+	e := newEnv(f, func(o *Options) { o.Checker = checkerFor(key, mailauth.Static{}) })
 	f.Fuzz(func(t *testing.T, input []byte) {
 		conn, err := net.Dial("tcp", e.mx)
 		if err != nil {

@@ -8,6 +8,7 @@ type metrics struct {
 	accepted     *prometheus.CounterVec
 	refused      *prometheus.CounterVec
 	authFailures *prometheus.CounterVec
+	authResults  *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -27,10 +28,13 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		authFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "nanhu_auth_failures_total", Help: "Failed logins, by protocol.",
 		}, []string{"protocol"}),
+		authResults: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "nanhu_smtp_sender_checks_total", Help: "Results of the SPF, DKIM and DMARC checks of mail arriving on the MX, by method and result.",
+		}, []string{"method", "result"}),
 	}
 	m.authFailures.WithLabelValues("smtp") // present at 0 from the start
 	if reg != nil {
-		reg.MustRegister(m.connections, m.open, m.accepted, m.refused, m.authFailures)
+		reg.MustRegister(m.connections, m.open, m.accepted, m.refused, m.authFailures, m.authResults)
 	}
 	return m
 }

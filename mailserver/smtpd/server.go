@@ -10,6 +10,16 @@
 // may use, and limits connections, messages and failed logins per client
 // address (loopback and the configured internal networks exempt) and failed
 // logins per account.
+//
+// No forged senders (senders.go): on the MX, a local-domain address as the
+// envelope sender or in From is refused unless the client is one of the
+// internal networks or the message carries our own DKIM signature; mail
+// from elsewhere is checked for SPF, DKIM and DMARC (package mailauth),
+// refused when its domain's DMARC policy says reject and filed in Junk
+// when it says quarantine. On submission, every From address must be the
+// account's own, or one it may send as (Options.SendAs); sending as
+// another adds a Sender header that names the person. Addresses with
+// control characters are refused at MAIL and RCPT.
 package smtpd
 
 import (
@@ -31,6 +41,7 @@ import (
 
 	"nanhu/internal/ratelimit"
 	"nanhu/mailserver/accounts"
+	"nanhu/mailserver/mailauth"
 	"nanhu/mailserver/store"
 )
 
@@ -41,6 +52,9 @@ type Directory = accounts.Directory
 type Mailstore interface {
 	Deliver(ctx context.Context, d store.Delivery) ([]store.Delivered, error)
 	Usage(ctx context.Context, owner string) (bytes, messages int64, err error)
+	// EnsureStandard makes owner's INBOX, Junk and the rest, so that
+	// mail DMARC quarantines has its Junk to go to.
+	EnsureStandard(ctx context.Context, owner string) error
 }
 
 // Outbound is the queue of mail for remote domains.
@@ -61,6 +75,19 @@ type Options struct {
 	Logger          *slog.Logger
 	Registerer      prometheus.Registerer // metrics; nil means none are registered
 	Now             func() time.Time
+
+	// Checker checks mail arriving on the MX from other systems (SPF,
+	// DKIM, DMARC) and writes its Authentication-Results; nil checks
+	// nothing, and only our own DKIM signature could then excuse a local
+	// sender (none is recognised).
+	Checker *mailauth.Checker
+	// InternalNetworks are the other mail systems of the extranet: on the
+	// MX they may use local-domain senders, and their mail is not checked.
+	// Loopback is not in it unless listed.
+	InternalNetworks []netip.Prefix
+	// SendAs is who may send submitted mail as a shared mailbox, a list or
+	// another address besides their own.
+	SendAs accounts.SendAs
 }
 
 // DefaultOptions returns the defaults.

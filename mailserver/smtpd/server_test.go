@@ -65,9 +65,25 @@ func (fakeDir) Resolve(ctx context.Context, addr string) ([]string, error) {
 	return nil, accounts.ErrUnknownRecipient
 }
 
-// SMTP asks nothing of shared mailboxes: mail for one is resolved to its
-// owner like any address.
-func (fakeDir) SharedMailboxes(context.Context, string) ([]accounts.Shared, error) { return nil, nil }
+// Mail for a shared mailbox is resolved to its owner like any address;
+// its members may send as it (lina is one of 区政府办公室's).
+func (fakeDir) SharedMailboxes(_ context.Context, login string) ([]accounts.Shared, error) {
+	if login == "lina" {
+		return []accounts.Shared{{Owner: "#bgs", Name: "区政府办公室", Address: "bangongshi@nanhu.local"}}, nil
+	}
+	return nil, nil
+}
+
+func (fakeDir) DisplayName(_ context.Context, login string) (string, error) {
+	return map[string]string{"lina": "李娜", "zhangwei": "张伟"}[login], nil
+}
+
+func (fakeDir) ListMembers(_ context.Context, addr string) ([]string, error) {
+	if strings.EqualFold(addr, "bgs@nanhu.local") {
+		return []string{"lina", "zhangwei"}, nil
+	}
+	return nil, accounts.ErrUnknownRecipient
+}
 
 func (fakeDir) SenderAddresses(ctx context.Context, login string) ([]string, error) {
 	return []string{people[login].address}, nil

@@ -73,18 +73,21 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 	if opts != nil && opts.Size > s.srv.opts.MaxMessageBytes {
 		return s.refuse("size", smtpErr(552, smtp.EnhancedCode{5, 3, 4}, fmt.Sprintf("Message too big: the limit is %d bytes", s.srv.opts.MaxMessageBytes)))
 	}
+	if why := badAddress(from); why != "" {
+		return s.refuse("address-syntax", smtpErr(501, smtp.EnhancedCode{5, 1, 3}, "The sender address "+why))
+	}
 	if s.mode == modeSubmission {
 		if from == "" {
 			return s.refuse("sender", smtpErr(553, smtp.EnhancedCode{5, 7, 1}, "Submission needs a sender address"))
 		}
-		addrs, err := s.srv.dir.SenderAddresses(s.ctx, s.login)
+		kind, err := s.srv.opts.SendAs.May(s.ctx, s.srv.dir, s.login, from)
 		if err != nil {
 			s.srv.log.Error("smtp sender addresses", "user", s.login, "err", err)
 			return smtpErr(451, smtp.EnhancedCode{4, 3, 0}, "Temporary directory failure, try again later")
 		}
-		if !containsFold(addrs, from) {
+		if kind == accounts.NotAllowed {
 			return s.refuse("sender", smtpErr(553, smtp.EnhancedCode{5, 7, 1},
-				fmt.Sprintf("Sender address <%s> does not belong to %s", from, s.login)))
+				fmt.Sprintf("Sender address <%s> does not belong to %s, who may not send as it", from, s.login)))
 		}
 	}
 	if !s.srv.limits.Message(s.ip) {
@@ -101,18 +104,12 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 	return nil
 }
 
-func containsFold(list []string, s string) bool {
-	for _, v := range list {
-		if strings.EqualFold(v, s) {
-			return true
-		}
-	}
-	return false
-}
-
 // Rcpt adds a recipient: a local one after looking it up and checking the
 // quota, a remote one only for an authenticated client.
 func (s *session) Rcpt(to string, opts *smtp.RcptOptions) error {
+	if why := badAddress(to); why != "" {
+		return s.refuse("address-syntax", smtpErr(501, smtp.EnhancedCode{5, 1, 3}, "The recipient address "+why))
+	}
 	at := strings.LastIndexByte(to, '@')
 	if at <= 0 || at == len(to)-1 {
 		return s.refuse("syntax", smtpErr(501, smtp.EnhancedCode{5, 1, 3}, "Recipient must be a full address"))
@@ -184,25 +181,32 @@ func (s *session) Data(r io.Reader) error {
 		}
 		return smtpErr(451, smtp.EnhancedCode{4, 3, 0}, "Error reading the message")
 	}
+	var prefix string
+	junk := false
+	switch s.mode {
+	case modeMX:
+		body, prefix, junk, err = s.checkMX(body)
+	case modeSubmission:
+		prefix, err = s.checkSubmission(body)
+	}
+	if err != nil {
+		return err
+	}
 	id := newID()
 	rcptFor := ""
 	if len(s.localRcp)+len(s.remote) == 1 {
 		rcptFor = append(s.localRcp, s.remote...)[0]
 	}
 	var raw bytes.Buffer
-	raw.Grow(len(body) + 300)
+	raw.Grow(len(body) + len(prefix) + 300)
 	raw.WriteString(s.received(id, rcptFor))
+	raw.WriteString(prefix)
 	raw.Write(body)
 	msg := raw.Bytes()
 
 	if len(s.local) > 0 {
-		var rcpts []store.Recipient
-		for login := range s.local {
-			rcpts = append(rcpts, store.Recipient{Owner: login})
-		}
-		if _, err := s.srv.store.Deliver(s.ctx, store.Delivery{Recipients: rcpts, Raw: msg}); err != nil {
-			s.srv.log.Error("smtp delivery failed", "id", id, "err", err)
-			return smtpErr(451, smtp.EnhancedCode{4, 3, 0}, "Local delivery failed, try again later")
+		if err := s.deliverLocal(id, msg, junk); err != nil {
+			return err
 		}
 	}
 	if len(s.remote) > 0 {
@@ -219,8 +223,30 @@ func (s *session) Data(r io.Reader) error {
 	}
 	s.srv.metrics.accepted.WithLabelValues(s.listener).Inc()
 	s.srv.log.Info("smtp accepted", "id", id, "listener", s.listener, "remote", s.ip, "user", s.login,
-		"from", s.from, "local", len(s.local), "remote_rcpts", len(s.remote), "size", len(msg))
+		"from", s.from, "local", len(s.local), "remote_rcpts", len(s.remote), "size", len(msg), "junk", junk)
 	s.resetTx()
+	return nil
+}
+
+// deliverLocal commits msg into the local recipients' INBOX, or into
+// their Junk when junk is set (a shared mailbox has no Junk: its INBOX).
+func (s *session) deliverLocal(id string, msg []byte, junk bool) error {
+	var rcpts []store.Recipient
+	for login := range s.local {
+		r := store.Recipient{Owner: login}
+		if junk && !strings.HasPrefix(login, "#") {
+			if err := s.srv.store.EnsureStandard(s.ctx, login); err != nil {
+				s.srv.log.Error("smtp junk folder", "id", id, "owner", login, "err", err)
+				return smtpErr(451, smtp.EnhancedCode{4, 3, 0}, "Local delivery failed, try again later")
+			}
+			r.Mailbox = "Junk"
+		}
+		rcpts = append(rcpts, r)
+	}
+	if _, err := s.srv.store.Deliver(s.ctx, store.Delivery{Recipients: rcpts, Raw: msg}); err != nil {
+		s.srv.log.Error("smtp delivery failed", "id", id, "err", err)
+		return smtpErr(451, smtp.EnhancedCode{4, 3, 0}, "Local delivery failed, try again later")
+	}
 	return nil
 }
 
