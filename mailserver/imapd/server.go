@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -108,36 +109,40 @@ var Capabilities = imap.CapSet{
 // first byte, otherwise STARTTLS is offered.
 func (s *Server) Serve(l net.Listener, implicitTLS bool) error {
 	name := "imap"
+	guard := guardListener{log: s.log.With("listener", name)}
 	l = corkListener{l}
 	if implicitTLS {
 		if s.opts.TLSConfig == nil {
 			return fmt.Errorf("implicit TLS on %s needs a TLS certificate", l.Addr())
 		}
 		name = "imaps"
+		guard.log = s.log.With("listener", name)
 		l = tls.NewListener(l, s.opts.TLSConfig)
+		guard.isTLS = true
+	} else {
+		guard.starttls = s.opts.TLSConfig // the guard does STARTTLS
 	}
+	if s.opts.AllowPlainLoopback && !implicitTLS {
+		if ap, err := netip.ParseAddrPort(l.Addr().String()); err == nil && ap.Addr().IsLoopback() {
+			guard.plainOK = true
+		}
+	}
+	guard.Listener = l
 	opts := &imapserver.Options{
 		NewSession: func(c *imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
 			return s.newSession(c, name), nil, nil
 		},
-		Caps:      Capabilities,
-		Logger:    printfLogger{s.log.With("listener", name)},
-		TLSConfig: s.opts.TLSConfig,
-	}
-	if implicitTLS {
-		opts.TLSConfig = nil // already TLS: no STARTTLS
-		opts.InsecureAuth = true
-	}
-	if s.opts.AllowPlainLoopback && !implicitTLS {
-		if ap, err := netip.ParseAddrPort(l.Addr().String()); err == nil && ap.Addr().IsLoopback() {
-			opts.InsecureAuth = true
-		}
+		Caps:   Capabilities,
+		Logger: printfLogger{s.log.With("listener", name)},
+		// The guard does TLS and says when a login needs it; the
+		// session refuses a login without it (session.Login).
+		InsecureAuth: true,
 	}
 	srv := imapserver.New(opts)
 	s.mu.Lock()
 	s.servers = append(s.servers, srv)
 	s.mu.Unlock()
-	err := srv.Serve(l)
+	err := srv.Serve(guard)
 	if errors.Is(err, net.ErrClosed) {
 		return nil
 	}
@@ -161,7 +166,19 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 type printfLogger struct{ l *slog.Logger }
 
-func (p printfLogger) Printf(format string, args ...any) { p.l.Debug(fmt.Sprintf(format, args...)) }
+// Printf logs what go-imap reports. A command it failed ("handling …
+// command: …") is what an operator must see: it answers NO [SERVERBUG]
+// then, and the cause is only here. Read errors (clients hanging up,
+// timeouts) are routine.
+func (p printfLogger) Printf(format string, args ...any) {
+	msg := strings.TrimSpace(fmt.Sprintf(format, args...))
+	switch {
+	case strings.HasPrefix(msg, "handling "), strings.HasPrefix(msg, "panic "):
+		p.l.Warn("imap command failed in go-imap; the client was told NO [SERVERBUG]", "cause", msg)
+	default:
+		p.l.Debug(msg)
+	}
+}
 
 type metrics struct {
 	logins       *prometheus.CounterVec

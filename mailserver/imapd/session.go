@@ -28,6 +28,7 @@ type session struct {
 	login    string
 	shared   []accounts.Shared // the shared mailboxes this user may use
 	sel      *view
+	guard    *guardConn // nil only in tests that bypass Serve
 }
 
 func (s *Server) newSession(c *imapserver.Conn, listener string) *session {
@@ -36,7 +37,16 @@ func (s *Server) newSession(c *imapserver.Conn, listener string) *session {
 	if ap, err := netip.ParseAddrPort(c.NetConn().RemoteAddr().String()); err == nil {
 		ip = ap.Addr().Unmap()
 	}
-	return &session{srv: s, ctx: s.ctx, conn: c, listener: listener, ip: ip}
+	sess := &session{srv: s, ctx: s.ctx, conn: c, listener: listener, ip: ip}
+	if g, ok := c.NetConn().(*guardConn); ok {
+		sess.guard = g
+		utf8 := func() bool {
+			caps := c.EnabledCaps()
+			return caps.Has(imap.CapUTF8Accept) || caps.Has(imap.CapIMAP4rev2)
+		}
+		g.utf8.Store(&utf8)
+	}
+	return sess
 }
 
 func imapErr(code imap.ResponseCode, format string, args ...any) *imap.Error {
@@ -75,6 +85,10 @@ func (s *session) Close() error {
 // Login checks the password, applying the shared lockouts.
 func (s *session) Login(username, password string) error {
 	srv := s.srv
+	if s.guard != nil && !s.guard.secure() {
+		srv.log.Info("imap login refused: no TLS", "remote", s.ip, "user", username)
+		return imapErr(imap.ResponseCodePrivacyRequired, "TLS is required to authenticate; use STARTTLS")
+	}
 	user := strings.ToLower(strings.TrimSpace(username))
 	if wait := srv.limits.AuthLocked(s.ip, user); wait > 0 {
 		srv.metrics.authFailures.Inc()
@@ -98,6 +112,9 @@ func (s *session) Login(username, password string) error {
 		return s.storeErr("login", err)
 	}
 	s.login = login
+	if s.guard != nil {
+		s.guard.authed.Store(true)
+	}
 	if err := s.loadShared(); err != nil {
 		return err
 	}
