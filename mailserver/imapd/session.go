@@ -233,8 +233,9 @@ func (s *session) List(w *imapserver.ListWriter, ref string, patterns []string, 
 	if options == nil {
 		options = &imap.ListOptions{}
 	}
-	if len(patterns) == 1 && patterns[0] == "" {
-		// The hierarchy delimiter query.
+	if len(patterns) == 0 || (len(patterns) == 1 && patterns[0] == "") {
+		// The hierarchy delimiter query, LIST "" "" (RFC 3501 §6.3.8);
+		// go-imap drops the empty pattern, so none are left.
 		return w.WriteList(&imap.ListData{Attrs: []imap.MailboxAttr{imap.MailboxAttrNoSelect}, Delim: '/', Mailbox: ""})
 	}
 	if err := s.loadShared(); err != nil {
