@@ -3,6 +3,7 @@ package imapd
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"strings"
 	"sync"
 
@@ -85,9 +86,12 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *
 				return s.storeErr("fetch", err)
 			}
 			for _, st := range states {
-				v.setFlags(st.UID, st.Flags)
+				// Keywords another session set are not shown before
+				// the poll after this command announces them in FLAGS.
+				flags := v.announced(st.Flags)
+				v.setFlags(st.UID, flags)
 				info := infos[st.UID]
-				info.Flags = st.Flags
+				info.Flags = flags
 				infos[st.UID] = info
 			}
 		}
@@ -100,7 +104,18 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *
 		var raw, header []byte
 		if needFull {
 			if raw = info.Raw; raw == nil {
-				if raw, err = s.srv.store.Content(s.ctx, info.ContentID, 0); err != nil {
+				if s.srv.fetchGap != nil {
+					s.srv.fetchGap()
+				}
+				raw, err = s.srv.store.Content(s.ctx, info.ContentID, 0)
+				if errors.Is(err, store.ErrNoSuchUID) {
+					// Expunged by another session since the list was
+					// read: answer for the messages that still exist
+					// (RFC 3501 §7.4.1); the view learns of it at the
+					// next command that may announce expunges.
+					continue
+				}
+				if err != nil {
 					return s.storeErr("fetch", err)
 				}
 			}
@@ -292,14 +307,28 @@ func (s *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *im
 	// up to date before it, it is up to date after it too (its own changes
 	// are applied below), and the poll that follows need not read them
 	// back.
+	// A message this STORE left as it was comes back with the
+	// mod-sequence of its last change, which may be another session's
+	// (one that changed other messages too, or set a keyword not yet
+	// announced): then the view is not up to date, and the poll reads.
 	var modseq uint64
+	upToDate := true
 	for _, st := range states {
 		modseq = max(modseq, st.ModSeq)
+		if st.ModSeq <= v.modseq {
+			continue // unchanged since the view last looked
+		}
+		if sameFlags(v.flagsOf(st.UID), st.Flags) || len(v.announced(st.Flags)) != len(st.Flags) {
+			upToDate = false
+		}
 	}
-	if modseq == v.modseq+1 {
+	if upToDate && modseq == v.modseq+1 {
 		defer func() { v.modseq = max(v.modseq, modseq) }()
 	}
 	for _, st := range states {
+		// Keywords another session set are left for the poll after this
+		// command, which announces them in FLAGS first.
+		st.Flags = v.announced(st.Flags)
 		v.setFlags(st.UID, st.Flags)
 		if flags.Silent {
 			continue

@@ -381,14 +381,16 @@ func (m *matcher) match(seq uint32, info store.MessageInfo, c *imap.SearchCriter
 	return true
 }
 
+// sentDate is the Date header's date and time in the zone it is written
+// in: SENTON and its kin compare the date as written, disregarding time
+// and zone (RFC 3501 §6.4.4), which the index (seconds since 1970) has
+// lost.
 func (m *matcher) sentDate(info store.MessageInfo) time.Time {
-	t := m.text(info.ContentID)
-	if !t.Date.IsZero() {
-		return t.Date
-	}
 	h := mail.Header{Header: message.Header{Header: m.header(info)}}
-	d, _ := h.Date()
-	return d
+	if d, err := h.Date(); err == nil {
+		return d
+	}
+	return m.text(info.ContentID).Date
 }
 
 func (m *matcher) matchHeader(info store.MessageInfo, key, value string) bool {

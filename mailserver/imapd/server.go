@@ -64,7 +64,8 @@ type Server struct {
 	cancel  context.CancelFunc
 
 	envelopes *envelopeCache
-	slowFetch bool // tests: write every FETCH through go-imap's encoder
+	slowFetch bool   // tests: write every FETCH through go-imap's encoder
+	fetchGap  func() // tests: runs in FETCH between listing the messages and reading one
 
 	snapMu sync.Mutex
 	snaps  map[int64]*snapshot // the latest snapshot of each mailbox, shared by views

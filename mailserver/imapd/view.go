@@ -182,6 +182,23 @@ func (v *view) noteKeywords(flags []string) bool {
 	return added
 }
 
+// announced returns flags without the keywords the view has not announced
+// in FLAGS yet (a client must not see a keyword before FLAGS lists it).
+func (v *view) announced(flags []string) []string {
+	for i, f := range flags {
+		if len(f) > 0 && f[0] != '\\' && !v.keywords[f] {
+			out := append([]string{}, flags[:i]...)
+			for _, f := range flags[i+1:] {
+				if len(f) == 0 || f[0] == '\\' || v.keywords[f] {
+					out = append(out, f)
+				}
+			}
+			return out
+		}
+	}
+	return flags
+}
+
 // flagList is the FLAGS of the mailbox: the system flags and every keyword
 // in use.
 func (v *view) flagList() []imap.Flag {

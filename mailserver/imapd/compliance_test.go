@@ -1,0 +1,124 @@
+package imapd
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"nanhu/mailserver/store"
+)
+
+// TestFetchRacesExpunge: a FETCH whose messages another session expunges
+// while it runs answers for those that still exist (RFC 3501 §7.4.1) and
+// completes OK; the expunge is announced at the next command allowed to.
+func TestFetchRacesExpunge(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	e.deliver(t, "lina", 20)
+	a := dialRaw(t, e.addr, false)
+	a.do("LOGIN lina secret-2004")
+	a.do("SELECT INBOX")
+	b := dialRaw(t, e.addr, false)
+	b.do("LOGIN lina secret-2004")
+	b.do("SELECT INBOX")
+	b.do(`STORE 18:20 +FLAGS.SILENT (\Deleted)`)
+	once := false
+	e.srv.fetchGap = func() {
+		if !once {
+			once = true
+			b.do("EXPUNGE") // between A's list of messages and their bytes
+		}
+	}
+	got := a.try("FETCH 1:* (UID BODY.PEEK[])")
+	e.srv.fetchGap = nil
+	if !strings.Contains(tagged(got), " OK ") || strings.Contains(got, "SERVERBUG") {
+		t.Fatalf("FETCH racing EXPUNGE: %q", tagged(got))
+	}
+	if n := strings.Count(got, " FETCH ("); n != 17 {
+		t.Errorf("%d FETCH responses, want the 17 messages left", n)
+	}
+	if got := a.do("NOOP"); strings.Count(got, " EXPUNGE\r\n") != 3 {
+		t.Errorf("NOOP after the race: %q, want 3 EXPUNGE", got)
+	}
+}
+
+// TestKeywordAnnouncedFirst: a keyword another session set appears in
+// FETCH FLAGS only after an untagged FLAGS has listed it, whether the FETCH
+// comes from STORE, from FETCH setting \Seen, or from the poll.
+func TestKeywordAnnouncedFirst(t *testing.T) {
+	for _, cmd := range []string{`STORE 1 +FLAGS (\Flagged)`, `FETCH 1 (FLAGS BODY[])`, `UID STORE 1 -FLAGS (\Draft)`, `NOOP`} {
+		t.Run(cmd, func(t *testing.T) {
+			e := newEnv(t, nil, nil)
+			e.deliver(t, "lina", 2)
+			a := dialRaw(t, e.addr, false)
+			a.do("LOGIN lina secret-2004")
+			a.do("SELECT INBOX")
+			b := dialRaw(t, e.addr, false)
+			b.do("LOGIN lina secret-2004")
+			b.do("SELECT INBOX")
+			b.do(`STORE 1 +FLAGS ($Urgent)`)
+			got := a.do(cmd)
+			flagsAt := strings.Index(got, "* FLAGS (")
+			for i, line := range strings.Split(got, "\r\n") {
+				if strings.Contains(line, " FETCH (") && strings.Contains(line, "$Urgent") {
+					if flagsAt < 0 || flagsAt > strings.Index(got, line) {
+						t.Errorf("line %d shows $Urgent before FLAGS announced it:\n%s", i, got)
+					}
+				}
+			}
+			if !strings.Contains(got, "$Urgent") {
+				t.Errorf("the keyword was never reported:\n%s", got)
+			}
+		})
+	}
+}
+
+// TestSearchDatesAndAddresses: SENTBEFORE, SENTON and SENTSINCE compare
+// the Date header's date as written; BEFORE, ON and SINCE the internal
+// date (RFC 3501 §6.4.4). FROM finds an address written in RFC 5322's
+// obsolete syntax.
+func TestSearchDatesAndAddresses(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	for _, m := range []struct {
+		raw  string
+		date time.Time
+	}{
+		// Sent 2 Jan as written, 1 Jan in UTC; arrived 5 May 2025.
+		{"From: <user-from (comment)@ (comment) domain.org>\r\nTo: Bob (work) <bob@x.org>\r\nCc: \"Wang, Wei\" <wang@x.org>\r\nDate: Tue, 02 Jan 2024 01:00:00 +0800\r\nSubject: one\r\n\r\nx\r\n",
+			time.Date(2025, 5, 5, 12, 0, 0, 0, time.UTC)},
+		// Sent 1 Jan as written, 2 Jan in UTC; arrived 6 May 2025.
+		{"From: Li Na <lina@nanhu.local>\r\nTo: bob@x.org\r\nBcc: hidden@x.org\r\nDate: Mon, 01 Jan 2024 23:00:00 -0500\r\nSubject: two\r\n\r\ny\r\n",
+			time.Date(2025, 5, 6, 12, 0, 0, 0, time.UTC)},
+	} {
+		if _, err := e.st.Deliver(context.Background(), store.Delivery{Recipients: []store.Recipient{{Owner: "lina"}}, Raw: []byte(m.raw), InternalDate: m.date}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := dialRaw(t, e.addr, false)
+	s.do("LOGIN lina secret-2004")
+	s.do("SELECT INBOX")
+	for _, c := range []struct{ keys, want string }{
+		{"SENTON 2-Jan-2024", "1"},
+		{"SENTON 1-Jan-2024", "2"},
+		{"SENTBEFORE 2-Jan-2024", "2"},
+		{"SENTSINCE 2-Jan-2024", "1"},
+		{"SENTSINCE 3-Jan-2024", ""},
+		{"ON 5-May-2025", "1"},
+		{"BEFORE 6-May-2025", "1"},
+		{"SINCE 6-May-2025", "2"},
+		{"ON 2-Jan-2024", ""},
+		{"FROM user-from@domain.org", "1"},
+		{"FROM domain.org", "1"},
+		{"FROM \"Li Na\"", "2"},
+		{"TO bob@x.org", "1 2"},
+		{"TO Bob", "1 2"},
+		{"CC \"Wang, Wei\"", "1"},
+		{"CC wang@x.org", "1"},
+		{"BCC hidden@x.org", "2"},
+	} {
+		got := strings.TrimSpace(strings.TrimPrefix(untagged(s.do("SEARCH "+c.keys)), "* SEARCH"))
+		if got != c.want {
+			t.Errorf("SEARCH %s = %q, want %q", c.keys, got, c.want)
+		}
+	}
+}
