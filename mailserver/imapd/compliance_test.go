@@ -122,3 +122,31 @@ func TestSearchDatesAndAddresses(t *testing.T) {
 		}
 	}
 }
+
+// TestBinaryPartial: BINARY[section]<partial> names its origin and comes as
+// a literal, however the bytes look (RFC 3516; RFC 9051 §7.5.2, §4.3).
+func TestBinaryPartial(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	raw := "From: a@x.org\r\nSubject: parts\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nline1\r\nline2\r\n--b\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\nAAECAw==\r\n--b--\r\n"
+	if _, err := e.st.Deliver(context.Background(), store.Delivery{Recipients: []store.Recipient{{Owner: "lina"}}, Raw: []byte(raw)}); err != nil {
+		t.Fatal(err)
+	}
+	s := dialRaw(t, e.addr, false)
+	s.do("LOGIN lina secret-2004")
+	s.do("SELECT INBOX")
+	for _, c := range []struct{ cmd, want string }{
+		{"FETCH 1 BINARY.PEEK[1]<0.10>", "* 1 FETCH (BINARY[1]<0> {10}\r\nline1\r\nlin)\r\n"},
+		{"FETCH 1 BINARY.PEEK[1]<3.4>", "* 1 FETCH (BINARY[1]<3> {4}\r\ne1\r\n)\r\n"},
+		{"UID FETCH 1 (FLAGS BINARY.PEEK[2]<0.2>)", "* 1 FETCH (UID 1 FLAGS () BINARY[2]<0> ~{2}\r\n\x00\x01)\r\n"},
+		{"FETCH 1 (BINARY.PEEK[1]<0.5> BINARY.SIZE[1])", "* 1 FETCH (BINARY[1]<0> {5}\r\nline1 BINARY.SIZE[1] 12)\r\n"},
+		{"FETCH 1 (BINARY.PEEK[1] BINARY.PEEK[1]<7.5>)", "* 1 FETCH (BINARY[1] {12}\r\nline1\r\nline2 BINARY[1]<7> {5}\r\nline2)\r\n"},
+		// With BODYSTRUCTURE (go-imap's to write) the partial comes in a
+		// second response.
+		{"FETCH 1 (BODY.PEEK[1] BINARY.PEEK[1]<0.3>)", "* 1 FETCH (BODY[1] {12}\r\nline1\r\nline2)\r\n* 1 FETCH (BINARY[1]<0> {3}\r\nlin)\r\n"},
+		{"FETCH 1 (BINARY[1]<0.5>)", "* 1 FETCH (FLAGS (\\Seen) BINARY[1]<0> {5}\r\nline1)\r\n"},
+	} {
+		if got := untagged(s.do(c.cmd)); got != c.want {
+			t.Errorf("%s:\n got %q\nwant %q", c.cmd, got, c.want)
+		}
+	}
+}

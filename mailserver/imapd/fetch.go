@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
@@ -123,6 +125,26 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *
 		} else if needHeader {
 			header = info.Header
 		}
+		var partials [][]byte // the partial BINARY items, which go-imap writes without their origin
+		for _, bs := range options.BinarySection {
+			if bs.Partial == nil {
+				continue
+			}
+			b, ok := binarySection(raw, bs)
+			if !ok {
+				return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeUnknownCTE, Text: "The part has a transfer encoding this server cannot decode"}
+			}
+			partials = append(partials, b)
+		}
+		if len(partials) > 0 && options.BodyStructure == nil && len(options.BodySection) == 0 {
+			// Every item is one this file writes: one response.
+			o := *options
+			o.Flags = options.Flags || setSeen
+			if err := s.writeFetchRaw(v, seqs[i], info, header, &o, raw, partials); err != nil {
+				return err
+			}
+			continue
+		}
 		m := w.CreateMessage(seqs[i])
 		if options.UID {
 			m.WriteUID(imap.UID(uid))
@@ -158,6 +180,9 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *
 			wc.Close()
 		}
 		for _, bs := range options.BinarySection {
+			if bs.Partial != nil {
+				continue // below, in a response of its own
+			}
 			b, ok := binarySection(raw, bs)
 			if !ok {
 				m.Close()
@@ -178,8 +203,121 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *
 		if err := m.Close(); err != nil {
 			return err
 		}
+		if len(partials) > 0 {
+			// With BODYSTRUCTURE or BODY[…], which go-imap writes, the
+			// partial BINARY items follow in a second FETCH response for
+			// the message (RFC 9051 §7.5.2 allows several).
+			only := &imap.FetchOptions{UID: options.UID, BinarySection: options.BinarySection}
+			if err := s.writeFetchRaw(v, seqs[i], info, nil, only, raw, partials); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
+}
+
+// writeFetchRaw writes one FETCH response straight to the connection, for
+// the items fetchMeta writes and BINARY, so that a partial BINARY names its
+// origin (BINARY[1]<0>, RFC 3516 and RFC 9051 §7.5.2), which go-imap's
+// writer leaves out. partials are the partial BINARY items' bytes, in
+// order. go-imap has flushed what it wrote before (its encoder flushes at
+// the end of each response).
+func (s *session) writeFetchRaw(v *view, seq uint32, info store.MessageInfo, header []byte, o *imap.FetchOptions, raw []byte, partials [][]byte) error {
+	caps := s.conn.EnabledCaps()
+	utf8 := caps.Has(imap.CapIMAP4rev2) || caps.Has(imap.CapUTF8Accept)
+	b := []byte("* ")
+	b = strconv.AppendUint(b, uint64(seq), 10)
+	b = append(b, " FETCH ("...)
+	sep := false
+	item := func(name string) {
+		if sep {
+			b = append(b, ' ')
+		}
+		sep = true
+		b = append(b, name...)
+	}
+	if o.UID {
+		item("UID ")
+		b = strconv.AppendUint(b, uint64(info.UID), 10)
+	}
+	if o.Flags {
+		item("FLAGS ")
+		b = appendFlags(b, v.flagsOf(info.UID))
+	}
+	if o.InternalDate {
+		item(`INTERNALDATE "`)
+		b = info.InternalDate.AppendFormat(b, internalDateLayout)
+		b = append(b, '"')
+	}
+	if o.RFC822Size {
+		item("RFC822.SIZE ")
+		b = strconv.AppendInt(b, info.Size, 10)
+	}
+	if o.Envelope {
+		item("ENVELOPE ")
+		b = append(b, s.srv.envelopes.get(info.ContentID, header).wire.bytes(utf8)...)
+	}
+	j := 0
+	for _, bs := range o.BinarySection {
+		var data []byte
+		if bs.Partial != nil {
+			data = partials[j]
+			j++
+		} else {
+			var ok bool
+			if data, ok = binarySection(raw, bs); !ok {
+				return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeUnknownCTE, Text: "The part has a transfer encoding this server cannot decode"}
+			}
+		}
+		item("BINARY[")
+		b = appendPart(b, bs.Part)
+		b = append(b, ']')
+		if bs.Partial != nil {
+			b = append(b, '<')
+			b = strconv.AppendInt(b, bs.Partial.Offset, 10)
+			b = append(b, '>')
+		}
+		b = appendLiteral(b, data)
+	}
+	for _, bs := range o.BinarySectionSize {
+		data, ok := binarySection(raw, &imap.FetchItemBinarySection{Part: bs.Part})
+		if !ok {
+			return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeUnknownCTE, Text: "The part has a transfer encoding this server cannot decode"}
+		}
+		item("BINARY.SIZE[")
+		b = appendPart(b, bs.Part)
+		b = append(b, "] "...)
+		b = strconv.AppendInt(b, int64(len(data)), 10)
+	}
+	b = append(b, ")\r\n"...)
+	nc := s.conn.NetConn()
+	nc.SetWriteDeadline(time.Now().Add(5 * time.Minute))
+	defer nc.SetWriteDeadline(time.Time{})
+	_, err := nc.Write(b)
+	return err
+}
+
+func appendPart(b []byte, part []int) []byte {
+	for i, n := range part {
+		if i > 0 {
+			b = append(b, '.')
+		}
+		b = strconv.AppendInt(b, int64(n), 10)
+	}
+	return b
+}
+
+// appendLiteral writes data as a literal, never a quoted string: a
+// literal8 (~{n}) when it holds NUL, which only a literal8 may (RFC 3516).
+func appendLiteral(b, data []byte) []byte {
+	b = append(b, ' ')
+	if bytes.IndexByte(data, 0) >= 0 {
+		b = append(b, '~')
+	}
+	b = append(b, '{')
+	b = strconv.AppendInt(b, int64(len(data)), 10)
+	b = append(b, "}\r\n"...)
+	return append(b, data...)
 }
 
 // partial cuts BODY[]<offset.size> out of b.
