@@ -137,13 +137,13 @@ func TestBinaryPartial(t *testing.T) {
 	for _, c := range []struct{ cmd, want string }{
 		{"FETCH 1 BINARY.PEEK[1]<0.10>", "* 1 FETCH (BINARY[1]<0> {10}\r\nline1\r\nlin)\r\n"},
 		{"FETCH 1 BINARY.PEEK[1]<3.4>", "* 1 FETCH (BINARY[1]<3> {4}\r\ne1\r\n)\r\n"},
-		{"UID FETCH 1 (FLAGS BINARY.PEEK[2]<0.2>)", "* 1 FETCH (UID 1 FLAGS () BINARY[2]<0> ~{2}\r\n\x00\x01)\r\n"},
+		{"UID FETCH 1 (FLAGS BINARY.PEEK[2]<0.2>)", "* 1 FETCH (UID 1 FLAGS (\\Recent) BINARY[2]<0> ~{2}\r\n\x00\x01)\r\n"},
 		{"FETCH 1 (BINARY.PEEK[1]<0.5> BINARY.SIZE[1])", "* 1 FETCH (BINARY[1]<0> {5}\r\nline1 BINARY.SIZE[1] 12)\r\n"},
 		{"FETCH 1 (BINARY.PEEK[1] BINARY.PEEK[1]<7.5>)", "* 1 FETCH (BINARY[1] {12}\r\nline1\r\nline2 BINARY[1]<7> {5}\r\nline2)\r\n"},
 		// With BODYSTRUCTURE (go-imap's to write) the partial comes in a
 		// second response.
 		{"FETCH 1 (BODY.PEEK[1] BINARY.PEEK[1]<0.3>)", "* 1 FETCH (BODY[1] {12}\r\nline1\r\nline2)\r\n* 1 FETCH (BINARY[1]<0> {3}\r\nlin)\r\n"},
-		{"FETCH 1 (BINARY[1]<0.5>)", "* 1 FETCH (FLAGS (\\Seen) BINARY[1]<0> {5}\r\nline1)\r\n"},
+		{"FETCH 1 (BINARY[1]<0.5>)", "* 1 FETCH (FLAGS (\\Seen \\Recent) BINARY[1]<0> {5}\r\nline1)\r\n"},
 	} {
 		if got := untagged(s.do(c.cmd)); got != c.want {
 			t.Errorf("%s:\n got %q\nwant %q", c.cmd, got, c.want)

@@ -150,7 +150,7 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *
 			m.WriteUID(imap.UID(uid))
 		}
 		if options.Flags || setSeen {
-			m.WriteFlags(toFlags(v.flagsOf(uid)))
+			m.WriteFlags(toFlags(v.shown(uid, v.flagsOf(uid))))
 		}
 		if options.InternalDate {
 			m.WriteInternalDate(info.InternalDate)
@@ -242,7 +242,7 @@ func (s *session) writeFetchRaw(v *view, seq uint32, info store.MessageInfo, hea
 	}
 	if o.Flags {
 		item("FLAGS ")
-		b = appendFlags(b, v.flagsOf(info.UID))
+		b = appendFlags(b, v.shown(info.UID, v.flagsOf(info.UID)))
 	}
 	if o.InternalDate {
 		item(`INTERNALDATE "`)
@@ -477,7 +477,7 @@ func (s *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *im
 				m.WriteUID(imap.UID(st.UID))
 			}
 		}
-		m.WriteFlags(toFlags(st.Flags))
+		m.WriteFlags(toFlags(v.shown(st.UID, st.Flags)))
 		if err := m.Close(); err != nil {
 			return err
 		}

@@ -318,14 +318,23 @@ func (m *matcher) match(seq uint32, info store.MessageInfo, c *imap.SearchCriter
 	flags := m.v.flagsOf(uid)
 	for _, f := range c.Flag {
 		if f == flagRecent {
-			return false // Nanhu never sets \Recent
+			if !m.v.recent[uid] {
+				return false
+			}
+			continue
 		}
 		if !hasFlag(flags, string(f)) {
 			return false
 		}
 	}
 	for _, f := range c.NotFlag {
-		if f != flagRecent && hasFlag(flags, string(f)) {
+		if f == flagRecent {
+			if m.v.recent[uid] {
+				return false
+			}
+			continue
+		}
+		if hasFlag(flags, string(f)) {
 			return false
 		}
 	}

@@ -67,6 +67,9 @@ type Server struct {
 	slowFetch bool   // tests: write every FETCH through go-imap's encoder
 	fetchGap  func() // tests: runs in FETCH between listing the messages and reading one
 
+	recentMu sync.Mutex
+	recentHi map[int64]uint32 // per mailbox, the highest UID a session has claimed as recent
+
 	snapMu sync.Mutex
 	snaps  map[int64]*snapshot // the latest snapshot of each mailbox, shared by views
 
@@ -93,7 +96,7 @@ func New(opts Options, dir Directory, st *store.Store) *Server {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{opts: opts, log: opts.Logger, dir: dir, store: st, limits: opts.Limits,
-		metrics: newMetrics(opts.Registerer), ctx: ctx, cancel: cancel, envelopes: newEnvelopeCache(100000), snaps: map[int64]*snapshot{}}
+		metrics: newMetrics(opts.Registerer), ctx: ctx, cancel: cancel, envelopes: newEnvelopeCache(100000), snaps: map[int64]*snapshot{}, recentHi: map[int64]uint32{}}
 }
 
 // Capabilities is what the server announces beyond IMAP4rev1/IMAP4rev2.

@@ -370,8 +370,17 @@ func (s *session) statusOf(b store.Mailbox, options *imap.StatusOptions) (*imap.
 		data.NumMessages = &n
 	}
 	if options.NumRecent {
-		zero := uint32(0)
-		data.NumRecent = &zero
+		// The messages no session has been told of yet.
+		ru, err := s.srv.store.RecentUID(s.ctx, b.ID)
+		if err != nil {
+			return nil, s.storeErr("status", err)
+		}
+		n, err := s.srv.store.CountAbove(s.ctx, b.ID, ru)
+		if err != nil {
+			return nil, s.storeErr("status", err)
+		}
+		recent := uint32(n)
+		data.NumRecent = &recent
 	}
 	if options.Size {
 		size := b.Size
@@ -479,6 +488,7 @@ func (s *session) Select(name string, options *imap.SelectOptions) (*imap.Select
 		Flags:          v.flagList(),
 		PermanentFlags: append(v.flagList(), imap.FlagWildcard),
 		NumMessages:    uint32(len(v.uids)),
+		NumRecent:      uint32(len(v.recent)),
 		UIDNext:        imap.UID(b.UIDNext),
 		UIDValidity:    b.UIDValidity,
 		HighestModSeq:  v.modseq,

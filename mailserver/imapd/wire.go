@@ -396,7 +396,11 @@ func (s *session) fetchMeta(v *view, items metaItems, seqs, uids []uint32) error
 		}
 		if items.flags {
 			item("FLAGS ")
-			b = append(b, v.flags[p.seq-1].wire()...)
+			if v.showRecent && v.recent[p.meta.UID] {
+				b = appendFlags(b, v.shown(p.meta.UID, v.flags[p.seq-1].list()))
+			} else {
+				b = append(b, v.flags[p.seq-1].wire()...)
+			}
 		}
 		if items.internalDate {
 			item(`INTERNALDATE "`)
