@@ -108,8 +108,8 @@ func listNames(toks []token) []token {
 }
 
 // maxSearchDepth bounds the nesting of parenthesized SEARCH keys; go-imap
-// stops at 1000 with an internal error.
-const maxSearchDepth = 100
+// stops at 1000 with an internal error. Dovecot takes several hundred.
+const maxSearchDepth = 500
 
 // searchArgs is how many arguments each SEARCH key with arguments takes.
 var searchArgs = map[string]int{

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"errors"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -87,13 +86,15 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *
 			if err != nil {
 				return s.storeErr("fetch", err)
 			}
+			// Keywords another session set are announced in FLAGS
+			// before a FETCH shows them.
+			if err := s.announceKeywords(v, states, nil); err != nil {
+				return err
+			}
 			for _, st := range states {
-				// Keywords another session set are not shown before
-				// the poll after this command announces them in FLAGS.
-				flags := v.announced(st.Flags)
-				v.setFlags(st.UID, flags)
+				v.setFlags(st.UID, st.Flags)
 				info := infos[st.UID]
-				info.Flags = flags
+				info.Flags = st.Flags
 				infos[st.UID] = info
 			}
 		}
@@ -320,6 +321,32 @@ func appendLiteral(b, data []byte) []byte {
 	return append(b, data...)
 }
 
+// announceKeywords writes an untagged FLAGS when states or names hold a
+// keyword the view has not announced, straight to the connection from a
+// FETCH or STORE handler (go-imap's FetchWriter cannot write FLAGS); go-imap
+// has flushed what it wrote before.
+func (s *session) announceKeywords(v *view, states []store.MessageState, names []string) error {
+	added := v.noteKeywords(names)
+	for _, st := range states {
+		added = v.noteKeywords(st.Flags) || added
+	}
+	if !added {
+		return nil
+	}
+	list := v.flagList()
+	flags := make([]string, len(list))
+	for i, f := range list {
+		flags[i] = string(f)
+	}
+	b := append([]byte("* FLAGS "), appendFlags(nil, flags)...)
+	b = append(b, "\r\n"...)
+	nc := s.conn.NetConn()
+	nc.SetWriteDeadline(time.Now().Add(30 * time.Second))
+	defer nc.SetWriteDeadline(time.Time{})
+	_, err := nc.Write(b)
+	return err
+}
+
 // partial cuts BODY[]<offset.size> out of b.
 func partial(b []byte, p *imap.SectionPartial) []byte {
 	if p == nil {
@@ -391,10 +418,10 @@ func envelope(header []byte) *imap.Envelope {
 	return imapserver.ExtractEnvelope(h)
 }
 
-// Store changes flags. When the change brings a keyword the session has not
-// announced yet, the FETCH responses are left to the poll that follows the
-// command, which first sends the new FLAGS (a client must not see a keyword
-// before FLAGS lists it).
+// Store changes flags. A keyword the session has not announced yet, the
+// client's own or one another session set on these messages, is announced
+// in an untagged FLAGS before the FETCH responses show it (a client must
+// not see a keyword before FLAGS lists it).
 func (s *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *imap.StoreFlags, options *imap.StoreOptions) error {
 	v, err := s.selected()
 	if err != nil {
@@ -425,14 +452,8 @@ func (s *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *im
 	if err != nil {
 		return s.storeErr("store", err)
 	}
-	newKeyword := false
-	for _, f := range names {
-		if !strings.HasPrefix(f, `\`) && !v.keywords[f] {
-			newKeyword = true
-		}
-	}
-	if newKeyword {
-		return nil // the poll after the command announces FLAGS and the FETCHes
+	if err := s.announceKeywords(v, states, names); err != nil {
+		return err
 	}
 	seqOf := make(map[uint32]uint32, len(uids))
 	for i, uid := range uids {
@@ -456,7 +477,7 @@ func (s *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *im
 		if st.ModSeq <= v.modseq {
 			continue // unchanged since the view last looked
 		}
-		if sameFlags(v.flagsOf(st.UID), st.Flags) || len(v.announced(st.Flags)) != len(st.Flags) {
+		if sameFlags(v.flagsOf(st.UID), st.Flags) {
 			upToDate = false
 		}
 	}
@@ -464,9 +485,6 @@ func (s *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *im
 		defer func() { v.modseq = max(v.modseq, modseq) }()
 	}
 	for _, st := range states {
-		// Keywords another session set are left for the poll after this
-		// command, which announces them in FLAGS first.
-		st.Flags = v.announced(st.Flags)
 		v.setFlags(st.UID, st.Flags)
 		if flags.Silent {
 			continue

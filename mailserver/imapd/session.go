@@ -484,6 +484,7 @@ func (s *session) Select(name string, options *imap.SelectOptions) (*imap.Select
 		return nil, s.storeErr("select", err)
 	}
 	s.sel = v
+	v.recentSent = uint32(len(v.recent))
 	data := &imap.SelectData{
 		Flags:          v.flagList(),
 		PermanentFlags: append(v.flagList(), imap.FlagWildcard),

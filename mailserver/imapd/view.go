@@ -37,6 +37,7 @@ type view struct {
 	// §2.3.2): it was the first told of them. showRecent: the client
 	// speaks IMAP4rev1 (IMAP4rev2 has no \Recent).
 	recent     map[uint32]bool
+	recentSent uint32 // the count last sent in RECENT
 	showRecent bool
 	srv        *Server
 	// dirty: the store may have changed the mailbox since the last poll
@@ -248,23 +249,6 @@ func (v *view) noteKeywords(flags []string) bool {
 	return added
 }
 
-// announced returns flags without the keywords the view has not announced
-// in FLAGS yet (a client must not see a keyword before FLAGS lists it).
-func (v *view) announced(flags []string) []string {
-	for i, f := range flags {
-		if len(f) > 0 && f[0] != '\\' && !v.keywords[f] {
-			out := append([]string{}, flags[:i]...)
-			for _, f := range flags[i+1:] {
-				if len(f) == 0 || f[0] == '\\' || v.keywords[f] {
-					out = append(out, f)
-				}
-			}
-			return out
-		}
-	}
-	return flags
-}
-
 // flagList is the FLAGS of the mailbox: the system flags and every keyword
 // in use.
 func (v *view) flagList() []imap.Flag {
@@ -385,8 +369,12 @@ func (v *view) poll(ctx context.Context, s *store.Store, w *imapserver.UpdateWri
 		if err := w.WriteNumMessages(uint32(len(v.uids))); err != nil {
 			return err
 		}
-		if err := w.WriteNumRecent(uint32(len(v.recent))); err != nil {
-			return err
+		if n := uint32(len(v.recent)); n != v.recentSent {
+			// RECENT when the count changes, as Dovecot does.
+			v.recentSent = n
+			if err := w.WriteNumRecent(n); err != nil {
+				return err
+			}
 		}
 	}
 	for _, m := range changed {
