@@ -143,7 +143,7 @@ func TestBinaryPartial(t *testing.T) {
 		// With BODYSTRUCTURE (go-imap's to write) the partial comes in a
 		// second response.
 		{"FETCH 1 (BODY.PEEK[1] BINARY.PEEK[1]<0.3>)", "* 1 FETCH (BODY[1] {12}\r\nline1\r\nline2)\r\n* 1 FETCH (BINARY[1]<0> {3}\r\nlin)\r\n"},
-		{"FETCH 1 (BINARY[1]<0.5>)", "* 1 FETCH (FLAGS (\\Seen \\Recent) BINARY[1]<0> {5}\r\nline1)\r\n"},
+		{"FETCH 1 (BINARY[1]<0.5>)", "* 1 FETCH (FLAGS (\\Recent \\Seen) BINARY[1]<0> {5}\r\nline1)\r\n"},
 	} {
 		if got := untagged(s.do(c.cmd)); got != c.want {
 			t.Errorf("%s:\n got %q\nwant %q", c.cmd, got, c.want)

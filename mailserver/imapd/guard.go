@@ -47,14 +47,15 @@ type guardConn struct {
 	utf8   atomic.Pointer[func() bool] // UTF8=ACCEPT or IMAP4rev2 enabled
 
 	mu       sync.Mutex
-	in       []byte // read from the client, not yet looked at
-	out      []byte // looked at, for go-imap
-	literal  int64  // bytes of a literal still to pass (or drop)
-	drop     bool   // the current command is answered: drop its remaining bytes
-	cont     bool   // the next line continues a command (after a literal)
-	waitSync string // the tag of a command that announced a synchronizing literal
-	rbuf     []byte
-	err      error // the client is gone, or the guard hung up
+	in       []byte    // read from the client, not yet looked at
+	out      []byte    // looked at, for go-imap
+	literal  int64     // bytes of a literal still to pass (or drop)
+	drop     bool      // the current command is answered: drop its remaining bytes
+	cont     bool      // the next line continues a command (after a literal)
+	waitSync string    // the tag of a command that announced a synchronizing literal
+	small    [512]byte // the read buffer of a connection that waits
+	busy     bool      // the last read filled its buffer: more is coming
+	err      error     // the client is gone, or the guard hung up
 	wmu      sync.Mutex
 }
 
@@ -69,6 +70,8 @@ const bufferedLiteralMax = 4096
 // guardLineMax bounds a line the guard holds back while it waits for its
 // end; go-imap's own limit on a command is 50 KiB.
 const guardLineMax = 64 << 10
+
+var guardBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
 // guardListener hands out guardConns.
 type guardListener struct {
@@ -124,6 +127,9 @@ func (g *guardConn) Read(p []byte) (int, error) {
 	}
 	n := copy(p, g.out)
 	g.out = g.out[n:]
+	if len(g.out) == 0 {
+		g.out = g.out[:0:0] // keep no large buffer past its use
+	}
 	return n, nil
 }
 
@@ -156,13 +162,25 @@ func (g *guardConn) step() error {
 	// IDLE): the lock is not held over the read. Only this goroutine, the
 	// reader, changes g.Conn.
 	conn := g.Conn
-	if g.rbuf == nil {
-		g.rbuf = make([]byte, 16<<10)
+	// Ten thousand idle connections each wait in a read: they wait on a
+	// small buffer; a large one, from a pool, only while data flows.
+	buf := g.small[:]
+	var big *[]byte
+	if g.busy || g.literal > 0 {
+		big = guardBufs.Get().(*[]byte)
+		buf = *big
 	}
 	g.mu.Unlock()
-	n, err := conn.Read(g.rbuf)
+	n, err := conn.Read(buf)
 	g.mu.Lock()
-	g.in = append(g.in, g.rbuf[:n]...)
+	g.busy = n == len(buf)
+	if len(g.in) == 0 {
+		g.in = nil // no buffer kept past its use
+	}
+	g.in = append(g.in, buf[:n]...)
+	if big != nil {
+		guardBufs.Put(big)
+	}
 	if n > 0 {
 		return nil
 	}

@@ -198,7 +198,9 @@ func (v *view) shown(uid uint32, flags []string) []string {
 	if !v.showRecent || !v.recent[uid] {
 		return flags
 	}
-	return append(append(make([]string, 0, len(flags)+1), flags...), string(flagRecent))
+	// In the order the interned sets keep (system flags first), so that
+	// every writer of FLAGS agrees byte for byte.
+	return store.SortFlags(append(append(make([]string, 0, len(flags)+1), flags...), string(flagRecent)))
 }
 
 // own makes the view's arrays its own before it changes them.

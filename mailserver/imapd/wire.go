@@ -299,6 +299,19 @@ func (f flagSet) wire() []byte {
 	return b
 }
 
+// recentSets is each interned flag set's twin with \Recent added.
+var recentSets sync.Map // flagSet → flagSet
+
+// withRecent is f with \Recent, interned.
+func (f flagSet) withRecent() flagSet {
+	if r, ok := recentSets.Load(f); ok {
+		return r.(flagSet)
+	}
+	r := internFlags(append(append([]string{}, f.list()...), string(flagRecent)))
+	recentSets.Store(f, r)
+	return r
+}
+
 // metaItems says which items a FETCH asks for when it asks for nothing
 // but these; fetchMeta writes them.
 type metaItems struct {
@@ -396,11 +409,11 @@ func (s *session) fetchMeta(v *view, items metaItems, seqs, uids []uint32) error
 		}
 		if items.flags {
 			item("FLAGS ")
+			f := v.flags[p.seq-1]
 			if v.showRecent && v.recent[p.meta.UID] {
-				b = appendFlags(b, v.shown(p.meta.UID, v.flags[p.seq-1].list()))
-			} else {
-				b = append(b, v.flags[p.seq-1].wire()...)
+				f = f.withRecent()
 			}
+			b = append(b, f.wire()...)
 		}
 		if items.internalDate {
 			item(`INTERNALDATE "`)
