@@ -468,34 +468,44 @@ func (s *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *im
 	// back.
 	// A message this STORE left as it was comes back with the
 	// mod-sequence of its last change, which may be another session's
-	// (one that changed other messages too, or set a keyword not yet
-	// announced): then the view is not up to date, and the poll reads.
+	// (one that changed other messages too): then the view is not up to
+	// date, and the poll reads.
 	var modseq uint64
 	upToDate := true
 	for _, st := range states {
 		modseq = max(modseq, st.ModSeq)
-		if st.ModSeq <= v.modseq {
-			continue // unchanged since the view last looked
+		seq := seqOf[st.UID]
+		if seq == 0 {
+			continue
 		}
-		if sameFlags(v.flagsOf(st.UID), st.Flags) {
-			upToDate = false
+		id := internFlags(st.Flags)
+		if v.flags[seq-1] == id {
+			if st.ModSeq > v.modseq {
+				upToDate = false
+			}
+			continue
 		}
+		v.own()
+		v.flags[seq-1] = id
 	}
 	if upToDate && modseq == v.modseq+1 {
 		defer func() { v.modseq = max(v.modseq, modseq) }()
 	}
+	if flags.Silent {
+		return nil
+	}
 	for _, st := range states {
-		v.setFlags(st.UID, st.Flags)
-		if flags.Silent {
+		seq := seqOf[st.UID]
+		if seq == 0 {
 			continue
 		}
-		m := w.CreateMessage(seqOf[st.UID])
+		m := w.CreateMessage(seq)
 		if numSet != nil {
 			if _, isUID := numSet.(imap.UIDSet); isUID {
 				m.WriteUID(imap.UID(st.UID))
 			}
 		}
-		m.WriteFlags(toFlags(v.shown(st.UID, st.Flags)))
+		m.WriteFlags(toFlags(v.shownSet(seq).list()))
 		if err := m.Close(); err != nil {
 			return err
 		}

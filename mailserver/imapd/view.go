@@ -192,6 +192,16 @@ func (s *Server) claimRecent(ctx context.Context, mailboxID int64, hi uint32) (u
 	return from, nil
 }
 
+// shownSet is the flags of the message at seq as this session shows
+// them, interned.
+func (v *view) shownSet(seq uint32) flagSet {
+	f := v.flags[seq-1]
+	if v.showRecent && v.recent[v.uids[seq-1]] {
+		f = f.withRecent()
+	}
+	return f
+}
+
 // shown is the flags of uid as this session shows them: with \Recent
 // when it is recent here.
 func (v *view) shown(uid uint32, flags []string) []string {

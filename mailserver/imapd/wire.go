@@ -409,11 +409,7 @@ func (s *session) fetchMeta(v *view, items metaItems, seqs, uids []uint32) error
 		}
 		if items.flags {
 			item("FLAGS ")
-			f := v.flags[p.seq-1]
-			if v.showRecent && v.recent[p.meta.UID] {
-				f = f.withRecent()
-			}
-			b = append(b, f.wire()...)
+			b = append(b, v.shownSet(p.seq).wire()...)
 		}
 		if items.internalDate {
 			item(`INTERNALDATE "`)
