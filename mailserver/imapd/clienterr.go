@@ -191,66 +191,85 @@ var mutf7 = base64.NewEncoding("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv
 // is UTF-16 in modified base64 between "&" and "-", one run at a time.
 // UTF-8 passes, as go-imap lets it.
 func checkMUTF7(name string) error {
+	_, err := decodeMUTF7(name)
+	return err
+}
+
+// decodeMUTF7 decodes a modified UTF-7 name (see checkMUTF7).
+func decodeMUTF7(name string) (string, error) {
 	if !utf8.ValidString(name) {
-		return errors.New("not UTF-8")
+		return "", errors.New("not UTF-8")
 	}
+	var b strings.Builder
 	afterRun := false
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		switch {
 		case c >= utf8.RuneSelf:
 			afterRun = false
+			b.WriteByte(c)
 			continue
 		case c < 0x20 || c > 0x7e:
-			return errors.New("a control character")
+			return "", errors.New("a control character")
 		case c != '&':
 			afterRun = false
+			b.WriteByte(c)
 			continue
 		}
 		end := strings.IndexByte(name[i+1:], '-')
 		if end < 0 {
-			return errors.New(`an "&" without its closing "-"`)
+			return "", errors.New(`an "&" without its closing "-"`)
 		}
 		run := name[i+1 : i+1+end]
 		i += end + 1
 		if run == "" {
 			afterRun = false // "&-" is "&"
+			b.WriteByte('&')
 			continue
 		}
 		if afterRun {
-			return errors.New(`two encoded runs in a row ("&…-&…-" must be one run)`)
+			return "", errors.New(`two encoded runs in a row ("&…-&…-" must be one run)`)
 		}
-		if err := checkRun(run); err != nil {
-			return err
+		text, err := decodeRun(run)
+		if err != nil {
+			return "", err
 		}
+		b.WriteString(text)
 		afterRun = true
 	}
-	return nil
+	return b.String(), nil
 }
 
-func checkRun(run string) error {
+func decodeRun(run string) (string, error) {
 	b, err := mutf7.DecodeString(run)
 	if err != nil || len(b)%2 != 0 {
-		return fmt.Errorf("bad modified base64 %q", run)
+		return "", fmt.Errorf("bad modified base64 %q", run)
 	}
 	units := make([]uint16, len(b)/2)
 	for i := range units {
 		units[i] = uint16(b[2*i])<<8 | uint16(b[2*i+1])
 	}
+	var out []rune
 	for i := 0; i < len(units); i++ {
 		u := rune(units[i])
 		if utf16.IsSurrogate(u) {
-			if i+1 == len(units) || utf16.DecodeRune(u, rune(units[i+1])) == utf8.RuneError {
-				return fmt.Errorf("a broken UTF-16 surrogate in %q", run)
+			if i+1 == len(units) {
+				return "", fmt.Errorf("a broken UTF-16 surrogate in %q", run)
 			}
+			r := utf16.DecodeRune(u, rune(units[i+1]))
+			if r == utf8.RuneError {
+				return "", fmt.Errorf("a broken UTF-16 surrogate in %q", run)
+			}
+			out = append(out, r)
 			i++
 			continue
 		}
 		if u >= 0x20 && u <= 0x7e {
-			return fmt.Errorf("%q encodes %q, which must be written as itself", run, string(u))
+			return "", fmt.Errorf("%q encodes %q, which must be written as itself", run, string(u))
 		}
+		out = append(out, u)
 	}
-	return nil
+	return string(out), nil
 }
 
 // token is one piece of a command line: an atom, a quoted string (its

@@ -2,6 +2,7 @@ package imapd
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -148,5 +149,60 @@ func TestBinaryPartial(t *testing.T) {
 		if got := untagged(s.do(c.cmd)); got != c.want {
 			t.Errorf("%s:\n got %q\nwant %q", c.cmd, got, c.want)
 		}
+	}
+}
+
+// TestQuota: GETQUOTAROOT and GETQUOTA (RFC 9208) report the quota the
+// directory sets, which APPEND enforces, in KiB; shared mailboxes and
+// accounts without a quota have no root.
+func TestQuota(t *testing.T) {
+	e := newEnv(t, map[string]int64{"lina": 100 << 10}, nil)
+	e.deliver(t, "lina", 3)
+	used, _, _ := e.st.Usage(context.Background(), "lina")
+	s := dialRaw(t, e.addr, false)
+	if got := s.try("CAPABILITY"); strings.Contains(got, "QUOTA") {
+		t.Errorf("QUOTA announced before login: %q", got)
+	}
+	if got := s.do("LOGIN lina secret-2004"); !strings.Contains(got, " QUOTA QUOTA=RES-STORAGE") {
+		t.Errorf("LOGIN's capabilities lack QUOTA: %q", got)
+	}
+	quota := fmt.Sprintf("* QUOTA \"\" (STORAGE %d 100)\r\n", (used+1023)/1024)
+	for _, c := range []struct{ cmd, want string }{
+		{"GETQUOTAROOT INBOX", "* QUOTAROOT \"INBOX\" \"\"\r\n" + quota},
+		{`GETQUOTAROOT "Sent"`, "* QUOTAROOT \"Sent\" \"\"\r\n" + quota},
+		{`GETQUOTA ""`, quota},
+		{`GETQUOTAROOT "` + encodeMUTF7("公共邮箱/区政府办公室") + `"`, "* QUOTAROOT \"" + encodeMUTF7("公共邮箱/区政府办公室") + "\"\r\n"},
+	} {
+		if got := untagged(s.do(c.cmd)); got != c.want {
+			t.Errorf("%s: %q, want %q", c.cmd, got, c.want)
+		}
+	}
+	for _, c := range []struct{ cmd, want string }{
+		{"GETQUOTAROOT Nowhere", "NO [NONEXISTENT]"},
+		{`GETQUOTA "other"`, "NO [NONEXISTENT]"},
+		{`SETQUOTA "" (STORAGE 1)`, "NO [NOPERM]"},
+		{"GETQUOTAROOT", "BAD"},
+	} {
+		if got := tagged(s.try(c.cmd)); !strings.Contains(got, " "+c.want) {
+			t.Errorf("%s: %q, want %s", c.cmd, got, c.want)
+		}
+	}
+	// An IDLE's lines are go-imap's; after DONE, the guard answers again.
+	s.do("SELECT INBOX")
+	s.tag++
+	tag := fmt.Sprintf("w%d", s.tag)
+	fmt.Fprintf(s.c, "%s IDLE\r\n", tag)
+	if line, _ := s.r.ReadString('\n'); !strings.HasPrefix(line, "+") {
+		t.Fatalf("IDLE: %q", line)
+	}
+	fmt.Fprintf(s.c, "DONE\r\n")
+	s.until(tag)
+	if got := untagged(s.do(`GETQUOTA ""`)); got != quota {
+		t.Errorf("GETQUOTA after IDLE: %q", got)
+	}
+	z := dialRaw(t, e.addr, false)
+	z.do("LOGIN zhangwei secret-2004")
+	if got := untagged(z.do("GETQUOTAROOT INBOX")); got != "* QUOTAROOT \"INBOX\"\r\n" {
+		t.Errorf("no quota: %q", got)
 	}
 }

@@ -45,6 +45,12 @@ type guardConn struct {
 
 	authed atomic.Bool                 // set by the session at login
 	utf8   atomic.Pointer[func() bool] // UTF8=ACCEPT or IMAP4rev2 enabled
+	// quota answers the QUOTA commands (session.quotaCommand); it runs
+	// on the goroutine that runs go-imap's commands, which is the one
+	// reading, and never during IDLE.
+	quota   atomic.Pointer[func(tag, name, args string) string]
+	idling  bool   // an IDLE passed on: until DONE, lines are go-imap's
+	idleTag string // its tag: go-imap's answer to it ends it too
 
 	mu       sync.Mutex
 	in       []byte    // read from the client, not yet looked at
@@ -266,6 +272,10 @@ func tagOf(line []byte) []byte {
 // one for the guard. lit is the size of a literal that ends the line, or -1.
 func (g *guardConn) command(line []byte, lit int64, sync bool) (bool, error) {
 	text := string(bytes.TrimRight(line, "\r\n"))
+	if g.idling {
+		g.idling = !strings.EqualFold(text, "DONE")
+		return false, nil
+	}
 	tag, rest, _ := strings.Cut(text, " ")
 	if tag == "" || rest == "" {
 		return false, nil
@@ -296,6 +306,16 @@ func (g *guardConn) command(line []byte, lit int64, sync bool) (bool, error) {
 			return false, nil // go-imap answers: an ID with a literal is not worth it
 		}
 		return true, g.id(tag, args)
+	case "IDLE":
+		g.idling, g.idleTag = true, tag
+		return false, nil
+	case "GETQUOTAROOT", "GETQUOTA", "SETQUOTA":
+		q := g.quota.Load()
+		if !authed || q == nil || lit >= 0 {
+			return false, nil // go-imap refuses it
+		}
+		g.write((*q)(tag, name, args))
+		return true, nil
 	case "STARTTLS":
 		if g.starttls == nil || g.isTLS || authed || args != "" {
 			return false, nil // go-imap refuses it as it should
@@ -371,6 +391,9 @@ func (g *guardConn) Write(p []byte) (int, error) {
 			g.waitSync, g.literal, g.cont = "", 0, false
 		}
 	}
+	if g.idling && bytes.HasPrefix(p, []byte(g.idleTag+" ")) {
+		g.idling = false // refused, or done
+	}
 	conn := g.Conn
 	out := p
 	if bytes.Contains(firstLine(p), []byte("CAPABILITY ")) {
@@ -414,13 +437,16 @@ func (g *guardConn) rewriteCaps(p []byte) []byte {
 		if strings.HasPrefix(c, "AUTH=") && !g.isTLS && !g.plainOK && !authed {
 			continue
 		}
-		if c == "STARTTLS" || c == "LOGINDISABLED" || c == "ID" {
+		if c == "STARTTLS" || c == "LOGINDISABLED" || c == "ID" || strings.HasPrefix(c, "QUOTA") {
 			continue
 		}
 		caps = append(caps, c)
 		if strings.HasPrefix(c, "IMAP4rev1") {
 			caps = append(caps, "ID")
 		}
+	}
+	if authed {
+		caps = append(caps, quotaCaps...)
 	}
 	if !authed && !g.isTLS && g.starttls != nil {
 		caps = append(caps, "STARTTLS")

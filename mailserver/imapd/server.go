@@ -1,8 +1,15 @@
 // Package imapd is the IMAP half of Nanhu's mail server, on
 // github.com/emersion/go-imap/v2's imapserver, backed by the mail store:
 // IMAP4rev1 and IMAP4rev2 with IDLE, MOVE, UIDPLUS, SPECIAL-USE, NAMESPACE,
-// LIST-EXTENDED, LIST-STATUS, ESEARCH, STATUS=SIZE, UNSELECT, LITERAL+ and
-// APPENDLIMIT, on a STARTTLS listener and an implicit-TLS one.
+// LIST-EXTENDED, LIST-STATUS, ESEARCH, STATUS=SIZE, UNSELECT, LITERAL+,
+// APPENDLIMIT, ID and QUOTA, on a STARTTLS listener and an implicit-TLS
+// one.
+//
+// go-imap owns the wire, but a guard stands in front of its parser
+// (guard.go): it does STARTTLS, answers ID and the QUOTA commands, which
+// go-imap does not know, and answers the client mistakes go-imap would
+// call server bugs. IMAP4rev1's \Recent is kept per mailbox in the store
+// and given to the first session that hears of a message.
 //
 // Each session keeps its own view of the selected mailbox (the UIDs in
 // sequence order and their flags) and brings it up to date from the store's

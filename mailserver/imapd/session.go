@@ -45,6 +45,8 @@ func (s *Server) newSession(c *imapserver.Conn, listener string) *session {
 			return caps.Has(imap.CapUTF8Accept) || caps.Has(imap.CapIMAP4rev2)
 		}
 		g.utf8.Store(&utf8)
+		quota := sess.quotaCommand
+		g.quota.Store(&quota)
 	}
 	return sess
 }
