@@ -206,3 +206,31 @@ func TestQuota(t *testing.T) {
 		t.Errorf("no quota: %q", got)
 	}
 }
+
+// TestCommandStates: message numbers past EXISTS are BAD (RFC 9051 §9),
+// CHECK needs a selected mailbox, and LSUB carries no LIST-EXTENDED
+// attributes, as Dovecot answers.
+func TestCommandStates(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	e.deliver(t, "lina", 2)
+	s := dialRaw(t, e.addr, false)
+	s.do("LOGIN lina secret-2004")
+	if got := tagged(s.try("CHECK")); !strings.Contains(got, " BAD ") {
+		t.Errorf("CHECK before SELECT: %q", got)
+	}
+	if got := untagged(s.do(`LSUB "" INBOX`)); got != "* LSUB () \"/\" INBOX\r\n" {
+		t.Errorf("LSUB: %q", got)
+	}
+	s.do("SELECT INBOX")
+	s.do("CHECK")
+	for _, cmd := range []string{"FETCH 3 FLAGS", "FETCH 1:3 FLAGS", "STORE 3 +FLAGS (\\Seen)", "COPY 2:5 Trash"} {
+		if got := tagged(s.try(cmd)); !strings.Contains(got, " BAD [CLIENTBUG] ") {
+			t.Errorf("%s: %q", cmd, got)
+		}
+	}
+	s.do("UID FETCH 1:99 FLAGS")
+	s.do("SELECT Drafts")
+	if got := tagged(s.try("FETCH 1:* FLAGS")); !strings.Contains(got, " BAD ") {
+		t.Errorf("FETCH 1:* in an empty mailbox: %q", got)
+	}
+}

@@ -323,6 +323,41 @@ func diffCases() []diffCase {
 	)
 	cases = append(cases, diffCase{"QUOTA", quota})
 
+	// RFC 3501 §6, command by command: the answers' status and the
+	// untagged data they are about.
+	basic := []diffStep{s(0, diffLogin), s(0, "CREATE c-basic"), s(0, "CREATE c-basic"), s(0, "CREATE c-basic/child")}
+	for i := 1; i <= 4; i++ {
+		basic = append(basic, s(0, appendCmd("c-basic", "", plain(i))))
+	}
+	basic = append(basic,
+		s(0, "SELECT nowhere"), s(0, "EXAMINE c-basic", "EXISTS", "RECENT"),
+		// In a mailbox opened read-only, Dovecot answers STORE and
+		// EXPUNGE OK and changes nothing; Nanhu says NO [CANNOT], which
+		// tells the client why nothing changed (RFC 3501 §6.3.2: EXAMINE
+		// permits no change).
+		diffStep{sess: 0, cmd: `STORE 1 +FLAGS (\Seen)`, nanhu: `STORE 1 +FLAGS (\Seen) → NO`},
+		diffStep{sess: 0, cmd: "EXPUNGE", nanhu: "EXPUNGE → NO"},
+		s(0, "FETCH 1 (FLAGS BODY[HEADER.FIELDS (SUBJECT)])", "FETCH"),
+		s(0, "SELECT c-basic", "EXISTS", "RECENT"),
+		s(0, "STATUS c-basic (MESSAGES UNSEEN UIDNEXT)", "STATUS"),
+		s(0, `STORE 1:2 +FLAGS (\Deleted \Flagged)`, "FETCH"),
+		s(0, `UID STORE 3 FLAGS.SILENT (\Answered)`, "FETCH"),
+		s(0, "SEARCH DELETED", "SEARCH"), s(0, "SEARCH UNSEEN", "SEARCH"), s(0, "UID SEARCH ANSWERED", "SEARCH"),
+		s(0, "SEARCH OR FLAGGED ANSWERED NOT DELETED", "SEARCH"), s(0, "SEARCH 2:* SUBJECT message", "SEARCH"),
+		s(0, "COPY 1 nowhere"), s(0, "COPY 1:2 c-basic/child"), s(0, "EXPUNGE", "EXPUNGE"),
+		s(0, "FETCH 1:* (UID FLAGS)", "FETCH"),
+		s(0, "FETCH 9 FLAGS", "FETCH"), s(0, "UID FETCH 999 FLAGS", "FETCH"),
+		s(0, "FETCH 1 (BODY.PEEK[TEXT] RFC822.SIZE)", "FETCH"),
+		s(0, "CLOSE"), s(0, "FETCH 1 FLAGS"),
+		s(0, "RENAME c-basic/child c-basic/kid"), s(0, `LIST "" "c-basic*"`, "LIST"),
+		s(0, "DELETE c-basic/kid"), s(0, "DELETE INBOX"), s(0, "DELETE nowhere"),
+		s(0, "SUBSCRIBE c-basic"), s(0, `LSUB "" "c-basic*"`, "LSUB"), s(0, "UNSUBSCRIBE c-basic"),
+		s(0, "CREATE c-empty"), s(0, "SELECT c-empty", "EXISTS"), s(0, "FETCH 1:* FLAGS", "FETCH"),
+		s(0, "UID FETCH 1:* FLAGS", "FETCH"), s(0, "SEARCH ALL", "SEARCH"), s(0, "STORE 1:* +FLAGS (\\Seen)"), s(0, "CLOSE"),
+		s(0, "NOOP"), s(0, "CHECK"), s(0, "FOO"), s(0, "LOGIN lina secret-2004"),
+	)
+	cases = append(cases, diffCase{"RFC 3501 commands", basic})
+
 	cases = append(cases, diffCase{"keyword from another session", []diffStep{
 		s(0, diffLogin), s(0, "CREATE c-keyword"), s(0, appendCmd("c-keyword", "", plain(1))),
 		s(0, "SELECT c-keyword"), s(1, diffLogin), s(1, "SELECT c-keyword"),

@@ -30,6 +30,9 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *
 	if err != nil {
 		return err
 	}
+	if err := v.checkSeqs(numSet); err != nil {
+		return err
+	}
 	seqs, uids := v.resolve(numSet)
 	if len(uids) == 0 {
 		return nil
@@ -427,6 +430,9 @@ func (s *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *im
 	if err != nil {
 		return err
 	}
+	if err := v.checkSeqs(numSet); err != nil {
+		return err
+	}
 	if v.readOnly {
 		return imapErr(imap.ResponseCodeCannot, "The mailbox is read-only (EXAMINE)")
 	}
@@ -566,6 +572,9 @@ func copyData(res store.CopyResult) *imap.CopyData {
 }
 
 func (s *session) copyOrMove(v *view, numSet imap.NumSet, dest string, move bool) (store.CopyResult, error) {
+	if err := v.checkSeqs(numSet); err != nil {
+		return store.CopyResult{}, err
+	}
 	_, uids := v.resolve(numSet)
 	dst, err := s.mailboxByName(dest)
 	if err != nil {

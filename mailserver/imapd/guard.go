@@ -48,9 +48,12 @@ type guardConn struct {
 	// quota answers the QUOTA commands (session.quotaCommand); it runs
 	// on the goroutine that runs go-imap's commands, which is the one
 	// reading, and never during IDLE.
-	quota   atomic.Pointer[func(tag, name, args string) string]
-	idling  bool   // an IDLE passed on: until DONE, lines are go-imap's
-	idleTag string // its tag: go-imap's answer to it ends it too
+	quota atomic.Pointer[func(tag, name, args string) string]
+	// selected reports whether the session has a mailbox selected.
+	selected atomic.Pointer[func() bool]
+	cmd      string // the command go-imap has now, as the guard passed it on
+	idling   bool   // an IDLE passed on: until DONE, lines are go-imap's
+	idleTag  string // its tag: go-imap's answer to it ends it too
 
 	mu       sync.Mutex
 	in       []byte    // read from the client, not yet looked at
@@ -226,10 +229,12 @@ func (g *guardConn) line(line []byte) error {
 	if err != nil {
 		return err
 	}
+	g.cmd = commandName(line)
 	if !answered {
 		g.out = append(g.out, line...)
 		return nil
 	}
+	g.cmd = ""
 	// The command is answered here; what the client still sends of it is
 	// dropped. A synchronizing literal it will not send: there is no "+".
 	g.drop = true
@@ -308,6 +313,14 @@ func (g *guardConn) command(line []byte, lit int64, sync bool) (bool, error) {
 		return true, g.id(tag, args)
 	case "IDLE":
 		g.idling, g.idleTag = true, tag
+		return false, nil
+	case "CHECK":
+		// go-imap takes CHECK as NOOP in any state; it is a command
+		// of the selected state (RFC 3501 §6.4.1).
+		if sel := g.selected.Load(); sel != nil && !(*sel)() {
+			g.write(tag + " BAD [CLIENTBUG] CHECK needs a selected mailbox\r\n")
+			return true, nil
+		}
 		return false, nil
 	case "GETQUOTAROOT", "GETQUOTA", "SETQUOTA":
 		q := g.quota.Load()
@@ -459,4 +472,26 @@ func (g *guardConn) rewriteCaps(p []byte) []byte {
 	out = append(out, strings.Join(caps, " ")...)
 	out = append(out, tail...)
 	return append(out, rest...)
+}
+
+// commandName is the upper-case name of the command on line ("UID FETCH"
+// for UID commands), or "".
+func commandName(line []byte) string {
+	f := strings.Fields(string(line))
+	if len(f) < 2 {
+		return ""
+	}
+	name := strings.ToUpper(f[1])
+	if name == "UID" && len(f) > 2 {
+		name += " " + strings.ToUpper(f[2])
+	}
+	return name
+}
+
+// current is the command go-imap is handling now (its handlers run on the
+// goroutine that reads).
+func (g *guardConn) current() string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.cmd
 }

@@ -162,7 +162,8 @@ func TestClientMistakes(t *testing.T) {
 		{`CREATE "&Jjo-"`, "OK"},
 		{`CREATE "收件箱/2026"`, "OK"},
 		{`CREATE "a&-b"`, "OK"},
-		{`FETCH 1:4294967295 FLAGS`, "OK"},
+		{`FETCH 1:4294967295 FLAGS`, "BAD [CLIENTBUG]"}, // beyond the 2 messages (RFC 9051 §9)
+		{`UID FETCH 1:4294967295 FLAGS`, "OK"},
 		{`SEARCH 1:2 UID 1:* SUBJECT "4294967296"`, "OK"},
 		{"SEARCH " + strings.Repeat("(", 50) + "ALL" + strings.Repeat(")", 50), "OK"},
 	} {

@@ -47,6 +47,8 @@ func (s *Server) newSession(c *imapserver.Conn, listener string) *session {
 		g.utf8.Store(&utf8)
 		quota := sess.quotaCommand
 		g.quota.Store(&quota)
+		selected := func() bool { return sess.sel != nil }
+		g.selected.Store(&selected)
 	}
 	return sess
 }
@@ -243,6 +245,8 @@ func (s *session) List(w *imapserver.ListWriter, ref string, patterns []string, 
 	if err := s.loadShared(); err != nil {
 		return err
 	}
+	// go-imap calls List for LSUB too, without saying so.
+	lsub := s.guard != nil && s.guard.current() == "LSUB"
 	own, err := s.srv.store.Mailboxes(s.ctx, s.login)
 	if err != nil {
 		return s.storeErr("list", err)
@@ -308,6 +312,13 @@ func (s *session) List(w *imapserver.ListWriter, ref string, patterns []string, 
 		data := &imap.ListData{Delim: '/', Mailbox: b.Name}
 		if b.ID == -1 {
 			data.Attrs = append(data.Attrs, imap.MailboxAttrNoSelect)
+		}
+		if lsub {
+			// LSUB (RFC 3501 §6.3.9) has no LIST-EXTENDED attributes.
+			if err := w.WriteList(data); err != nil {
+				return err
+			}
+			continue
 		}
 		if hasChildren(b.Name) {
 			data.Attrs = append(data.Attrs, imap.MailboxAttrHasChildren)

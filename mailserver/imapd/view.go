@@ -2,6 +2,7 @@ package imapd
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strings"
 	"sync"
@@ -410,6 +411,26 @@ func sameFlags(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// checkSeqs refuses a message sequence set that names a message the
+// session has not been told of: BAD, as RFC 9051 §9 (seq-number) asks,
+// "*" in an empty mailbox included. UID sets may name any UID.
+func (v *view) checkSeqs(set imap.NumSet) error {
+	seqs, ok := set.(imap.SeqSet)
+	if !ok {
+		return nil
+	}
+	n := uint32(len(v.uids))
+	for _, r := range seqs {
+		if (r.Start == 0 || r.Stop == 0) && n == 0 {
+			return &imap.Error{Type: imap.StatusResponseTypeBad, Code: imap.ResponseCodeClientBug, Text: "Invalid message sequence set: the mailbox is empty, so * names no message"}
+		}
+		if r.Start > n || r.Stop > n {
+			return &imap.Error{Type: imap.StatusResponseTypeBad, Code: imap.ResponseCodeClientBug, Text: fmt.Sprintf("Invalid message sequence set: the mailbox has %d messages", n)}
+		}
+	}
+	return nil
 }
 
 // resolve turns a sequence or UID set into the (seq, uid) pairs of the
