@@ -3,8 +3,10 @@ package imapd
 import (
 	"bufio"
 	"bytes"
-	"strings"
+	"errors"
+	"strconv"
 	"sync"
+	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
@@ -26,6 +28,9 @@ func (s *session) selected() (*view, error) {
 func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *imap.FetchOptions) error {
 	v, err := s.selected()
 	if err != nil {
+		return err
+	}
+	if err := v.checkSeqs(numSet); err != nil {
 		return err
 	}
 	seqs, uids := v.resolve(numSet)
@@ -84,6 +89,11 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *
 			if err != nil {
 				return s.storeErr("fetch", err)
 			}
+			// Keywords another session set are announced in FLAGS
+			// before a FETCH shows them.
+			if err := s.announceKeywords(v, states, nil); err != nil {
+				return err
+			}
 			for _, st := range states {
 				v.setFlags(st.UID, st.Flags)
 				info := infos[st.UID]
@@ -100,7 +110,18 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *
 		var raw, header []byte
 		if needFull {
 			if raw = info.Raw; raw == nil {
-				if raw, err = s.srv.store.Content(s.ctx, info.ContentID, 0); err != nil {
+				if s.srv.fetchGap != nil {
+					s.srv.fetchGap()
+				}
+				raw, err = s.srv.store.Content(s.ctx, info.ContentID, 0)
+				if errors.Is(err, store.ErrNoSuchUID) {
+					// Expunged by another session since the list was
+					// read: answer for the messages that still exist
+					// (RFC 3501 §7.4.1); the view learns of it at the
+					// next command that may announce expunges.
+					continue
+				}
+				if err != nil {
 					return s.storeErr("fetch", err)
 				}
 			}
@@ -108,12 +129,32 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *
 		} else if needHeader {
 			header = info.Header
 		}
+		var partials [][]byte // the partial BINARY items, which go-imap writes without their origin
+		for _, bs := range options.BinarySection {
+			if bs.Partial == nil {
+				continue
+			}
+			b, ok := binarySection(raw, bs)
+			if !ok {
+				return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeUnknownCTE, Text: "The part has a transfer encoding this server cannot decode"}
+			}
+			partials = append(partials, b)
+		}
+		if len(partials) > 0 && options.BodyStructure == nil && len(options.BodySection) == 0 {
+			// Every item is one this file writes: one response.
+			o := *options
+			o.Flags = options.Flags || setSeen
+			if err := s.writeFetchRaw(v, seqs[i], info, header, &o, raw, partials); err != nil {
+				return err
+			}
+			continue
+		}
 		m := w.CreateMessage(seqs[i])
 		if options.UID {
 			m.WriteUID(imap.UID(uid))
 		}
 		if options.Flags || setSeen {
-			m.WriteFlags(toFlags(v.flagsOf(uid)))
+			m.WriteFlags(toFlags(v.shown(uid, v.flagsOf(uid))))
 		}
 		if options.InternalDate {
 			m.WriteInternalDate(info.InternalDate)
@@ -143,6 +184,9 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *
 			wc.Close()
 		}
 		for _, bs := range options.BinarySection {
+			if bs.Partial != nil {
+				continue // below, in a response of its own
+			}
 			b, ok := binarySection(raw, bs)
 			if !ok {
 				m.Close()
@@ -163,8 +207,147 @@ func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *
 		if err := m.Close(); err != nil {
 			return err
 		}
+		if len(partials) > 0 {
+			// With BODYSTRUCTURE or BODY[…], which go-imap writes, the
+			// partial BINARY items follow in a second FETCH response for
+			// the message (RFC 9051 §7.5.2 allows several).
+			only := &imap.FetchOptions{UID: options.UID, BinarySection: options.BinarySection}
+			if err := s.writeFetchRaw(v, seqs[i], info, nil, only, raw, partials); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
+}
+
+// writeFetchRaw writes one FETCH response straight to the connection, for
+// the items fetchMeta writes and BINARY, so that a partial BINARY names its
+// origin (BINARY[1]<0>, RFC 3516 and RFC 9051 §7.5.2), which go-imap's
+// writer leaves out. partials are the partial BINARY items' bytes, in
+// order. go-imap has flushed what it wrote before (its encoder flushes at
+// the end of each response).
+func (s *session) writeFetchRaw(v *view, seq uint32, info store.MessageInfo, header []byte, o *imap.FetchOptions, raw []byte, partials [][]byte) error {
+	caps := s.conn.EnabledCaps()
+	utf8 := caps.Has(imap.CapIMAP4rev2) || caps.Has(imap.CapUTF8Accept)
+	b := []byte("* ")
+	b = strconv.AppendUint(b, uint64(seq), 10)
+	b = append(b, " FETCH ("...)
+	sep := false
+	item := func(name string) {
+		if sep {
+			b = append(b, ' ')
+		}
+		sep = true
+		b = append(b, name...)
+	}
+	if o.UID {
+		item("UID ")
+		b = strconv.AppendUint(b, uint64(info.UID), 10)
+	}
+	if o.Flags {
+		item("FLAGS ")
+		b = appendFlags(b, v.shown(info.UID, v.flagsOf(info.UID)))
+	}
+	if o.InternalDate {
+		item(`INTERNALDATE "`)
+		b = info.InternalDate.AppendFormat(b, internalDateLayout)
+		b = append(b, '"')
+	}
+	if o.RFC822Size {
+		item("RFC822.SIZE ")
+		b = strconv.AppendInt(b, info.Size, 10)
+	}
+	if o.Envelope {
+		item("ENVELOPE ")
+		b = append(b, s.srv.envelopes.get(info.ContentID, header).wire.bytes(utf8)...)
+	}
+	j := 0
+	for _, bs := range o.BinarySection {
+		var data []byte
+		if bs.Partial != nil {
+			data = partials[j]
+			j++
+		} else {
+			var ok bool
+			if data, ok = binarySection(raw, bs); !ok {
+				return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeUnknownCTE, Text: "The part has a transfer encoding this server cannot decode"}
+			}
+		}
+		item("BINARY[")
+		b = appendPart(b, bs.Part)
+		b = append(b, ']')
+		if bs.Partial != nil {
+			b = append(b, '<')
+			b = strconv.AppendInt(b, bs.Partial.Offset, 10)
+			b = append(b, '>')
+		}
+		b = appendLiteral(b, data)
+	}
+	for _, bs := range o.BinarySectionSize {
+		data, ok := binarySection(raw, &imap.FetchItemBinarySection{Part: bs.Part})
+		if !ok {
+			return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeUnknownCTE, Text: "The part has a transfer encoding this server cannot decode"}
+		}
+		item("BINARY.SIZE[")
+		b = appendPart(b, bs.Part)
+		b = append(b, "] "...)
+		b = strconv.AppendInt(b, int64(len(data)), 10)
+	}
+	b = append(b, ")\r\n"...)
+	nc := s.conn.NetConn()
+	nc.SetWriteDeadline(time.Now().Add(5 * time.Minute))
+	defer nc.SetWriteDeadline(time.Time{})
+	_, err := nc.Write(b)
+	return err
+}
+
+func appendPart(b []byte, part []int) []byte {
+	for i, n := range part {
+		if i > 0 {
+			b = append(b, '.')
+		}
+		b = strconv.AppendInt(b, int64(n), 10)
+	}
+	return b
+}
+
+// appendLiteral writes data as a literal, never a quoted string: a
+// literal8 (~{n}) when it holds NUL, which only a literal8 may (RFC 3516).
+func appendLiteral(b, data []byte) []byte {
+	b = append(b, ' ')
+	if bytes.IndexByte(data, 0) >= 0 {
+		b = append(b, '~')
+	}
+	b = append(b, '{')
+	b = strconv.AppendInt(b, int64(len(data)), 10)
+	b = append(b, "}\r\n"...)
+	return append(b, data...)
+}
+
+// announceKeywords writes an untagged FLAGS when states or names hold a
+// keyword the view has not announced, straight to the connection from a
+// FETCH or STORE handler (go-imap's FetchWriter cannot write FLAGS); go-imap
+// has flushed what it wrote before.
+func (s *session) announceKeywords(v *view, states []store.MessageState, names []string) error {
+	added := v.noteKeywords(names)
+	for _, st := range states {
+		added = v.noteKeywords(st.Flags) || added
+	}
+	if !added {
+		return nil
+	}
+	list := v.flagList()
+	flags := make([]string, len(list))
+	for i, f := range list {
+		flags[i] = string(f)
+	}
+	b := append([]byte("* FLAGS "), appendFlags(nil, flags)...)
+	b = append(b, "\r\n"...)
+	nc := s.conn.NetConn()
+	nc.SetWriteDeadline(time.Now().Add(30 * time.Second))
+	defer nc.SetWriteDeadline(time.Time{})
+	_, err := nc.Write(b)
+	return err
 }
 
 // partial cuts BODY[]<offset.size> out of b.
@@ -238,13 +421,16 @@ func envelope(header []byte) *imap.Envelope {
 	return imapserver.ExtractEnvelope(h)
 }
 
-// Store changes flags. When the change brings a keyword the session has not
-// announced yet, the FETCH responses are left to the poll that follows the
-// command, which first sends the new FLAGS (a client must not see a keyword
-// before FLAGS lists it).
+// Store changes flags. A keyword the session has not announced yet, the
+// client's own or one another session set on these messages, is announced
+// in an untagged FLAGS before the FETCH responses show it (a client must
+// not see a keyword before FLAGS lists it).
 func (s *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *imap.StoreFlags, options *imap.StoreOptions) error {
 	v, err := s.selected()
 	if err != nil {
+		return err
+	}
+	if err := v.checkSeqs(numSet); err != nil {
 		return err
 	}
 	if v.readOnly {
@@ -272,14 +458,8 @@ func (s *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *im
 	if err != nil {
 		return s.storeErr("store", err)
 	}
-	newKeyword := false
-	for _, f := range names {
-		if !strings.HasPrefix(f, `\`) && !v.keywords[f] {
-			newKeyword = true
-		}
-	}
-	if newKeyword {
-		return nil // the poll after the command announces FLAGS and the FETCHes
+	if err := s.announceKeywords(v, states, names); err != nil {
+		return err
 	}
 	seqOf := make(map[uint32]uint32, len(uids))
 	for i, uid := range uids {
@@ -292,25 +472,46 @@ func (s *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *im
 	// up to date before it, it is up to date after it too (its own changes
 	// are applied below), and the poll that follows need not read them
 	// back.
+	// A message this STORE left as it was comes back with the
+	// mod-sequence of its last change, which may be another session's
+	// (one that changed other messages too): then the view is not up to
+	// date, and the poll reads.
 	var modseq uint64
+	upToDate := true
 	for _, st := range states {
 		modseq = max(modseq, st.ModSeq)
-	}
-	if modseq == v.modseq+1 {
-		defer func() { v.modseq = max(v.modseq, modseq) }()
-	}
-	for _, st := range states {
-		v.setFlags(st.UID, st.Flags)
-		if flags.Silent {
+		seq := seqOf[st.UID]
+		if seq == 0 {
 			continue
 		}
-		m := w.CreateMessage(seqOf[st.UID])
+		id := internFlags(st.Flags)
+		if v.flags[seq-1] == id {
+			if st.ModSeq > v.modseq {
+				upToDate = false
+			}
+			continue
+		}
+		v.own()
+		v.flags[seq-1] = id
+	}
+	if upToDate && modseq == v.modseq+1 {
+		defer func() { v.modseq = max(v.modseq, modseq) }()
+	}
+	if flags.Silent {
+		return nil
+	}
+	for _, st := range states {
+		seq := seqOf[st.UID]
+		if seq == 0 {
+			continue
+		}
+		m := w.CreateMessage(seq)
 		if numSet != nil {
 			if _, isUID := numSet.(imap.UIDSet); isUID {
 				m.WriteUID(imap.UID(st.UID))
 			}
 		}
-		m.WriteFlags(toFlags(st.Flags))
+		m.WriteFlags(toFlags(v.shownSet(seq).list()))
 		if err := m.Close(); err != nil {
 			return err
 		}
@@ -371,6 +572,9 @@ func copyData(res store.CopyResult) *imap.CopyData {
 }
 
 func (s *session) copyOrMove(v *view, numSet imap.NumSet, dest string, move bool) (store.CopyResult, error) {
+	if err := v.checkSeqs(numSet); err != nil {
+		return store.CopyResult{}, err
+	}
 	_, uids := v.resolve(numSet)
 	dst, err := s.mailboxByName(dest)
 	if err != nil {

@@ -23,6 +23,10 @@ func FuzzSession(f *testing.F) {
 	f.Add([]byte("a FETCH 1 BODY[]\r\nb SELECT\r\n\x00\xff{3}\r\n)))(((\r\n"))
 	f.Add([]byte("a LOGIN lina secret-2004\r\nb SELECT INBOX\r\nc STORE 1:* +FLAGS (\\Deleted $x)\r\nd MOVE 1 Trash\r\ne EXPUNGE\r\nf IDLE\r\nDONE\r\n"))
 	f.Add([]byte("a LOGIN lina secret-2004\r\nb CREATE \"&UXxlhw-/&ZTZlhw-\"\r\nc LIST \"\" * RETURN (STATUS (MESSAGES SIZE) SPECIAL-USE)\r\nd RENAME INBOX 旧\r\n"))
+	// What the guard in front of go-imap answers: ID, STARTTLS, huge
+	// literals, literals hiding command-like lines, client mistakes.
+	f.Add([]byte("a ID (\"name\" \"x\")\r\nb STARTTLS\r\nc LOGIN {999999999}\r\n"))
+	f.Add([]byte("a LOGIN lina {11+}\r\nsecret-2004\r\nb CREATE {9}\r\nc ID NIL\r\nd APPEND INBOX {12+}\r\ne ID NIL\r\n\r\nf SELECT INBOX\r\ng UID FETCH 0:* FLAGS\r\nh SEARCH ((((ALL))))\r\n"))
 	// Fuzz inputs log in with wrong passwords; the lockout must not end the run.
 	e := newEnv(f, nil, ratelimit.New(ratelimit.Options{AuthFailuresPerUser: 1 << 30, AuthFailuresPerIP: 1 << 30}, nil))
 	e.deliver(f, "lina", 3)

@@ -116,3 +116,17 @@ func hasAttr(attrs []imap.MailboxAttr, a imap.MailboxAttr) bool {
 	}
 	return false
 }
+
+// TestListDelimiter: LIST "" "" names the hierarchy delimiter and the root
+// (RFC 3501 §6.3.8), which clients ask before they make subfolders.
+func TestListDelimiter(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	s := dialRaw(t, e.addr, false)
+	s.do("LOGIN lina secret-2004")
+	for _, cmd := range []string{`LIST "" ""`, `LIST "INBOX" ""`} {
+		got := untagged(s.do(cmd))
+		if got != "* LIST (\\Noselect) \"/\" \"\"\r\n" {
+			t.Errorf("%s: %q", cmd, got)
+		}
+	}
+}

@@ -318,14 +318,23 @@ func (m *matcher) match(seq uint32, info store.MessageInfo, c *imap.SearchCriter
 	flags := m.v.flagsOf(uid)
 	for _, f := range c.Flag {
 		if f == flagRecent {
-			return false // Nanhu never sets \Recent
+			if !m.v.recent[uid] {
+				return false
+			}
+			continue
 		}
 		if !hasFlag(flags, string(f)) {
 			return false
 		}
 	}
 	for _, f := range c.NotFlag {
-		if f != flagRecent && hasFlag(flags, string(f)) {
+		if f == flagRecent {
+			if m.v.recent[uid] {
+				return false
+			}
+			continue
+		}
+		if hasFlag(flags, string(f)) {
 			return false
 		}
 	}
@@ -381,14 +390,16 @@ func (m *matcher) match(seq uint32, info store.MessageInfo, c *imap.SearchCriter
 	return true
 }
 
+// sentDate is the Date header's date and time in the zone it is written
+// in: SENTON and its kin compare the date as written, disregarding time
+// and zone (RFC 3501 §6.4.4), which the index (seconds since 1970) has
+// lost.
 func (m *matcher) sentDate(info store.MessageInfo) time.Time {
-	t := m.text(info.ContentID)
-	if !t.Date.IsZero() {
-		return t.Date
-	}
 	h := mail.Header{Header: message.Header{Header: m.header(info)}}
-	d, _ := h.Date()
-	return d
+	if d, err := h.Date(); err == nil {
+		return d
+	}
+	return m.text(info.ContentID).Date
 }
 
 func (m *matcher) matchHeader(info store.MessageInfo, key, value string) bool {

@@ -1,8 +1,15 @@
 // Package imapd is the IMAP half of Nanhu's mail server, on
 // github.com/emersion/go-imap/v2's imapserver, backed by the mail store:
 // IMAP4rev1 and IMAP4rev2 with IDLE, MOVE, UIDPLUS, SPECIAL-USE, NAMESPACE,
-// LIST-EXTENDED, LIST-STATUS, ESEARCH, STATUS=SIZE, UNSELECT, LITERAL+ and
-// APPENDLIMIT, on a STARTTLS listener and an implicit-TLS one.
+// LIST-EXTENDED, LIST-STATUS, ESEARCH, STATUS=SIZE, UNSELECT, LITERAL+,
+// APPENDLIMIT, ID and QUOTA, on a STARTTLS listener and an implicit-TLS
+// one.
+//
+// go-imap owns the wire, but a guard stands in front of its parser
+// (guard.go): it does STARTTLS, answers ID and the QUOTA commands, which
+// go-imap does not know, and answers the client mistakes go-imap would
+// call server bugs. IMAP4rev1's \Recent is kept per mailbox in the store
+// and given to the first session that hears of a message.
 //
 // Each session keeps its own view of the selected mailbox (the UIDs in
 // sequence order and their flags) and brings it up to date from the store's
@@ -21,6 +28,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -63,7 +71,11 @@ type Server struct {
 	cancel  context.CancelFunc
 
 	envelopes *envelopeCache
-	slowFetch bool // tests: write every FETCH through go-imap's encoder
+	slowFetch bool   // tests: write every FETCH through go-imap's encoder
+	fetchGap  func() // tests: runs in FETCH between listing the messages and reading one
+
+	recentMu sync.Mutex
+	recentHi map[int64]uint32 // per mailbox, the highest UID a session has claimed as recent
 
 	snapMu sync.Mutex
 	snaps  map[int64]*snapshot // the latest snapshot of each mailbox, shared by views
@@ -91,7 +103,7 @@ func New(opts Options, dir Directory, st *store.Store) *Server {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{opts: opts, log: opts.Logger, dir: dir, store: st, limits: opts.Limits,
-		metrics: newMetrics(opts.Registerer), ctx: ctx, cancel: cancel, envelopes: newEnvelopeCache(100000), snaps: map[int64]*snapshot{}}
+		metrics: newMetrics(opts.Registerer), ctx: ctx, cancel: cancel, envelopes: newEnvelopeCache(100000), snaps: map[int64]*snapshot{}, recentHi: map[int64]uint32{}}
 }
 
 // Capabilities is what the server announces beyond IMAP4rev1/IMAP4rev2.
@@ -108,36 +120,40 @@ var Capabilities = imap.CapSet{
 // first byte, otherwise STARTTLS is offered.
 func (s *Server) Serve(l net.Listener, implicitTLS bool) error {
 	name := "imap"
+	guard := guardListener{log: s.log.With("listener", name)}
 	l = corkListener{l}
 	if implicitTLS {
 		if s.opts.TLSConfig == nil {
 			return fmt.Errorf("implicit TLS on %s needs a TLS certificate", l.Addr())
 		}
 		name = "imaps"
+		guard.log = s.log.With("listener", name)
 		l = tls.NewListener(l, s.opts.TLSConfig)
+		guard.isTLS = true
+	} else {
+		guard.starttls = s.opts.TLSConfig // the guard does STARTTLS
 	}
+	if s.opts.AllowPlainLoopback && !implicitTLS {
+		if ap, err := netip.ParseAddrPort(l.Addr().String()); err == nil && ap.Addr().IsLoopback() {
+			guard.plainOK = true
+		}
+	}
+	guard.Listener = l
 	opts := &imapserver.Options{
 		NewSession: func(c *imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
 			return s.newSession(c, name), nil, nil
 		},
-		Caps:      Capabilities,
-		Logger:    printfLogger{s.log.With("listener", name)},
-		TLSConfig: s.opts.TLSConfig,
-	}
-	if implicitTLS {
-		opts.TLSConfig = nil // already TLS: no STARTTLS
-		opts.InsecureAuth = true
-	}
-	if s.opts.AllowPlainLoopback && !implicitTLS {
-		if ap, err := netip.ParseAddrPort(l.Addr().String()); err == nil && ap.Addr().IsLoopback() {
-			opts.InsecureAuth = true
-		}
+		Caps:   Capabilities,
+		Logger: printfLogger{s.log.With("listener", name)},
+		// The guard does TLS and says when a login needs it; the
+		// session refuses a login without it (session.Login).
+		InsecureAuth: true,
 	}
 	srv := imapserver.New(opts)
 	s.mu.Lock()
 	s.servers = append(s.servers, srv)
 	s.mu.Unlock()
-	err := srv.Serve(l)
+	err := srv.Serve(guard)
 	if errors.Is(err, net.ErrClosed) {
 		return nil
 	}
@@ -161,7 +177,19 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 type printfLogger struct{ l *slog.Logger }
 
-func (p printfLogger) Printf(format string, args ...any) { p.l.Debug(fmt.Sprintf(format, args...)) }
+// Printf logs what go-imap reports. A command it failed ("handling …
+// command: …") is what an operator must see: it answers NO [SERVERBUG]
+// then, and the cause is only here. Read errors (clients hanging up,
+// timeouts) are routine.
+func (p printfLogger) Printf(format string, args ...any) {
+	msg := strings.TrimSpace(fmt.Sprintf(format, args...))
+	switch {
+	case strings.HasPrefix(msg, "handling "), strings.HasPrefix(msg, "panic "):
+		p.l.Warn("imap command failed in go-imap; the client was told NO [SERVERBUG]", "cause", msg)
+	default:
+		p.l.Debug(msg)
+	}
+}
 
 type metrics struct {
 	logins       *prometheus.CounterVec

@@ -28,6 +28,7 @@ type session struct {
 	login    string
 	shared   []accounts.Shared // the shared mailboxes this user may use
 	sel      *view
+	guard    *guardConn // nil only in tests that bypass Serve
 }
 
 func (s *Server) newSession(c *imapserver.Conn, listener string) *session {
@@ -36,7 +37,20 @@ func (s *Server) newSession(c *imapserver.Conn, listener string) *session {
 	if ap, err := netip.ParseAddrPort(c.NetConn().RemoteAddr().String()); err == nil {
 		ip = ap.Addr().Unmap()
 	}
-	return &session{srv: s, ctx: s.ctx, conn: c, listener: listener, ip: ip}
+	sess := &session{srv: s, ctx: s.ctx, conn: c, listener: listener, ip: ip}
+	if g, ok := c.NetConn().(*guardConn); ok {
+		sess.guard = g
+		utf8 := func() bool {
+			caps := c.EnabledCaps()
+			return caps.Has(imap.CapUTF8Accept) || caps.Has(imap.CapIMAP4rev2)
+		}
+		g.utf8.Store(&utf8)
+		quota := sess.quotaCommand
+		g.quota.Store(&quota)
+		selected := func() bool { return sess.sel != nil }
+		g.selected.Store(&selected)
+	}
+	return sess
 }
 
 func imapErr(code imap.ResponseCode, format string, args ...any) *imap.Error {
@@ -75,6 +89,10 @@ func (s *session) Close() error {
 // Login checks the password, applying the shared lockouts.
 func (s *session) Login(username, password string) error {
 	srv := s.srv
+	if s.guard != nil && !s.guard.secure() {
+		srv.log.Info("imap login refused: no TLS", "remote", s.ip, "user", username)
+		return imapErr(imap.ResponseCodePrivacyRequired, "TLS is required to authenticate; use STARTTLS")
+	}
 	user := strings.ToLower(strings.TrimSpace(username))
 	if wait := srv.limits.AuthLocked(s.ip, user); wait > 0 {
 		srv.metrics.authFailures.Inc()
@@ -98,6 +116,9 @@ func (s *session) Login(username, password string) error {
 		return s.storeErr("login", err)
 	}
 	s.login = login
+	if s.guard != nil {
+		s.guard.authed.Store(true)
+	}
 	if err := s.loadShared(); err != nil {
 		return err
 	}
@@ -216,13 +237,16 @@ func (s *session) List(w *imapserver.ListWriter, ref string, patterns []string, 
 	if options == nil {
 		options = &imap.ListOptions{}
 	}
-	if len(patterns) == 1 && patterns[0] == "" {
-		// The hierarchy delimiter query.
+	if len(patterns) == 0 || (len(patterns) == 1 && patterns[0] == "") {
+		// The hierarchy delimiter query, LIST "" "" (RFC 3501 §6.3.8);
+		// go-imap drops the empty pattern, so none are left.
 		return w.WriteList(&imap.ListData{Attrs: []imap.MailboxAttr{imap.MailboxAttrNoSelect}, Delim: '/', Mailbox: ""})
 	}
 	if err := s.loadShared(); err != nil {
 		return err
 	}
+	// go-imap calls List for LSUB too, without saying so.
+	lsub := s.guard != nil && s.guard.current() == "LSUB"
 	own, err := s.srv.store.Mailboxes(s.ctx, s.login)
 	if err != nil {
 		return s.storeErr("list", err)
@@ -289,6 +313,13 @@ func (s *session) List(w *imapserver.ListWriter, ref string, patterns []string, 
 		if b.ID == -1 {
 			data.Attrs = append(data.Attrs, imap.MailboxAttrNoSelect)
 		}
+		if lsub {
+			// LSUB (RFC 3501 §6.3.9) has no LIST-EXTENDED attributes.
+			if err := w.WriteList(data); err != nil {
+				return err
+			}
+			continue
+		}
 		if hasChildren(b.Name) {
 			data.Attrs = append(data.Attrs, imap.MailboxAttrHasChildren)
 		} else {
@@ -352,8 +383,17 @@ func (s *session) statusOf(b store.Mailbox, options *imap.StatusOptions) (*imap.
 		data.NumMessages = &n
 	}
 	if options.NumRecent {
-		zero := uint32(0)
-		data.NumRecent = &zero
+		// The messages no session has been told of yet.
+		ru, err := s.srv.store.RecentUID(s.ctx, b.ID)
+		if err != nil {
+			return nil, s.storeErr("status", err)
+		}
+		n, err := s.srv.store.CountAbove(s.ctx, b.ID, ru)
+		if err != nil {
+			return nil, s.storeErr("status", err)
+		}
+		recent := uint32(n)
+		data.NumRecent = &recent
 	}
 	if options.Size {
 		size := b.Size
@@ -457,10 +497,12 @@ func (s *session) Select(name string, options *imap.SelectOptions) (*imap.Select
 		return nil, s.storeErr("select", err)
 	}
 	s.sel = v
+	v.recentSent = uint32(len(v.recent))
 	data := &imap.SelectData{
 		Flags:          v.flagList(),
 		PermanentFlags: append(v.flagList(), imap.FlagWildcard),
 		NumMessages:    uint32(len(v.uids)),
+		NumRecent:      uint32(len(v.recent)),
 		UIDNext:        imap.UID(b.UIDNext),
 		UIDValidity:    b.UIDValidity,
 		HighestModSeq:  v.modseq,

@@ -2,6 +2,7 @@ package imapd
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strings"
 	"sync"
@@ -33,6 +34,13 @@ type view struct {
 	pending  []uint32        // expunges not yet announced (no EXPUNGE allowed then)
 	wake     <-chan struct{}
 	stop     func()
+	// recent holds the UIDs that are \Recent for this session (RFC 3501
+	// §2.3.2): it was the first told of them. showRecent: the client
+	// speaks IMAP4rev1 (IMAP4rev2 has no \Recent).
+	recent     map[uint32]bool
+	recentSent uint32 // the count last sent in RECENT
+	showRecent bool
+	srv        *Server
 	// dirty: the store may have changed the mailbox since the last poll
 	// (its watch fired, or the view is new); a poll of a clean view asks
 	// the store nothing.
@@ -129,9 +137,81 @@ func (s *session) openView(b store.Mailbox, readOnly bool) (*view, error) {
 	}
 	v := &view{box: b, readOnly: readOnly, uids: snap.uids, flags: snap.flags, modseq: snap.modseq,
 		keywords: map[string]bool{string(imap.FlagForwarded): true, string(imap.FlagJunk): true, "$NotJunk": true, "$MDNSent": true},
-		wake:     wake, stop: stop, dirty: true}
+		wake:     wake, stop: stop, dirty: true, srv: s.srv, showRecent: !s.conn.EnabledCaps().Has(imap.CapIMAP4rev2)}
 	v.noteKeywords(snap.kws)
+	if err := v.takeRecent(s.ctx, 0); err != nil {
+		stop()
+		return nil, err
+	}
 	return v, nil
+}
+
+// takeRecent marks as \Recent the messages above UID after that this
+// session is the first to hear of. A read-only session (EXAMINE) sees
+// them as recent but leaves them recent for the next one.
+func (v *view) takeRecent(ctx context.Context, after uint32) error {
+	if len(v.uids) == 0 || v.uids[len(v.uids)-1] <= after {
+		return nil
+	}
+	hi := v.uids[len(v.uids)-1]
+	var from uint32
+	var err error
+	if v.readOnly {
+		from, err = v.srv.store.RecentUID(ctx, v.box.ID)
+	} else {
+		from, err = v.srv.claimRecent(ctx, v.box.ID, hi)
+	}
+	if err != nil {
+		return err
+	}
+	for i := len(v.uids) - 1; i >= 0 && v.uids[i] > max(from, after); i-- {
+		if v.recent == nil {
+			v.recent = map[uint32]bool{}
+		}
+		v.recent[v.uids[i]] = true
+	}
+	return nil
+}
+
+// claimRecent is store.ClaimRecent, asked only when no session of this
+// server has claimed up to hi yet: of ten thousand sessions idling on a
+// mailbox, one writes when a message comes.
+func (s *Server) claimRecent(ctx context.Context, mailboxID int64, hi uint32) (uint32, error) {
+	s.recentMu.Lock()
+	known := s.recentHi[mailboxID]
+	s.recentMu.Unlock()
+	if known >= hi {
+		return hi, nil
+	}
+	from, err := s.store.ClaimRecent(ctx, mailboxID, hi)
+	if err != nil {
+		return hi, err
+	}
+	s.recentMu.Lock()
+	s.recentHi[mailboxID] = max(s.recentHi[mailboxID], hi)
+	s.recentMu.Unlock()
+	return from, nil
+}
+
+// shownSet is the flags of the message at seq as this session shows
+// them, interned.
+func (v *view) shownSet(seq uint32) flagSet {
+	f := v.flags[seq-1]
+	if v.showRecent && v.recent[v.uids[seq-1]] {
+		f = f.withRecent()
+	}
+	return f
+}
+
+// shown is the flags of uid as this session shows them: with \Recent
+// when it is recent here.
+func (v *view) shown(uid uint32, flags []string) []string {
+	if !v.showRecent || !v.recent[uid] {
+		return flags
+	}
+	// In the order the interned sets keep (system flags first), so that
+	// every writer of FLAGS agrees byte for byte.
+	return store.SortFlags(append(append(make([]string, 0, len(flags)+1), flags...), string(flagRecent)))
 }
 
 // own makes the view's arrays its own before it changes them.
@@ -223,6 +303,7 @@ func (v *view) remove(uid uint32) uint32 {
 	v.own()
 	v.uids = append(v.uids[:seq-1], v.uids[seq:]...)
 	v.flags = append(v.flags[:seq-1], v.flags[seq:]...)
+	delete(v.recent, uid)
 	return seq
 }
 
@@ -275,7 +356,7 @@ func (v *view) poll(ctx context.Context, s *store.Store, w *imapserver.UpdateWri
 		}
 		v.pending = nil
 	}
-	grew := false
+	grew, last0 := false, last
 	var changed []store.MessageState
 	for _, m := range c.Changed {
 		switch {
@@ -292,14 +373,26 @@ func (v *view) poll(ctx context.Context, s *store.Store, w *imapserver.UpdateWri
 			}
 		}
 	}
+	if grew {
+		if err := v.takeRecent(ctx, last0); err != nil {
+			return err
+		}
+	}
 	if grew && w != nil {
 		if err := w.WriteNumMessages(uint32(len(v.uids))); err != nil {
 			return err
 		}
+		if n := uint32(len(v.recent)); n != v.recentSent {
+			// RECENT when the count changes, as Dovecot does.
+			v.recentSent = n
+			if err := w.WriteNumRecent(n); err != nil {
+				return err
+			}
+		}
 	}
 	for _, m := range changed {
 		if seq := v.seqOf(m.UID); seq != 0 && w != nil {
-			if err := w.WriteMessageFlags(seq, imap.UID(m.UID), toFlags(m.Flags)); err != nil {
+			if err := w.WriteMessageFlags(seq, imap.UID(m.UID), toFlags(v.shown(m.UID, m.Flags))); err != nil {
 				return err
 			}
 		}
@@ -318,6 +411,26 @@ func sameFlags(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// checkSeqs refuses a message sequence set that names a message the
+// session has not been told of: BAD, as RFC 9051 §9 (seq-number) asks,
+// "*" in an empty mailbox included. UID sets may name any UID.
+func (v *view) checkSeqs(set imap.NumSet) error {
+	seqs, ok := set.(imap.SeqSet)
+	if !ok {
+		return nil
+	}
+	n := uint32(len(v.uids))
+	for _, r := range seqs {
+		if (r.Start == 0 || r.Stop == 0) && n == 0 {
+			return &imap.Error{Type: imap.StatusResponseTypeBad, Code: imap.ResponseCodeClientBug, Text: "Invalid message sequence set: the mailbox is empty, so * names no message"}
+		}
+		if r.Start > n || r.Stop > n {
+			return &imap.Error{Type: imap.StatusResponseTypeBad, Code: imap.ResponseCodeClientBug, Text: fmt.Sprintf("Invalid message sequence set: the mailbox has %d messages", n)}
+		}
+	}
+	return nil
 }
 
 // resolve turns a sequence or UID set into the (seq, uid) pairs of the
@@ -398,6 +511,7 @@ func inRange(start, stop, num, last uint32) bool {
 	return num >= lo && num <= hi
 }
 
-// flagRecent is IMAP4rev1's \Recent, which IMAP4rev2 dropped; Nanhu never
-// sets it and ignores clients that try.
+// flagRecent is IMAP4rev1's \Recent, which IMAP4rev2 dropped. It is the
+// server's to set (see view.recent); a client's STORE or APPEND of it is
+// ignored.
 const flagRecent = imap.Flag(`\Recent`)

@@ -299,6 +299,19 @@ func (f flagSet) wire() []byte {
 	return b
 }
 
+// recentSets is each interned flag set's twin with \Recent added.
+var recentSets sync.Map // flagSet → flagSet
+
+// withRecent is f with \Recent, interned.
+func (f flagSet) withRecent() flagSet {
+	if r, ok := recentSets.Load(f); ok {
+		return r.(flagSet)
+	}
+	r := internFlags(append(append([]string{}, f.list()...), string(flagRecent)))
+	recentSets.Store(f, r)
+	return r
+}
+
 // metaItems says which items a FETCH asks for when it asks for nothing
 // but these; fetchMeta writes them.
 type metaItems struct {
@@ -396,7 +409,7 @@ func (s *session) fetchMeta(v *view, items metaItems, seqs, uids []uint32) error
 		}
 		if items.flags {
 			item("FLAGS ")
-			b = append(b, v.flags[p.seq-1].wire()...)
+			b = append(b, v.shownSet(p.seq).wire()...)
 		}
 		if items.internalDate {
 			item(`INTERNALDATE "`)

@@ -217,7 +217,25 @@ func headerText(h message.Header, key string) string {
 func addressText(h mail.Header, key string) string {
 	addrs, err := h.AddressList(key)
 	if err != nil || len(addrs) == 0 {
-		return headerText(h.Header, key)
+		// RFC 5322's obsolete syntax (comments and folding white space
+		// inside an address, "<a (x)@ (y) b.org>") defeats the parser:
+		// without them the address reads, and is searchable as written
+		// and as the address it is.
+		text := headerText(h.Header, key)
+		clean := StripComments(text)
+		var tmp mail.Header
+		tmp.Set("X", clean)
+		if addrs, err := tmp.AddressList("X"); err == nil && len(addrs) > 0 {
+			parts := []string{text}
+			for _, a := range addrs {
+				parts = append(parts, strings.TrimSpace(a.Name+" "+a.Address))
+			}
+			return strings.Join(parts, ", ")
+		}
+		if clean != text {
+			return text + ", " + clean
+		}
+		return text
 	}
 	parts := make([]string, 0, len(addrs))
 	for _, a := range addrs {
@@ -293,3 +311,52 @@ func stripHTML(s string) string {
 }
 
 var htmlEntities = strings.NewReplacer("&nbsp;", " ", "&lt;", "<", "&gt;", ">", "&amp;", "&", "&quot;", `"`, "&#39;", "'", "&ldquo;", "“", "&rdquo;", "”")
+
+// StripComments removes RFC 5322 comments (nested parentheses, outside
+// quoted strings) from an address header value, and the white space around
+// "@" and "." that the obsolete syntax allows, so that
+// "<user (x)@ (y) example.org>" becomes "<user@example.org>".
+func StripComments(v string) string {
+	var b strings.Builder
+	depth, quoted, escaped := 0, false, false
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case escaped:
+			escaped = false
+			if depth == 0 {
+				b.WriteByte(c)
+			}
+			continue
+		case c == '\\' && (quoted || depth > 0):
+			escaped = true
+			if depth == 0 {
+				b.WriteByte(c)
+			}
+			continue
+		case quoted:
+			if c == '"' {
+				quoted = false
+			}
+			b.WriteByte(c)
+			continue
+		case c == '(':
+			depth++
+			continue
+		case c == ')' && depth > 0:
+			depth--
+			continue
+		case depth > 0:
+			continue
+		case c == '"':
+			quoted = true
+		}
+		b.WriteByte(c)
+	}
+	out := strings.Join(strings.Fields(b.String()), " ")
+	for _, sep := range []string{"@", "."} {
+		out = strings.ReplaceAll(out, " "+sep, sep)
+		out = strings.ReplaceAll(out, sep+" ", sep)
+	}
+	return out
+}

@@ -97,3 +97,30 @@ func FuzzExtract(f *testing.F) {
 		}
 	})
 }
+
+// TestObsoleteAddresses: addresses in RFC 5322's obsolete syntax, with
+// comments and white space inside, are indexed as the addresses they are.
+func TestObsoleteAddresses(t *testing.T) {
+	for _, c := range []struct{ from, want string }{
+		{"<user-from (comment)@ (comment) domain.org>", "user-from@domain.org"},
+		{"Wang (the boss) <wang @ example . org>", "wang@example.org"},
+		{"\"Li (not a comment)\" <li@x.org>", "Li (not a comment)"},
+		{"zhang@x.org (张伟)", "zhang@x.org"},
+	} {
+		d := Extract([]byte("From: " + c.from + "\r\n\r\nx\r\n"))
+		if !strings.Contains(d.From, c.want) {
+			t.Errorf("From: %s indexed as %q, want it to hold %q", c.from, d.From, c.want)
+		}
+	}
+}
+
+func FuzzStripComments(f *testing.F) {
+	f.Add("<user-from (comment)@ (comment) domain.org>")
+	f.Add(`"a \" (b" (c (d) \) e) <f@g>`)
+	f.Fuzz(func(t *testing.T, v string) {
+		out := StripComments(v)
+		if StripComments(out) != out && !strings.ContainsAny(v, `"\`) {
+			t.Errorf("StripComments is not idempotent on %q: %q", v, out)
+		}
+	})
+}

@@ -62,4 +62,9 @@ var migrations = []string{
 	`ALTER TABLE search_text ADD COLUMN headers TEXT NOT NULL DEFAULT '';`,
 	// 4: the messages received per hour, for the status page's chart.
 	`CREATE INDEX contents_created ON contents(created);`,
+	// 5: IMAP4rev1's \Recent: the highest UID of each mailbox that a
+	// session has already been told of. Messages there at the upgrade
+	// are not recent.
+	`ALTER TABLE mailboxes ADD COLUMN recent_uid INTEGER NOT NULL DEFAULT 0;
+	UPDATE mailboxes SET recent_uid = uidnext - 1;`,
 }
