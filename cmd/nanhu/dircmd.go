@@ -24,6 +24,7 @@ import (
 type dirIO struct {
 	in       io.Reader
 	out, err io.Writer
+	data     string // the data folder, set by runDirCommand
 }
 
 func stdio() dirIO { return dirIO{in: os.Stdin, out: os.Stdout, err: os.Stderr} }
@@ -84,6 +85,7 @@ func runDirCommand(name string, verbs map[string]dirVerb, args []string, sio dir
 		return err
 	}
 	defer d.Close()
+	sio.data = *data
 	return run(ctx, d, pos, sio)
 }
 

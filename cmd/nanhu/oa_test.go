@@ -2,10 +2,14 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -14,6 +18,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"nanhu/oa/docflow"
 	"nanhu/oa/org"
 )
 
@@ -284,4 +289,71 @@ func TestOAAPI(t *testing.T) {
 func mustJSON(v any) []byte {
 	b, _ := json.Marshal(v)
 	return b
+}
+
+// TestFlowAndVerifyCommands: `nanhu flow` lists, validates and publishes
+// flows; `nanhu oa verify` finds a trail record changed behind its back.
+func TestFlowAndVerifyCommands(t *testing.T) {
+	ctx := context.Background()
+	data := t.TempDir()
+	d, err := org.Open(ctx, org.DefaultOptions(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.SetDomains(ctx, []string{"nanhu.local"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.SeedDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	o := docflow.DefaultOptions(data)
+	o.Org = d
+	s, err := docflow.Open(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Create(ctx, "huanglei", docflow.Draft{Flow: "签报", Type: "请示", Title: "关于购置办公设备的请示", Organ: "qzf"}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	d.Close()
+	run := func(fn func([]string, dirIO) error, args ...string) (string, error) {
+		var out, errb bytes.Buffer
+		err := fn(append(args, "--data", data), dirIO{in: strings.NewReader(""), out: &out, err: &errb})
+		return out.String(), err
+	}
+	out, err := run(runFlow, "list")
+	if err != nil || !strings.Contains(out, "发文") || !strings.Contains(out, "收文") || !strings.Contains(out, "签报") {
+		t.Fatalf("flow list: %v\n%s", err, out)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	os.WriteFile(bad, []byte(`{"key":"请假","name":"请假","kind":"签报","nodes":[{"id":"s","type":"start","name":"申请"},{"id":"a","type":"task","name":"审批"},{"id":"e","type":"end"}],"edges":[{"from":"s","to":"a"},{"from":"a","to":"e"}]}`), 0o600)
+	if _, err := run(runFlow, "validate", bad); err == nil || !strings.Contains(err.Error(), `节点 "a"：没有指定办理人`) {
+		t.Fatalf("validate a flow without people: %v", err)
+	}
+	good := filepath.Join(t.TempDir(), "good.json")
+	os.WriteFile(good, []byte(`{"key":"请假","name":"请假","kind":"签报","nodes":[{"id":"s","type":"start","name":"申请"},{"id":"a","type":"task","name":"审批","assignees":[{"kind":"starter_leader"}]},{"id":"e","type":"end"}],"edges":[{"from":"s","to":"a"},{"from":"a","to":"e"}]}`), 0o600)
+	if out, err := run(runFlow, "publish", good); err != nil || !strings.Contains(out, "version 1") {
+		t.Fatalf("publish: %v %s", err, out)
+	}
+	if out, err := run(runFlow, "show", "请假"); err != nil || !strings.Contains(out, `"version": 1`) {
+		t.Fatalf("show: %v %s", err, out)
+	}
+	if out, err := run(runOA, "verify"); err != nil || !strings.Contains(out, "holds") {
+		t.Fatalf("verify: %v %s", err, out)
+	}
+	// Someone with the file edits history: verify says where.
+	db, err := sql.Open("sqlite3", filepath.Join(data, docflow.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`DROP TRIGGER trail_no_update`, `UPDATE trail SET actor = 'zhangwei' WHERE seq = 1`} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	if _, err := run(runOA, "verify"); err == nil || !strings.Contains(err.Error(), "record 1") {
+		t.Fatalf("verify after tampering: %v", err)
+	}
 }
