@@ -496,8 +496,34 @@ func (d *Def) Validate() error {
 			add(n.ID, "从这里到不了结束节点")
 		}
 	}
+	// Nodes inside a parallel branch (after a split, before its join):
+	// 退回 there would leave the other branches' join waiting for ever.
+	inBranch := map[string]bool{}
+	for _, n := range d.Nodes {
+		if n.Type != Split {
+			continue
+		}
+		for id := range d.reach(n.ID, func(id string) []string {
+			if ids[id].Type == Join {
+				return nil
+			}
+			var s []string
+			for _, e := range d.Out(id) {
+				s = append(s, e.To)
+			}
+			return s
+		}) {
+			if id != n.ID && ids[id].Type != Join {
+				inBranch[id] = true
+			}
+		}
+	}
 	for _, n := range d.Nodes {
 		for _, t := range append(slices.Clone(n.ReturnTo), n.RejectTo) {
+			if inBranch[t] {
+				add(n.ID, "退回或不同意的目标 %q 在并行分支之内，退回后其他分支无法汇聚", t)
+				continue
+			}
 			if t == "" {
 				continue
 			}
