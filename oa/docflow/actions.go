@@ -849,8 +849,8 @@ func (s *Store) Tick(ctx context.Context) error {
 		}
 	}
 	// Delegations that ended or were revoked: their open tasks go back.
-	rows, err = s.db.Reader().QueryContext(ctx, `SELECT t.id FROM tasks t JOIN delegations d ON d.id = t.delegation
-		WHERE t.state IN ('open', 'queued', 'waiting') AND (d.revoked != '' OR (d.ends != '' AND d.ends <= ?))`, ts(now))
+	rows, err = s.db.Reader().QueryContext(ctx, `SELECT t.id FROM delegations d JOIN tasks t ON t.delegation = d.id AND t.delegation != 0
+		WHERE (d.revoked != '' OR (d.ends != '' AND d.ends <= ?)) AND t.state IN ('open', 'queued', 'waiting')`, ts(now))
 	if err != nil {
 		return err
 	}

@@ -75,6 +75,11 @@ type Store struct {
 	flows  map[string]*flow.Def // "key@version"
 
 	wake chan struct{} // the outbox has rows
+
+	jobs      chan *job     // actions for the committer
+	closed    chan struct{} // closed by Close
+	committed chan struct{} // closed when the committer has stopped
+	closeOnce sync.Once
 }
 
 // Error is an error with a stable code for APIs and a sentence for
@@ -125,10 +130,12 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{opts: opts, db: db, log: opts.Logger, now: opts.Now, flows: map[string]*flow.Def{}, wake: make(chan struct{}, 1)}
+	s := &Store{opts: opts, db: db, log: opts.Logger, now: opts.Now, flows: map[string]*flow.Def{}, wake: make(chan struct{}, 1),
+		jobs: make(chan *job), closed: make(chan struct{}), committed: make(chan struct{})}
+	go s.commit()
 	std, err := flow.Standard()
 	if err != nil {
-		db.Close()
+		s.Close()
 		return nil, err
 	}
 	for _, d := range std {
@@ -136,15 +143,20 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 			continue
 		}
 		if _, err := s.Publish(ctx, d, "system"); err != nil {
-			db.Close()
+			s.Close()
 			return nil, fmt.Errorf("publish the standard flow %s: %w", d.Key, err)
 		}
 	}
 	return s, nil
 }
 
-// Close closes oa.db.
-func (s *Store) Close() error { return s.db.Close() }
+// Close stops taking actions, lets the group being committed finish, and
+// closes oa.db.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() { close(s.closed) })
+	<-s.committed
+	return s.db.Close()
+}
 
 // DB is the writer pool (tests and the benchmark read it).
 func (s *Store) DB() *sql.DB { return s.db.Writer() }

@@ -130,22 +130,116 @@ type pendingEvent struct {
 	prev string
 }
 
+// begin carries out fn as one action. Actions that arrive together are
+// committed together (group commit): each runs inside its own SAVEPOINT
+// of one transaction, so one that fails is undone alone, and one fsync
+// makes the whole group durable before any of them is answered.
 func (s *Store) begin(ctx context.Context, actor string, fn func(o *op) error) error {
 	chart, err := s.chartNow(ctx)
 	if err != nil {
 		return err
 	}
-	err = s.write(ctx, func(tx *sql.Tx) error {
-		o := &op{s: s, ctx: ctx, tx: tx, now: s.now(), chart: chart, actor: actor}
-		if err := fn(o); err != nil {
-			return err
-		}
-		return o.finish()
-	})
+	j := &job{ctx: ctx, actor: actor, chart: chart, fn: fn, done: make(chan error, 1)}
+	select {
+	case s.jobs <- j:
+	case <-s.closed:
+		return errors.New("docflow: the store is closed")
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	// Once queued, the job runs: wait for its outcome even if ctx ends,
+	// so that an answer never contradicts what was committed.
+	err = <-j.done
 	if err == nil {
 		s.kick()
 	}
 	return err
+}
+
+// job is one action waiting for the committer.
+type job struct {
+	ctx   context.Context
+	actor string
+	chart *org.Chart
+	fn    func(o *op) error
+	done  chan error
+}
+
+// maxGroup is the most actions committed in one transaction.
+const maxGroup = 128
+
+// commit runs the jobs as they come, a group per transaction.
+func (s *Store) commit() {
+	defer close(s.committed)
+	for {
+		var j *job
+		select {
+		case j = <-s.jobs:
+		case <-s.closed:
+			return
+		}
+		group := []*job{j}
+	more:
+		for len(group) < maxGroup {
+			select {
+			case j := <-s.jobs:
+				group = append(group, j)
+			default:
+				break more
+			}
+		}
+		s.runGroup(group)
+	}
+}
+
+func (s *Store) runGroup(group []*job) {
+	errs := make([]error, len(group))
+	fail := func(err error) {
+		for _, j := range group {
+			j.done <- err
+		}
+	}
+	tx, err := s.db.Writer().BeginTx(context.Background(), nil)
+	if err != nil {
+		fail(fmt.Errorf("docflow: begin: %w", err))
+		return
+	}
+	for i, j := range group {
+		if err := j.ctx.Err(); err != nil {
+			errs[i] = err
+			continue
+		}
+		if _, err := tx.Exec(`SAVEPOINT action`); err != nil {
+			tx.Rollback()
+			fail(err)
+			return
+		}
+		o := &op{s: s, ctx: j.ctx, tx: tx, now: s.now(), chart: j.chart, actor: j.actor}
+		err := j.fn(o)
+		if err == nil {
+			err = o.finish()
+		}
+		if err != nil {
+			errs[i] = err
+			if _, rerr := tx.Exec(`ROLLBACK TO action`); rerr != nil {
+				tx.Rollback()
+				fail(rerr)
+				return
+			}
+		}
+		if _, err := tx.Exec(`RELEASE action`); err != nil {
+			tx.Rollback()
+			fail(err)
+			return
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		fail(fmt.Errorf("docflow: commit: %w", err))
+		return
+	}
+	for i, j := range group {
+		j.done <- errs[i]
+	}
 }
 
 // finish writes the document back and turns the task changes into

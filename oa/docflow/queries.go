@@ -83,12 +83,24 @@ const urgencyOrder = `CASE d.urgency WHEN '特急' THEN 0 WHEN '加急' THEN 1 E
 // Todos are login's open tasks (待办): by urgency, then deadline (those
 // without one last), then age.
 func (s *Store) Todos(ctx context.Context, login string, limit int) ([]Task, error) {
+	return s.TodosPage(ctx, login, 0, limit)
+}
+
+// TodosPage is a page of Todos: limit tasks from offset.
+func (s *Store) TodosPage(ctx context.Context, login string, offset, limit int) ([]Task, error) {
 	rows, err := s.db.Reader().QueryContext(ctx, taskViewQuery+` WHERE t.assignee = ? AND t.state = 'open' AND t.kind = 'task'
-		ORDER BY `+urgencyOrder+`, t.due = '', t.due, t.id LIMIT ?`, login, limit)
+		ORDER BY `+urgencyOrder+`, t.due = '', t.due, t.id LIMIT ? OFFSET ?`, login, limit, offset)
 	if err != nil {
 		return nil, err
 	}
 	return s.scanTasks(ctx, rows)
+}
+
+// OpenCount counts login's open tasks of kind (task: 待办, read: 待阅).
+func (s *Store) OpenCount(ctx context.Context, login, kind string) (int, error) {
+	var n int
+	err := s.db.Reader().QueryRowContext(ctx, `SELECT count(*) FROM tasks WHERE assignee = ? AND state = 'open' AND kind = ?`, login, kind).Scan(&n)
+	return n, err
 }
 
 // Reads are login's unread 传阅 (待阅).

@@ -145,9 +145,13 @@ CREATE TABLE tasks (
 );
 CREATE INDEX tasks_assignee ON tasks(assignee, state);
 CREATE INDEX tasks_doc ON tasks(doc);
+CREATE INDEX tasks_instance ON tasks(instance, node, state);
+CREATE INDEX tasks_origin ON tasks(origin);
+CREATE INDEX tasks_alt ON tasks(alt_of);
+CREATE INDEX tasks_delegation ON tasks(delegation);
 CREATE INDEX tasks_token ON tasks(token, state);
 CREATE INDEX tasks_due ON tasks(due) WHERE state = 'open' AND due != '' AND overdue = '';
-CREATE INDEX tasks_done_by ON tasks(done_by, done) WHERE done_by != '';
+CREATE INDEX tasks_done_by ON tasks(done_by, done);
 
 -- Opinions, in the order written, each tied to the node's opinion field.
 CREATE TABLE opinions (

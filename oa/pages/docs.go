@@ -103,7 +103,11 @@ func typeOptions(selected string) []option {
 
 // ---- the 公文 workbench --------------------------------------------------
 
+// todosPerPage is how many to-dos a page of 待办 lists.
+const todosPerPage = 50
+
 type oaHomeView struct {
+	Pager  web.Pager
 	Tab    string
 	Tabs   []option
 	Todos  []taskRowView
@@ -178,15 +182,12 @@ func (p *Pages) oaHome(w http.ResponseWriter, r *http.Request) error {
 			v.Tab = tab
 		}
 	}
-	todos, err := d.Todos(ctx, login, 300)
-	if err != nil {
+	if v.Counts["todo"], err = d.OpenCount(ctx, login, "task"); err != nil {
 		return err
 	}
-	reads, err := d.Reads(ctx, login, 300)
-	if err != nil {
+	if v.Counts["read"], err = d.OpenCount(ctx, login, "read"); err != nil {
 		return err
 	}
-	v.Counts["todo"], v.Counts["read"] = len(todos), len(reads)
 	for _, t := range oaTabs {
 		label := t.label
 		if n, ok := v.Counts[t.key]; ok {
@@ -196,8 +197,17 @@ func (p *Pages) oaHome(w http.ResponseWriter, r *http.Request) error {
 	}
 	switch v.Tab {
 	case "todo":
+		v.Pager = web.NewPager(r, todosPerPage, v.Counts["todo"])
+		todos, err := d.TodosPage(ctx, login, v.Pager.Offset(), todosPerPage)
+		if err != nil {
+			return err
+		}
 		v.Todos, v.Empty = p.taskRows(c, todos), "暂无待办。"
 	case "read":
+		reads, err := d.Reads(ctx, login, 300)
+		if err != nil {
+			return err
+		}
 		v.Todos, v.Empty = p.taskRows(c, reads), "暂无待阅。"
 	case "done":
 		ts, err := d.Done(ctx, login, 100)
