@@ -133,6 +133,14 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	s := &Store{opts: opts, db: db, log: opts.Logger, now: opts.Now, flows: map[string]*flow.Def{}, wake: make(chan struct{}, 1),
 		jobs: make(chan *job), closed: make(chan struct{}), committed: make(chan struct{})}
 	go s.commit()
+	// Whatever the last run published recently may have been lost with
+	// the embedded nsqd's memory: publish it again.
+	if res, err := db.Writer().ExecContext(ctx, `UPDATE outbox SET published = '' WHERE published != ''`); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("docflow: outbox: %w", err)
+	} else if n, _ := res.RowsAffected(); n > 0 {
+		s.log.Info("OA events published again after a restart", "events", n)
+	}
 	std, err := flow.Standard()
 	if err != nil {
 		s.Close()

@@ -218,11 +218,16 @@ CREATE TRIGGER trail_no_update BEFORE UPDATE ON trail BEGIN SELECT RAISE(ABORT, 
 CREATE TRIGGER trail_no_delete BEFORE DELETE ON trail BEGIN SELECT RAISE(ABORT, 'the trail is append-only'); END;
 
 -- Events written with the change they announce, published from here.
+-- A published event is kept for a while (published set): the embedded
+-- nsqd holds messages in memory, so after a crash every event kept is
+-- published again, and consumers drop the copies by event id.
 CREATE TABLE outbox (
-	id    INTEGER PRIMARY KEY,
-	topic TEXT NOT NULL,
-	body  TEXT NOT NULL
+	id        INTEGER PRIMARY KEY,
+	topic     TEXT NOT NULL,
+	body      TEXT NOT NULL,
+	published TEXT NOT NULL DEFAULT ''
 );
+CREATE INDEX outbox_published ON outbox(published);
 -- oa.action events already carried out (their ids), so a repeat is a no-op.
 CREATE TABLE actions_done (
 	id TEXT PRIMARY KEY,

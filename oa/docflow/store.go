@@ -212,13 +212,22 @@ type Publisher interface {
 	PublishBatch(ctx context.Context, evs []contract.Event) error
 }
 
+// KeepPublished is how long a published event stays in the outbox, to be
+// published again after a crash: the embedded nsqd keeps messages in
+// memory until they are handled.
+const KeepPublished = 2 * time.Minute
+
 // PublishOutbox publishes what waits in the outbox, oldest first, and
-// deletes what was published. An event may go out twice after a crash
-// between the two; consumers deduplicate on its id.
+// marks it published. An event may go out twice (after a crash, every
+// event kept is published again); consumers deduplicate on its id.
 func (s *Store) PublishOutbox(ctx context.Context, p Publisher) (int, error) {
 	total := 0
+	defer func() {
+		// Forget what was published long enough ago to have been handled.
+		s.db.Writer().ExecContext(ctx, `DELETE FROM outbox WHERE published != '' AND published < ?`, ts(s.now().Add(-KeepPublished)))
+	}()
 	for {
-		rows, err := s.db.Writer().QueryContext(ctx, `SELECT id, topic, body FROM outbox ORDER BY id LIMIT 200`)
+		rows, err := s.db.Writer().QueryContext(ctx, `SELECT id, topic, body FROM outbox WHERE published = '' ORDER BY id LIMIT 200`)
 		if err != nil {
 			return total, err
 		}
@@ -265,7 +274,8 @@ func (s *Store) PublishOutbox(ctx context.Context, p Publisher) (int, error) {
 		for i, id := range ids {
 			args[i] = id
 		}
-		if _, err := s.db.Writer().ExecContext(ctx, `DELETE FROM outbox WHERE id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, args...); err != nil {
+		args = append([]any{ts(s.now())}, args...)
+		if _, err := s.db.Writer().ExecContext(ctx, `UPDATE outbox SET published = ? WHERE id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, args...); err != nil {
 			return total, err
 		}
 		total += len(run)
@@ -302,6 +312,6 @@ func (s *Store) Run(ctx context.Context, p Publisher, tickEvery time.Duration) e
 // OutboxLen is how many events wait to be published.
 func (s *Store) OutboxLen(ctx context.Context) (int, error) {
 	var n int
-	err := s.db.Reader().QueryRowContext(ctx, `SELECT count(*) FROM outbox`).Scan(&n)
+	err := s.db.Reader().QueryRowContext(ctx, `SELECT count(*) FROM outbox WHERE published = ''`).Scan(&n)
 	return n, err
 }
