@@ -75,8 +75,8 @@ func TestOAKill9(t *testing.T) {
 		return resp.StatusCode, b, err
 	}
 	var mu sync.Mutex
-	var docs []int64  // answered creates
-	var sent []int64  // answered approvals of 拟稿: task ids
+	var docs []int64 // answered creates
+	var sent []int64 // answered approvals of 拟稿: task ids
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	for w := range 4 {
