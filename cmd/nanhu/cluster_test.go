@@ -134,6 +134,11 @@ func TestGatewayCluster(t *testing.T) {
 	tools := nsqTools(t)
 	bin := nanhuBinary(t)
 	dir := t.TempDir()
+	defer func() {
+		if t.Failed() && os.Getenv("NANHU_KEEP_FAILED") != "" {
+			exec.Command("cp", "-a", dir, os.Getenv("NANHU_KEEP_FAILED")).Run()
+		}
+	}()
 	lookupTCP, lookupHTTP := freePort(t), freePort(t)
 	lookupd := &process{t: t, name: "nsqlookupd", log: filepath.Join(dir, "lookupd.log"), ready: httpOK("http://" + lookupHTTP + "/ping"),
 		args: []string{filepath.Join(tools, "nsqlookupd"), "--tcp-address", lookupTCP, "--http-address", lookupHTTP}}

@@ -45,7 +45,11 @@ func TestFawenInBrowser(t *testing.T) {
 			return b
 		}
 		b := person(t, root, base, dir)
-		b.signIn(login, org.DemoPassword)
+		pw := org.DemoPassword
+		if login == org.AdminLogin {
+			pw = org.DemoAdminPassword
+		}
+		b.signIn(login, pw)
 		people[login] = b
 		return b
 	}
@@ -189,6 +193,35 @@ func TestFawenInBrowser(t *testing.T) {
 		t.Errorf("search 安全生产 does not find the document for 杨静: %s", yj.text("main"))
 	}
 	yj.shot("search")
+
+	// The leader's workbench, the 收文登记簿, 委托 and flow management.
+	zw := as("zhangwei")
+	zw.visit("/oa/leader")
+	if body := zw.text("main"); !strings.Contains(body, "待签发") || !strings.Contains(body, "各部门超期待办") {
+		t.Errorf("leader's workbench: %s", body)
+	}
+	zw.shot("leader")
+	zw.visit("/oa/delegations")
+	zw.do(chromedp.SetValue(chromedp.CSS("#delegate"), "lina"))
+	zw.click("form[action='/oa/delegations'] button[type=submit]")
+	if body := zw.text("main"); !strings.Contains(body, "委托已设置") || !strings.Contains(body, "生效中") {
+		t.Errorf("delegation: %s", body)
+	}
+	zw.shot("delegation")
+	zw.click("form[action$='/revoke'] button")
+	if body := zw.text("main"); !strings.Contains(body, "已收回") {
+		t.Errorf("收回: %s", body)
+	}
+	ad := as("admin")
+	ad.visit("/admin/flows")
+	ad.shot("flows")
+	ad.visit("/admin/flows/签报")
+	ad.do(chromedp.SetValue(chromedp.CSS("#json"), `{"key":"签报","name":"签报","kind":"签报","nodes":[{"id":"draft","type":"start","name":"起草"},{"id":"x","type":"task","name":"审批"},{"id":"end","type":"end"}],"edges":[{"from":"draft","to":"x"},{"from":"x","to":"end"}]}`))
+	ad.click("button[name=do][value=validate]")
+	if body := ad.text("main"); !strings.Contains(body, `节点 "x"：没有指定办理人`) {
+		t.Errorf("flow validation: %s", body)
+	}
+	ad.shot("flow-invalid")
 }
 
 // TestOAAPI drives the JSON API as another system would, with Basic

@@ -463,3 +463,62 @@ func TestSMSActionOnce(t *testing.T) {
 		t.Fatalf("after the SMS: %+v", next)
 	}
 }
+
+// TestShouwenWalk: a 收文 through 签收, 登记 (the 收文号), 初审, 拟办, 批示,
+// then 主办 and 协办 in parallel with a 传阅 alongside, joined again for
+// 答复, 办结 and 归档; the 传阅 does not hold the flow up.
+func TestShouwenWalk(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openStore(t)
+	d, _, err := s.Create(ctx, "wufang", Draft{Flow: "收文", Type: "通知", Title: "关于开展2027年度安全生产大检查的通知", Organ: "qzf",
+		FromUnit: "嘉兴市人民政府", OrigNumber: "嘉政发〔2026〕41号", Urgency: "加急", HandleBy: "2026-12-20"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	act(t, s, "wufang", d.ID, Action{Kind: flow.Approve}) // 签收
+	act(t, s, "wufang", d.ID, Action{Kind: flow.Approve}) // 登记
+	doc, _ := s.Document(ctx, d.ID)
+	if doc.InNumber != "秀政收〔2026〕1号" || doc.ReceivedBy != "wufang" || doc.ReceivedAt.IsZero() {
+		t.Fatalf("after 签收 and 登记: %q %q %v", doc.InNumber, doc.ReceivedBy, doc.ReceivedAt)
+	}
+	act(t, s, "zhaoli", d.ID, Action{Kind: flow.Approve, Opinion: "符合行文规则。"})                                                               // 初审
+	act(t, s, "liuyang", d.ID, Action{Kind: flow.Approve, Opinion: "拟请李娜副区长阅示，区财政局主办。", People: map[string][]string{"instruct": {"lina"}}}) // 拟办
+	next := act(t, s, "lina", d.ID, Action{Kind: flow.Approve, Opinion: "请财政局牵头，教育局配合。", People: map[string][]string{
+		"lead": {"suntao"}, "assist": {"zhuhong"}, "circulate": {"zhangwei", "liuyang"}}})
+	steps := map[string]int{}
+	for _, x := range next {
+		steps[x.Step]++
+	}
+	if steps["主办"] != 1 || steps["协办"] != 1 || steps["传阅：传阅"] != 2 {
+		t.Fatalf("after 批示: %v", steps)
+	}
+	act(t, s, "zhuhong", d.ID, Action{Kind: flow.Approve, Opinion: "已配合。"})
+	// The readers have not read, and the flow goes on when both handlers
+	// are done.
+	next = act(t, s, "suntao", d.ID, Action{Kind: flow.Approve, Opinion: "已部署全区检查。"})
+	if len(next) != 1 || next[0].Step != "答复" || next[0].Assignee != "suntao" {
+		t.Fatalf("after the join: %+v", next)
+	}
+	act(t, s, "suntao", d.ID, Action{Kind: flow.Approve, Opinion: "已按要求完成检查并报市政府。"})
+	doc, _ = s.Document(ctx, d.ID)
+	if doc.Reply == "" {
+		t.Error("no 答复 recorded")
+	}
+	if reads, _ := s.Reads(ctx, "zhangwei", 10); len(reads) != 1 {
+		t.Fatalf("张伟's 待阅: %+v", reads)
+	}
+	rs, _ := s.Reads(ctx, "zhangwei", 10)
+	if _, err := s.Act(ctx, "zhangwei", rs[0].ID, Action{Kind: "read"}); err != nil {
+		t.Fatal(err)
+	}
+	act(t, s, "zhaoli", d.ID, Action{Kind: flow.Approve}) // 办结
+	act(t, s, "wufang", d.ID, Action{Kind: flow.Approve}) // 归档
+	doc, _ = s.Document(ctx, d.ID)
+	if doc.State != "已归档" {
+		t.Fatalf("state %q", doc.State)
+	}
+	rows, err := s.Register(ctx, "wufang", RegisterFilter{Kind: "收文"})
+	if err != nil || len(rows) != 1 || rows[0].FromUnit != "嘉兴市人民政府" {
+		t.Fatalf("收文登记簿: %+v %v", rows, err)
+	}
+}
