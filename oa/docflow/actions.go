@@ -849,18 +849,11 @@ func (s *Store) Tick(ctx context.Context) error {
 		}
 	}
 	// Delegations that ended or were revoked: their open tasks go back.
-	rows, err = s.db.Reader().QueryContext(ctx, `SELECT t.id FROM delegations d JOIN tasks t ON t.delegation = d.id AND t.delegation != 0
+	back, err := s.ids(ctx, `SELECT t.id FROM delegations d JOIN tasks t ON t.delegation = d.id AND t.delegation != 0
 		WHERE (d.revoked != '' OR (d.ends != '' AND d.ends <= ?)) AND t.state IN ('open', 'queued', 'waiting')`, ts(now))
 	if err != nil {
 		return err
 	}
-	var back []int64
-	for rows.Next() {
-		var id int64
-		rows.Scan(&id)
-		back = append(back, id)
-	}
-	rows.Close()
 	for _, id := range back {
 		if err := s.giveBack(ctx, id, "delegation_ended"); err != nil {
 			s.log.Warn("delegated task not given back", "task", id, "err", err)
@@ -1056,17 +1049,10 @@ func (s *Store) Revoke(ctx context.Context, principal string, id int64) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return errf("not_found", "没有可以收回的这项委托。")
 	}
-	rows, err := s.db.Reader().QueryContext(ctx, `SELECT id FROM tasks WHERE delegation = ? AND state IN ('open', 'queued', 'waiting')`, id)
+	ids, err := s.ids(ctx, `SELECT id FROM tasks WHERE delegation = ? AND state IN ('open', 'queued', 'waiting')`, id)
 	if err != nil {
 		return err
 	}
-	var ids []int64
-	for rows.Next() {
-		var t int64
-		rows.Scan(&t)
-		ids = append(ids, t)
-	}
-	rows.Close()
 	for _, t := range ids {
 		if err := s.giveBack(ctx, t, "revoke"); err != nil {
 			return err
@@ -1126,4 +1112,22 @@ func (s *Store) HandleAction(ctx context.Context, a contract.OAAction) (refusal 
 		refusal = "这一步需要选择下一步办理人，请在工作台办理。"
 	}
 	return refusal, nil
+}
+
+// ids reads a column of ids.
+func (s *Store) ids(ctx context.Context, query string, args ...any) ([]int64, error) {
+	rows, err := s.db.Reader().QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
 }

@@ -247,31 +247,23 @@ func (c *Chart) FirstDept(login string) string {
 
 // LeaderOf is the leader of dept, walking up while a department has none.
 func (c *Chart) LeaderOf(dept string) string {
-	for range 64 {
-		dep, ok := c.Depts[dept]
-		if !ok {
-			return ""
-		}
-		if dep.Leader != "" {
-			return dep.Leader
-		}
-		if dep.Parent == "" {
-			return ""
-		}
-		dept = dep.Parent
-	}
-	return ""
+	return c.up(dept, func(d Department) string { return d.Leader })
 }
 
 // InChargeOf is the 分管领导 of dept, walking up while none is set.
 func (c *Chart) InChargeOf(dept string) string {
+	return c.up(dept, func(d Department) string { return d.InCharge })
+}
+
+// up is the first non-empty field of dept and then its parents.
+func (c *Chart) up(dept string, field func(Department) string) string {
 	for range 64 {
 		dep, ok := c.Depts[dept]
 		if !ok {
 			return ""
 		}
-		if dep.InCharge != "" {
-			return dep.InCharge
+		if v := field(dep); v != "" {
+			return v
 		}
 		if dep.Parent == "" {
 			return ""
