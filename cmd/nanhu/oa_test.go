@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -222,6 +223,59 @@ func TestFawenInBrowser(t *testing.T) {
 		t.Errorf("flow validation: %s", body)
 	}
 	ad.shot("flow-invalid")
+
+	// 撤回, 退回, 转办 and 加签, clicked as people would.
+	const title2 = "秀洲区人民政府关于开展冬季消防安全检查的通知"
+	hl.visit("/oa/new?flow=" + url.QueryEscape("发文"))
+	hl.typeInto("#title", title2)
+	hl.do(chromedp.SetValue(chromedp.CSS("#organ"), "qzf"))
+	hl.click("form.doc-form button[type=submit]")
+	doc2 := docPath.FindString(hl.location())
+	approve(hl, "核稿：杨静")
+	hl.click("button[name=action][value=withdraw]")
+	if where := hl.text("#where"); !strings.Contains(where, "拟稿：黄磊") {
+		t.Fatalf("after 撤回 the page says %q", where)
+	}
+	hl.shot("withdrawn")
+	approve(hl, "核稿：杨静")
+	yj.visit(doc2) // 杨静 opens it: no more 撤回
+	hl.visit(doc2)
+	if strings.Contains(hl.body(), "撤回「") {
+		t.Error("撤回 is offered after the next person opened the document")
+	}
+	yj.visit(doc2)
+	yj.typeInto("textarea[name=opinion]", "请补充检查范围。")
+	yj.do(chromedp.SetValue(chromedp.CSS("select[name=target]"), "draft"))
+	yj.click("button[name=action][value=return]")
+	hl.visit(doc2)
+	if where := hl.text("#where"); !strings.Contains(where, "拟稿：黄磊") || !strings.Contains(hl.body(), "请补充检查范围") {
+		t.Fatalf("after 退回: %q", where)
+	}
+	hl.shot("returned")
+	approve(hl, "核稿：杨静")
+	yj.visit(doc2)
+	yj.do(chromedp.SetValue(chromedp.CSS("select[name=transfer_to]"), "liuyang"))
+	yj.click("button[name=action][value=transfer]")
+	ly := as("liuyang")
+	ly.visit(doc2)
+	if where := ly.text("#where"); !strings.Contains(where, "核稿：刘洋") {
+		t.Fatalf("after 转办: %q", where)
+	}
+	ly.do(chromedp.SetValue(chromedp.CSS("select[name=addsign_to]"), "yangjing"))
+	ly.click("button[name=action][value=add_sign]")
+	yj.visit(doc2)
+	if where := yj.text("#where"); !strings.Contains(where, "核稿：杨静") {
+		t.Fatalf("after 加签 before 刘洋: %q", where)
+	}
+	approve(yj, "同意完成")
+	ly.visit(doc2)
+	ly.do(chromedp.Click(chromedp.CSS("input[name=route][value=sign]")),
+		chromedp.Click(chromedp.CSS("input[name='people.sign.sign'][value=lina]")))
+	approve(ly, "签发：李娜")
+	ly.shot("after-add-sign")
+	if body := ly.body(); !strings.Contains(body, "转办") || !strings.Contains(body, "加签") || !strings.Contains(body, "撤回") || !strings.Contains(body, "退回") {
+		t.Errorf("the trail lacks an action: %s", body)
+	}
 }
 
 // TestOAAPI drives the JSON API as another system would, with Basic
