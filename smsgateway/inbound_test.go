@@ -325,19 +325,13 @@ func TestStatusReports(t *testing.T) {
 				}
 				report(200+i, "13800000001", st)
 			}
-			if tc.want == Sent {
-				waitFor(t, 5*time.Second, "the pending status", func() bool {
-					m, _ = g.Get(context.Background(), m.ID)
-					return m.Parts[1].Status != nil
-				})
-			} else {
-				// The failed part settles the message before the third
-				// part's report is read: wait for that report too.
-				waitFor(t, 5*time.Second, "the final state and every report", func() bool {
-					m, _ = g.Get(context.Background(), m.ID)
-					return m.State == tc.want && m.Parts[2].State != Sent
-				})
-			}
+			// Every report is read before the checks: the first part's
+			// report may settle the message (a permanent error) before
+			// the others are read, so wait for the last part's too.
+			waitFor(t, 5*time.Second, "the final state and every part's report", func() bool {
+				m, _ = g.Get(context.Background(), m.ID)
+				return m.State == tc.want && m.Parts[1].Status != nil && m.Parts[0].State != Sent && m.Parts[2].State != Sent
+			})
 			if m.State != tc.want || !strings.Contains(m.Error, tc.errHas) || *m.Parts[1].Status != int(tc.status) {
 				t.Errorf("message %+v", m)
 			}
