@@ -122,16 +122,32 @@ func (b *browser) visit(path string) {
 	b.do(chromedp.Navigate(b.base + path))
 }
 
-// text is the visible text of the element sel.
+// text is the visible text of the element sel. A query that races with
+// the browser replacing the document (its node ids then vanish: "No node
+// with given id found") is asked again on the new document.
 func (b *browser) text(sel string) string {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
-	defer cancel()
-	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-	if err != nil {
-		b.t.Fatalf("text of %s: %v", sel, err)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ctx, cancel := context.WithDeadline(b.ctx, deadline)
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		cancel()
+		if err == nil {
+			return s
+		}
+		if !staleNode(err) || time.Now().After(deadline) {
+			b.t.Fatalf("text of %s: %v", sel, err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
-	return s
+}
+
+// staleNode tells the errors of a DOM query whose document was replaced
+// while it ran: asking again on the new document answers it.
+func staleNode(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "No node with given id") || strings.Contains(s, "Could not find node with given id") ||
+		strings.Contains(s, "Cannot find context with specified id") || strings.Contains(s, "Execution context was destroyed")
 }
 
 // body is the page's whole visible text.
