@@ -18,7 +18,7 @@ import (
 )
 
 func init() {
-	register("user", "manage accounts: add, passwd, disable, enable, list, notify", func(args []string) error {
+	register("user", "manage accounts: add, passwd, unlock, disable, enable, list, notify", func(args []string) error {
 		return runUser(args, stdio())
 	})
 }
@@ -78,10 +78,23 @@ func runUser(args []string, sio dirIO) error {
 					if err := d.SetPassword(ctx, pos[0], password); err != nil {
 						return err
 					}
-					fmt.Fprintf(sio.out, "Changed the password of %s.\n", strings.ToLower(pos[0]))
+					fmt.Fprintf(sio.out, "Changed the password of %s; its login locks are lifted.\n", strings.ToLower(pos[0]))
 					if generated {
 						fmt.Fprintf(sio.out, "Password (shown only this once): %s\n", password)
 					}
+					return nil
+				}
+			},
+		},
+		"unlock": {
+			usage: "LOGIN",
+			npos:  1,
+			flags: func(fs *flag.FlagSet) func(context.Context, *org.Directory, []string, dirIO) error {
+				return func(ctx context.Context, d *org.Directory, pos []string, sio dirIO) error {
+					if err := d.Unlock(ctx, pos[0]); err != nil {
+						return err
+					}
+					fmt.Fprintf(sio.out, "Lifted the login locks of %s: the running server lets it log in again from every address.\n", strings.ToLower(pos[0]))
 					return nil
 				}
 			},

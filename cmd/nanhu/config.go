@@ -61,9 +61,17 @@ type LimitsConfig struct {
 	ConnectionsPerMinute int      `toml:"connections_per_minute"`
 	ConcurrentPerIP      int      `toml:"concurrent_per_ip"`
 	MessagesPerMinute    int      `toml:"messages_per_minute"`
-	AuthFailuresPerIP    int      `toml:"auth_failures_per_ip"`
-	AuthFailuresPerUser  int      `toml:"auth_failures_per_user"`
-	Lockout              Duration `toml:"lockout"`
+	AuthFailuresPerIP    int      `toml:"auth_failures_per_ip"`   // from one address, any accounts: that address is locked
+	AuthFailuresPerUser  int      `toml:"auth_failures_per_user"` // of one account from one address: that pair is locked
+	Lockout              Duration `toml:"lockout"`                // how long an address's or a pair's lock lasts
+	// Failures of one account from many addresses lock the account itself.
+	AccountFailures  int      `toml:"account_failures"`
+	AccountAddresses int      `toml:"account_addresses"`
+	AccountWindow    Duration `toml:"account_window"`
+	AccountLockout   Duration `toml:"account_lockout"`
+	// FailureDelay is how long the answer to a pair's second failed login
+	// waits; each further failure doubles it (up to 4 s). "-1s": none.
+	FailureDelay Duration `toml:"failure_delay"`
 }
 
 // CalendarConfig is the working-day calendar: the days off and the weekend
@@ -247,6 +255,11 @@ func defaultConfig() Config {
 			AuthFailuresPerIP:    10,
 			AuthFailuresPerUser:  5,
 			Lockout:              Duration{15 * time.Minute},
+			AccountFailures:      50,
+			AccountAddresses:     10,
+			AccountWindow:        Duration{time.Hour},
+			AccountLockout:       Duration{30 * time.Minute},
+			FailureDelay:         Duration{250 * time.Millisecond},
 		},
 		IMAP:  IMAPConfig{AppendLimit: 50 << 20},
 		SMS:   SMSConfig{Gateway: "auto", StatusReports: true, Validity: Duration{24 * time.Hour}},
@@ -569,6 +582,11 @@ func (c *Config) limits() (ratelimit.Options, error) {
 		AuthFailuresPerIP:    l.AuthFailuresPerIP,
 		AuthFailuresPerUser:  l.AuthFailuresPerUser,
 		Lockout:              l.Lockout.Duration,
+		AccountFailures:      l.AccountFailures,
+		AccountAddresses:     l.AccountAddresses,
+		AccountWindow:        l.AccountWindow.Duration,
+		AccountLockout:       l.AccountLockout.Duration,
+		FailureDelay:         l.FailureDelay.Duration,
 		Exempt:               exempt,
 	}, nil
 }

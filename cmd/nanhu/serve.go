@@ -28,6 +28,7 @@ import (
 	"nanhu/mailserver"
 	"nanhu/mailserver/store"
 	"nanhu/oa"
+	"nanhu/oa/notifyqueue"
 	"nanhu/oa/org"
 	"nanhu/queue"
 	"nanhu/smsgateway"
@@ -120,7 +121,6 @@ func start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 	if err != nil {
 		return nil, err
 	}
-	limiter := ratelimit.New(lo, nil)
 
 	// The queue first: every part publishes to it, so it stops last.
 	qo := queue.DefaultOptions(cfg.Data)
@@ -145,6 +145,22 @@ func start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 	}
 	s.d.Add(s.oa)
 	s.org = s.oa.Org()
+	// The login locks shared by every listener: the owner of a locked
+	// account hears of it through the queue, and an unlock or a new
+	// password written by `nanhu user` lifts them.
+	authLog := logger.With("part", "auth")
+	alerts := notifyqueue.NewLockAlerts(s.queue, s.org, authLog)
+	s.d.Add(daemon.Func{PartName: "lock alerts", CloseFunc: func() error { alerts.Wait(); return nil }})
+	lo.Logger, lo.OnLock = authLog, alerts.Lock
+	lo.Released = func(user string) time.Time {
+		t, err := s.org.UnlockedAt(context.Background(), user)
+		if err != nil {
+			authLog.Warn("cannot read when the account was unlocked", "user", user, "err", err)
+		}
+		return t
+	}
+	limiter := ratelimit.New(lo, nil)
+	reg.MustRegister(limiter)
 	if pw, ok := s.oa.FirstAdminPassword(); ok {
 		fmt.Fprintf(out, "\nCreated the administrator account.\n  login:    admin\n  password: %s\nThis password is shown only once; change it with `nanhu user passwd admin --password-stdin`.\n\n", pw)
 	}

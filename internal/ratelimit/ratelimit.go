@@ -5,28 +5,61 @@
 // locked out of all of them at once, and an administrator's Unlock lets
 // the owner back into all of them. Keyed counts other things per key (a
 // public form's submissions per address).
+//
+// Failed logins are counted per pair of account and client address: the
+// pair slows down, then is refused for a while, and the same account keeps
+// working from its owner's other addresses (a phone still trying an old
+// password locks out only the phone). A client address that fails for
+// many accounts is refused for all of them. Only failures from many
+// addresses lock the account itself, for a set time.
 package ratelimit
 
 import (
+	"log/slog"
 	"net/netip"
-	"slices"
 	"sync"
 	"time"
 )
 
 // Options bound what one client address or one account may do. Zero
-// values take the defaults of DefaultLimits. Addresses inside Exempt
-// (loopback and the configured internal networks) are never limited, except
-// for failed logins of an account, which lock the account wherever they come
-// from.
+// values take the defaults of Defaults. Addresses inside Exempt (loopback
+// and the configured internal networks) are never limited by address;
+// the failures of an account from one address, and an account's lock,
+// apply wherever the address is.
 type Options struct {
-	ConnectionsPerMinute int           // new connections per IP per minute
-	ConcurrentPerIP      int           // open connections per IP
-	MessagesPerMinute    int           // messages per IP per minute
-	AuthFailuresPerIP    int           // failed AUTHs from one IP before it is locked out
-	AuthFailuresPerUser  int           // failed AUTHs for one account before it is locked out
-	Lockout              time.Duration // how long a lockout lasts
-	Exempt               []netip.Prefix
+	ConnectionsPerMinute int // new connections per IP per minute
+	ConcurrentPerIP      int // open connections per IP
+	MessagesPerMinute    int // messages per IP per minute
+	// AuthFailuresPerIP failed logins from one address, whatever the
+	// accounts, lock that address out.
+	AuthFailuresPerIP int
+	// AuthFailuresPerUser failed logins of one account from one address
+	// lock that pair out: that account from that address.
+	AuthFailuresPerUser int
+	// Lockout is how long an address's or a pair's lock lasts.
+	Lockout time.Duration
+	// AccountFailures failed logins of one account, from at least
+	// AccountAddresses different addresses within AccountWindow, lock the
+	// account from everywhere for AccountLockout.
+	AccountFailures  int
+	AccountAddresses int
+	AccountWindow    time.Duration
+	AccountLockout   time.Duration
+	// FailureDelay is how long the answer to a pair's second failure waits;
+	// each further failure doubles it, up to MaxFailureDelay.
+	FailureDelay    time.Duration
+	MaxFailureDelay time.Duration
+	Exempt          []netip.Prefix
+	// OnLock, if set, is told of every new lock (after the Limiter's own
+	// lock is released; it should not block for long).
+	OnLock func(Lock)
+	// Released, if set, tells when an account's locks were last lifted
+	// from outside this process (`nanhu user unlock`, a new password):
+	// a lock that began before that time is dropped. It is asked only
+	// when a lock applies, so a directory lookup is affordable.
+	Released func(user string) time.Time
+	// Logger records every lock; nil means none.
+	Logger *slog.Logger
 }
 
 // Defaults returns the limits used where the configuration is silent.
@@ -38,6 +71,12 @@ func Defaults() Options {
 		AuthFailuresPerIP:    10,
 		AuthFailuresPerUser:  5,
 		Lockout:              15 * time.Minute,
+		AccountFailures:      50,
+		AccountAddresses:     10,
+		AccountWindow:        time.Hour,
+		AccountLockout:       30 * time.Minute,
+		FailureDelay:         250 * time.Millisecond,
+		MaxFailureDelay:      4 * time.Second,
 		Exempt: []netip.Prefix{
 			netip.MustParsePrefix("127.0.0.0/8"),
 			netip.MustParsePrefix("::1/128"),
@@ -65,8 +104,32 @@ func (o *Options) fill() {
 	if o.Lockout == 0 {
 		o.Lockout = d.Lockout
 	}
+	if o.AccountFailures == 0 {
+		o.AccountFailures = d.AccountFailures
+	}
+	if o.AccountAddresses == 0 {
+		o.AccountAddresses = d.AccountAddresses
+	}
+	if o.AccountWindow == 0 {
+		o.AccountWindow = d.AccountWindow
+	}
+	if o.AccountLockout == 0 {
+		o.AccountLockout = d.AccountLockout
+	}
+	if o.FailureDelay == 0 {
+		o.FailureDelay = d.FailureDelay
+	}
+	if o.MaxFailureDelay == 0 {
+		o.MaxFailureDelay = d.MaxFailureDelay
+	}
+	if o.FailureDelay < 0 { // no delay at all
+		o.FailureDelay, o.MaxFailureDelay = 0, 0
+	}
 	if o.Exempt == nil {
 		o.Exempt = d.Exempt
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
 	}
 }
 
@@ -75,7 +138,8 @@ type window struct {
 	start      time.Time
 	cur, prev  int
 	open       int       // concurrent connections
-	failures   int       // failed logins since lockedFrom reset
+	failures   int       // failed logins since the last lock ended
+	lockedAt   time.Time // when the lock began
 	lockedTill time.Time // zero when not locked
 	lastSeen   time.Time
 }
@@ -101,11 +165,14 @@ type Limiter struct {
 	opts Options
 	now  func() time.Time
 
-	mu               sync.Mutex
-	conns            map[netip.Addr]*window // connection rate and concurrency
-	msgs             map[netip.Addr]*window
-	ipAuth, userAuth map[string]*window
-	sweep            time.Time
+	mu       sync.Mutex
+	conns    map[netip.Addr]*window // connection rate and concurrency
+	msgs     map[netip.Addr]*window
+	ipAuth   map[netip.Addr]*window            // failures from an address, any account
+	pairAuth map[string]map[netip.Addr]*window // failures of an account from an address
+	accounts map[string]*account               // failures of an account from anywhere
+	locks    map[Scope]uint64                  // locks begun, for the metrics
+	sweep    time.Time
 }
 
 // New returns a Limiter; zero fields of opts take the defaults, and now is
@@ -116,7 +183,8 @@ func New(opts Options, now func() time.Time) *Limiter {
 		now = time.Now
 	}
 	return &Limiter{opts: opts, now: now, conns: map[netip.Addr]*window{}, msgs: map[netip.Addr]*window{},
-		ipAuth: map[string]*window{}, userAuth: map[string]*window{}}
+		ipAuth: map[netip.Addr]*window{}, pairAuth: map[string]map[netip.Addr]*window{}, accounts: map[string]*account{},
+		locks: map[Scope]uint64{}}
 }
 
 // Exempt reports whether ip is never limited.
@@ -189,59 +257,6 @@ func (l *Limiter) Message(ip netip.Addr) bool {
 	return true
 }
 
-// AuthLocked reports how long logins from ip or for user stay locked out.
-func (l *Limiter) AuthLocked(ip netip.Addr, user string) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	var till time.Time
-	if !l.Exempt(ip) {
-		if w := l.ipAuth[ip.String()]; w != nil && w.lockedTill.After(till) {
-			till = w.lockedTill
-		}
-	}
-	if w := l.userAuth[user]; user != "" && w != nil && w.lockedTill.After(till) {
-		till = w.lockedTill
-	}
-	if till.After(now) {
-		return till.Sub(now)
-	}
-	return 0
-}
-
-// AuthFailed records a failed login and reports whether it caused a lockout.
-func (l *Limiter) AuthFailed(ip netip.Addr, user string) (locked bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	bump := func(w *window, max int) {
-		if !w.lockedTill.IsZero() && now.After(w.lockedTill) {
-			w.failures, w.lockedTill = 0, time.Time{}
-		}
-		w.failures++
-		if w.failures >= max {
-			w.lockedTill = now.Add(l.opts.Lockout)
-			locked = true
-		}
-	}
-	if !l.Exempt(ip) {
-		bump(get(l.ipAuth, ip.String(), now), l.opts.AuthFailuresPerIP)
-	}
-	if user != "" {
-		bump(get(l.userAuth, user, now), l.opts.AuthFailuresPerUser)
-	}
-	return locked
-}
-
-// AuthSucceeded clears the account's failure count.
-func (l *Limiter) AuthSucceeded(user string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if w := l.userAuth[user]; w != nil && w.lockedTill.IsZero() {
-		delete(l.userAuth, user)
-	}
-}
-
 // gc drops idle entries now and then so the maps do not grow without bound.
 func (l *Limiter) gc(now time.Time) {
 	if now.Sub(l.sweep) < time.Minute {
@@ -258,46 +273,25 @@ func (l *Limiter) gc(now time.Time) {
 			delete(l.msgs, k)
 		}
 	}
-	for _, m := range []map[string]*window{l.ipAuth, l.userAuth} {
-		for k, w := range m {
-			if now.After(w.lockedTill) && now.Sub(w.lastSeen) > l.opts.Lockout {
-				delete(m, k)
+	idle := func(w *window) bool { return now.After(w.lockedTill) && now.Sub(w.lastSeen) > l.opts.Lockout }
+	for k, w := range l.ipAuth {
+		if idle(w) {
+			delete(l.ipAuth, k)
+		}
+	}
+	for user, pairs := range l.pairAuth {
+		for ip, w := range pairs {
+			if idle(w) {
+				delete(pairs, ip)
 			}
 		}
-	}
-}
-
-// Unlock lifts the lockout of an account and forgets its failures, for an
-// administrator who has checked with its owner. It reports whether the
-// account was locked out.
-func (l *Limiter) Unlock(user string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	w := l.userAuth[user]
-	if w == nil {
-		return false
-	}
-	delete(l.userAuth, user)
-	return w.lockedTill.After(l.now())
-}
-
-// Lockout is an account locked out after failed logins.
-type Lockout struct {
-	User  string
-	Until time.Time
-}
-
-// Lockouts lists the accounts locked out now, soonest released first.
-func (l *Limiter) Lockouts() []Lockout {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	var out []Lockout
-	for user, w := range l.userAuth {
-		if w.lockedTill.After(now) {
-			out = append(out, Lockout{User: user, Until: w.lockedTill})
+		if len(pairs) == 0 {
+			delete(l.pairAuth, user)
 		}
 	}
-	slices.SortFunc(out, func(a, b Lockout) int { return a.Until.Compare(b.Until) })
-	return out
+	for user, a := range l.accounts {
+		if now.After(a.lockedTill) && now.Sub(a.lastSeen) > l.opts.AccountWindow {
+			delete(l.accounts, user)
+		}
+	}
 }

@@ -16,18 +16,21 @@ func TestLockoutExpires(t *testing.T) {
 	ip := netip.MustParseAddr("203.0.113.7")
 	other := netip.MustParseAddr("198.51.100.1")
 	for i := 0; i < 2; i++ {
-		if l.AuthFailed(ip, "lina") {
+		if l.AuthFailed(ip, "lina").Locked {
 			t.Fatalf("locked after %d failures", i+1)
 		}
 	}
-	if !l.AuthFailed(ip, "lina") {
+	if !l.AuthFailed(ip, "lina").Locked {
 		t.Fatal("not locked after 3 failures")
 	}
-	if l.AuthLocked(other, "lina") == 0 {
-		t.Error("the account lockout does not apply from another address")
+	if l.AuthLocked(ip, "lina") == 0 {
+		t.Error("the pair is not locked")
 	}
-	if l.AuthLocked(other, "zhangwei") != 0 {
-		t.Error("another account from another address is locked")
+	if l.AuthLocked(other, "lina") != 0 {
+		t.Error("the pair's lock applies from another address")
+	}
+	if l.AuthLocked(ip, "zhangwei") != 0 {
+		t.Error("another account from the address is locked before the address's own limit")
 	}
 	c.t = c.t.Add(11 * time.Minute)
 	if d := l.AuthLocked(ip, "lina"); d != 0 {

@@ -137,9 +137,10 @@ func (k *Kit) SignIn(w http.ResponseWriter, r *http.Request, username, password 
 		return Person{}, &Error{Status: http.StatusServiceUnavailable, Message: "目录服务暂时不可用，请稍后再试。", Cause: err}
 	}
 	if err != nil {
-		locked := k.lim.AuthFailed(ip, key)
-		k.log.Warn("web sign-in failed", "remote", ip, "user", username, "err", err, "lockout", locked)
-		if locked {
+		f := k.lim.AuthFailed(ip, key)
+		k.log.Warn("web sign-in failed", "remote", ip, "user", username, "err", err, "lockout", f.Locked)
+		f.Wait(ctx)
+		if f.Locked {
 			return Person{}, &Error{Status: http.StatusTooManyRequests, Message: lockoutMessage(k.lim.AuthLocked(ip, key))}
 		}
 		if errors.Is(err, ErrDisabled) {
@@ -147,7 +148,7 @@ func (k *Kit) SignIn(w http.ResponseWriter, r *http.Request, username, password 
 		}
 		return Person{}, &Error{Status: http.StatusUnauthorized, Message: "用户名或密码错误。"}
 	}
-	k.lim.AuthSucceeded(key)
+	k.lim.AuthSucceeded(ip, key)
 	// A new session, always: whatever id the browser brought is dropped
 	// (no session fixation).
 	if c, err := r.Cookie(SessionCookie); err == nil {
@@ -203,14 +204,15 @@ func (k *Kit) apiCaller(w http.ResponseWriter, r *http.Request) (Person, *sessio
 		p, err := k.dir.Authenticate(ctx, user, pass)
 		switch {
 		case errors.Is(err, ErrBadCredentials), errors.Is(err, ErrDisabled):
-			k.lim.AuthFailed(ip, key)
-			k.log.Warn("http auth failed", "remote", ip, "user", user)
+			f := k.lim.AuthFailed(ip, key)
+			k.log.Warn("http auth failed", "remote", ip, "user", user, "lockout", f.Locked)
+			f.Wait(ctx)
 			w.Header().Set("WWW-Authenticate", `Basic realm="Nanhu", charset="UTF-8"`)
 			return Person{}, nil, &Error{Status: http.StatusUnauthorized, Message: "用户名或密码错误（invalid user name or password）"}
 		case err != nil:
 			return Person{}, nil, &Error{Status: http.StatusServiceUnavailable, Message: "目录暂时不可用，请稍后再试", Cause: err}
 		}
-		k.lim.AuthSucceeded(key)
+		k.lim.AuthSucceeded(ip, key)
 		k.creds.put(user, pass, p)
 		return p, nil, nil
 	}

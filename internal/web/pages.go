@@ -141,7 +141,7 @@ func (k *Kit) passwordChange(w http.ResponseWriter, r *http.Request) error {
 		epoch, err := k.dir.ChangePassword(r.Context(), p.Login, old, nw)
 		switch {
 		case errors.Is(err, ErrBadCredentials):
-			k.lim.AuthFailed(clientIP(r), normalizeUser(p.Login))
+			k.lim.AuthFailed(clientIP(r), normalizeUser(p.Login)).Wait(r.Context())
 			f.Fail("old", "当前密码不正确。")
 		case errors.Is(err, ErrInvalid):
 			f.Fail("new", passwordRule(err))

@@ -107,11 +107,12 @@ func (s *session) Login(username, password string) error {
 	if err != nil {
 		srv.metrics.authFailures.Inc()
 		srv.metrics.logins.WithLabelValues("failed").Inc()
-		locked := srv.limits.AuthFailed(s.ip, user)
-		srv.log.Warn("imap login failed", "remote", s.ip, "user", username, "err", err, "lockout", locked)
+		f := srv.limits.AuthFailed(s.ip, user)
+		srv.log.Warn("imap login failed", "remote", s.ip, "user", username, "err", err, "lockout", f.Locked)
+		f.Wait(s.ctx)
 		return imapserver.ErrAuthFailed
 	}
-	srv.limits.AuthSucceeded(user)
+	srv.limits.AuthSucceeded(s.ip, user)
 	if err := srv.store.EnsureStandard(s.ctx, login); err != nil {
 		return s.storeErr("login", err)
 	}

@@ -87,14 +87,15 @@ func (s *session) authenticate(username, password string) error {
 	}
 	if err != nil {
 		srv.metrics.authFailures.WithLabelValues("smtp").Inc()
-		locked := srv.limits.AuthFailed(s.ip, normalizeUser(username))
-		srv.log.Warn("smtp auth failed", "remote", s.ip, "user", username, "err", err, "lockout", locked)
+		f := srv.limits.AuthFailed(s.ip, normalizeUser(username))
+		srv.log.Warn("smtp auth failed", "remote", s.ip, "user", username, "err", err, "lockout", f.Locked)
+		f.Wait(s.ctx)
 		if errors.Is(err, accounts.ErrDisabled) {
 			return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "Account disabled"}
 		}
 		return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "Invalid user name or password"}
 	}
-	srv.limits.AuthSucceeded(normalizeUser(username))
+	srv.limits.AuthSucceeded(s.ip, normalizeUser(username))
 	s.login = login
 	srv.log.Info("smtp auth", "remote", s.ip, "user", login, "listener", s.listener)
 	return nil

@@ -115,4 +115,9 @@ CREATE TABLE oa_roles (
 );
 CREATE INDEX oa_roles_role ON oa_roles(role, organ);
 `,
+	// 6: when an administrator last lifted an account's login locks (or
+	// set a new password): the server drops locks that began before it.
+	`
+ALTER TABLE users ADD COLUMN unlocked_at TEXT NOT NULL DEFAULT '';
+`,
 }

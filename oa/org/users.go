@@ -190,11 +190,66 @@ func (d *Directory) SetPassword(ctx context.Context, login, password string) err
 	if err != nil {
 		return fmt.Errorf("org: set password of %s: %w", login, err)
 	}
-	if err := d.updateUser(ctx, login, `UPDATE users SET password_hash = ?, auth_epoch = auth_epoch + 1 WHERE login = ?`, hash, login); err != nil {
+	// A new password also lifts the login locks: the owner (or an
+	// administrator for them) now knows it.
+	if err := d.updateUser(ctx, login, `UPDATE users SET password_hash = ?, auth_epoch = auth_epoch + 1, unlocked_at = ? WHERE login = ?`,
+		hash, time.Now().UTC().Format(time.RFC3339Nano), login); err != nil {
 		return err
 	}
 	d.log.Info("password changed", "login", login)
 	return nil
+}
+
+// Unlock records that an administrator lifted the login locks of login:
+// every server on this directory drops the locks that began before now.
+func (d *Directory) Unlock(ctx context.Context, login string) error {
+	login, err := NormalizeLogin(login)
+	if err != nil {
+		return err
+	}
+	if err := d.updateUser(ctx, login, `UPDATE users SET unlocked_at = ? WHERE login = ?`, time.Now().UTC().Format(time.RFC3339Nano), login); err != nil {
+		return err
+	}
+	d.log.Info("login locks lifted", "login", login)
+	return nil
+}
+
+// UnlockedAt is when the login locks of the account that name (a login
+// or one of its addresses) signs in as were last lifted; zero when never
+// or when there is no such account.
+func (d *Directory) UnlockedAt(ctx context.Context, name string) (time.Time, error) {
+	var at string
+	err := d.read(ctx, func(tx *sql.Tx) error {
+		login, found, err := findLogin(ctx, tx, name)
+		if err != nil || !found {
+			return err
+		}
+		return tx.QueryRowContext(ctx, `SELECT unlocked_at FROM users WHERE login = ?`, login).Scan(&at)
+	})
+	if err != nil || at == "" {
+		return time.Time{}, err
+	}
+	return time.Parse(time.RFC3339Nano, at)
+}
+
+// Owner is the account that name (a login or one of its addresses) signs
+// in as.
+func (d *Directory) Owner(ctx context.Context, name string) (User, error) {
+	var login string
+	err := d.read(ctx, func(tx *sql.Tx) error {
+		l, found, err := findLogin(ctx, tx, name)
+		if found {
+			login = l
+		}
+		return err
+	})
+	if err != nil {
+		return User{}, fmt.Errorf("org: find the owner of %s: %w", name, err)
+	}
+	if login == "" {
+		return User{}, errorf(ErrNotFound, "no account signs in as %q", name)
+	}
+	return d.User(ctx, login)
 }
 
 // SetDisabled disables or re-enables an account. A disabled user cannot log

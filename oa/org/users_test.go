@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestAddUser(t *testing.T) {
@@ -288,5 +289,45 @@ func TestPrincipal(t *testing.T) {
 	}
 	if _, err := d.Principal(ctx, "Bad Login"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("a bad login: %v", err)
+	}
+}
+
+// An unlock, and a new password, are recorded for every name the account
+// signs in with; Owner finds the account from any of them.
+func TestUnlockedAt(t *testing.T) {
+	ctx := context.Background()
+	d := openTest(t)
+	if err := d.SetDomains(ctx, []string{"nanhu.local"}); err != nil {
+		t.Fatal(err)
+	}
+	mustAddUser(t, d, NewUser{Login: "lina", Name: "李娜"})
+	if at, err := d.UnlockedAt(ctx, "lina"); err != nil || !at.IsZero() {
+		t.Fatalf("never unlocked: %v %v", at, err)
+	}
+	before := time.Now()
+	if err := d.Unlock(ctx, "LiNa"); err != nil {
+		t.Fatal(err)
+	}
+	at, err := d.UnlockedAt(ctx, "lina@nanhu.local")
+	if err != nil || at.Before(before) {
+		t.Fatalf("unlocked at %v (%v), want after %v", at, err, before)
+	}
+	if err := d.SetPassword(ctx, "lina", "another-pass-1"); err != nil {
+		t.Fatal(err)
+	}
+	if at2, _ := d.UnlockedAt(ctx, "lina"); !at2.After(at) {
+		t.Errorf("a new password left the unlock time at %v", at2)
+	}
+	if u, err := d.Owner(ctx, "LINA@nanhu.local"); err != nil || u.Login != "lina" {
+		t.Errorf("Owner = %v, %v", u.Login, err)
+	}
+	if _, err := d.Owner(ctx, "nobody"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Owner of nobody: %v", err)
+	}
+	if err := d.Unlock(ctx, "nobody"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Unlock of nobody: %v", err)
+	}
+	if at, err := d.UnlockedAt(ctx, "nobody"); err != nil || !at.IsZero() {
+		t.Errorf("UnlockedAt of nobody: %v %v", at, err)
 	}
 }

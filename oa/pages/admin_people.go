@@ -43,7 +43,9 @@ type peopleView struct {
 func (p *Pages) lockouts() map[string]time.Time {
 	m := map[string]time.Time{}
 	for _, l := range p.opts.Limiter.Lockouts() {
-		m[l.User] = l.Until
+		if l.Until.After(m[l.User]) {
+			m[l.User] = l.Until
+		}
 	}
 	return m
 }
@@ -326,6 +328,10 @@ func (p *Pages) unlock(login string, r *http.Request) bool {
 	u, err := p.org.User(r.Context(), login)
 	if err != nil {
 		return false
+	}
+	// Recorded in the directory too, for every server on it.
+	if err := p.org.Unlock(r.Context(), u.Login); err != nil {
+		p.log.Warn("unlock not recorded", "login", u.Login, "err", err)
 	}
 	any := false
 	for _, k := range append([]string{u.Login}, u.Addresses...) {
