@@ -20,7 +20,7 @@ import (
 
 // startDemoServer runs `nanhu serve --demo` in-process on loopback ports
 // chosen by the kernel: the Xiucheng demo organisation, a simulated modem.
-func startDemoServer(t testing.TB) *testServer {
+func startDemoServer(t testing.TB, mutate ...func(*Config)) *testServer {
 	t.Helper()
 	cfg := defaultConfig()
 	cfg.Data = t.TempDir()
@@ -28,6 +28,9 @@ func startDemoServer(t testing.TB) *testServer {
 	cfg.Listen = ListenConfig{SMTP: "127.0.0.1:0", Submission: "127.0.0.1:0", Submissions: "127.0.0.1:0", IMAP: "127.0.0.1:0", IMAPS: "127.0.0.1:0", HTTP: "127.0.0.1:0", HTTPS: "127.0.0.1:0"}
 	cfg.Queue.NSQDTCP, cfg.Queue.NSQDHTTP = "127.0.0.1:0", "127.0.0.1:0"
 	cfg.resolver = mailauth.Static{} // DNS answers nothing, as offline
+	for _, m := range mutate {
+		m(&cfg)
+	}
 	if err := cfg.check(); err != nil {
 		t.Fatal(err)
 	}

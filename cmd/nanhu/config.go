@@ -52,6 +52,9 @@ type Config struct {
 	// resolver, when set, answers the mail server's DNS questions about
 	// arriving mail instead of the system's resolver (tests).
 	resolver mailauth.Resolver
+	// oaNow, when set, is the clock of OA's documents (tests: a
+	// delegation's window ending).
+	oaNow func() time.Time
 }
 
 // LimitsConfig bounds what one client address or one account may do, on

@@ -280,6 +280,7 @@ func startOA(ctx context.Context, cfg Config, q *queue.Queue, logger *slog.Logge
 		o.Notify.MailFrom = cfg.Notify.MailFrom
 	}
 	o.Docs.AllowClassified = cfg.OA.AllowClassified
+	o.Docs.Now = cfg.oaNow
 	if cfg.OA.MaxUploadBytes > 0 {
 		o.Docs.MaxUpload = cfg.OA.MaxUploadBytes
 	}

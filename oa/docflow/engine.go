@@ -543,7 +543,7 @@ func (o *op) may(t taskRow, login string) (string, error) {
 			return "", err
 		}
 		if !ok {
-			return "", errf("forbidden", "%s，您不能再代 %s 办理这件待办。", why, o.chart.Name(t.OnBehalf))
+			return "", errf("forbidden", "%s，您不能再代%s办理这件待办。", why, o.chart.Name(t.OnBehalf))
 		}
 		return t.OnBehalf, nil
 	case t.OnBehalf:
@@ -552,7 +552,7 @@ func (o *op) may(t taskRow, login string) (string, error) {
 			return "", err
 		}
 		if ok {
-			return "", errf("forbidden", "这件待办已委托 %s 办理；要自己办理，请先收回委托。", o.chart.Name(t.Assignee))
+			return "", errf("forbidden", "这件待办已委托%s办理；要自己办理，请先收回委托。", o.chart.Name(t.Assignee))
 		}
 		return "", nil
 	}

@@ -356,6 +356,16 @@ func (s *Store) ViewOf(ctx context.Context, login string, id int64) (*View, erro
 			current[t.Node] = true
 			if t.Assignee == login {
 				v.Mine = append(v.Mine, t)
+			} else if t.OnBehalf == login {
+				// The principal's own task once the delegation ended or was
+				// revoked, before the next tick gives it back.
+				back, err := s.delegationEnded(ctx, t.ID)
+				if err != nil {
+					return nil, err
+				}
+				if back {
+					v.Mine = append(v.Mine, t)
+				}
 			}
 		case "done":
 			done[t.Node] = true
@@ -681,3 +691,17 @@ func (s *Store) OverdueByDept(ctx context.Context) (map[string]int, error) {
 }
 
 func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
+
+// delegationEnded tells whether the delegation that gave task its
+// assignee has ended or been revoked.
+func (s *Store) delegationEnded(ctx context.Context, task int64) (bool, error) {
+	var ends, revoked string
+	err := s.db.Reader().QueryRowContext(ctx, `SELECT d.ends, d.revoked FROM tasks t JOIN delegations d ON d.id = t.delegation WHERE t.id = ?`, task).Scan(&ends, &revoked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("docflow: read the delegation of task %d: %w", task, err)
+	}
+	return revoked != "" || (ends != "" && ends <= ts(s.now())), nil
+}

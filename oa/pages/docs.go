@@ -505,7 +505,7 @@ func (p *Pages) docView(w http.ResponseWriter, r *http.Request, id int64, proble
 	for _, h := range v.Holders {
 		who := h.AssigneeName
 		if h.OnBehalf != "" {
-			who += "（代 " + c.Name(h.OnBehalf) + "）"
+			who += "（代" + c.Name(h.OnBehalf) + "）"
 		}
 		pv.Holders = append(pv.Holders, h.Step+"："+who)
 	}
@@ -522,7 +522,7 @@ func (p *Pages) docView(w http.ResponseWriter, r *http.Request, id int64, proble
 	for _, o := range v.Opinions {
 		who := o.Name
 		if o.As != "" {
-			who += "（代 " + o.AsName + "）"
+			who += "（代" + o.AsName + "）"
 		}
 		pv.Opinions = append(pv.Opinions, opinionView{Field: o.Field, Who: who, Text: o.Text,
 			At: o.At.In(workcal.Shanghai()).Format("2006-01-02 15:04"), Action: docflow.ActionNames[o.Action]})
@@ -533,7 +533,7 @@ func (p *Pages) docView(w http.ResponseWriter, r *http.Request, id int64, proble
 			who = "系统"
 		}
 		if e.As != "" {
-			who += "（代 " + c.Name(e.As) + "）"
+			who += "（代" + c.Name(e.As) + "）"
 		}
 		step := ""
 		if n := v.Def.Node(e.From); n != nil {
@@ -665,7 +665,7 @@ func (p *Pages) detailText(c *org.Chart, js string) string {
 
 func (p *Pages) taskFormOf(ctx context.Context, login string, v *docflow.View, t docflow.Task) (taskForm, error) {
 	tf := taskForm{T: t, Read: t.Kind == "read", Step: t.Step, Can: map[string]bool{}}
-	if t.OnBehalf != "" {
+	if t.OnBehalf != "" && t.OnBehalf != login {
 		tf.OnBehalf = v.Chart.Name(t.OnBehalf)
 	}
 	if tf.Read {
