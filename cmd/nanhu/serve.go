@@ -112,7 +112,7 @@ func start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 		logger.Warn("config: " + w)
 	}
 	tlsLoaded, err := certs.Load(certs.Options{CertFile: cfg.TLS.Cert, KeyFile: cfg.TLS.Key, DataDir: cfg.Data,
-		Names: append([]string{cfg.Hostname}, cfg.localDomains()...)})
+		Names: []string{cfg.Hostname}, Domains: cfg.localDomains()})
 	if err != nil {
 		return nil, err
 	}

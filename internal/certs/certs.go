@@ -17,6 +17,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"nanhu/internal/datadir"
@@ -36,9 +37,48 @@ type Options struct {
 	// DataDir is the data folder, for the self-signed pair.
 	DataDir string
 	// Names are the host names a self-signed certificate is made for, the
-	// first as its subject (the server's host name, then the mail
-	// domains); localhost and the loopback addresses are added.
+	// first as its subject (the server's host name).
 	Names []string
+	// Domains are the mail domains: a self-signed certificate names each,
+	// and the names clients guess or are given for it (MailHosts). Then
+	// localhost and the loopback addresses are added.
+	Domains []string
+}
+
+// mailHostPrefixes are the names of a mail domain that clients guess
+// (Foxmail, Thunderbird: mail., imap., smtp.) or look up for their
+// settings (Thunderbird's autoconfig., Outlook's autodiscover.).
+var mailHostPrefixes = []string{"mail.", "imap.", "smtp.", "autoconfig.", "autodiscover."}
+
+// SelfSignedNames are the DNS names of a self-signed certificate: names
+// first, then each domain followed by its mail., imap., smtp.,
+// autoconfig. and autodiscover. names, then localhost; each once, in
+// that order, compared without case.
+func SelfSignedNames(names, domains []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(n string) {
+		n = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(n), "."))
+		if n != "" && !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	for _, n := range names {
+		add(n)
+	}
+	for _, d := range domains {
+		d = strings.TrimSuffix(strings.TrimSpace(d), ".")
+		if d == "" {
+			continue
+		}
+		add(d)
+		for _, p := range mailHostPrefixes {
+			add(p + d)
+		}
+	}
+	add("localhost")
+	return out
 }
 
 // Loaded is the result of Load.
@@ -65,8 +105,7 @@ func Load(o Options) (Loaded, error) {
 		certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
 		l.SelfSigned = true
 		if _, err := os.Stat(certFile); errors.Is(err, os.ErrNotExist) {
-			names := append(append([]string{}, o.Names...), "localhost")
-			if err := makeSelfSigned(dir, certFile, keyFile, names); err != nil {
+			if err := makeSelfSigned(dir, certFile, keyFile, SelfSignedNames(o.Names, o.Domains)); err != nil {
 				return l, err
 			}
 			l.Made = true

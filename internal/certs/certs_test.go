@@ -47,3 +47,56 @@ func TestSelfSigned(t *testing.T) {
 		t.Error("a missing certificate was accepted")
 	}
 }
+
+func TestSelfSignedNames(t *testing.T) {
+	tests := []struct {
+		name           string
+		names, domains []string
+		want           []string
+	}{
+		{"host is mail of the domain", []string{"mail.nanhu.local"}, []string{"nanhu.local"},
+			[]string{"mail.nanhu.local", "nanhu.local", "imap.nanhu.local", "smtp.nanhu.local", "autoconfig.nanhu.local", "autodiscover.nanhu.local", "localhost"}},
+		{"two domains, another host", []string{"mx1.xiuzhou.gov.cn"}, []string{"xiuzhou.gov.cn", "nanhu.local"},
+			[]string{"mx1.xiuzhou.gov.cn",
+				"xiuzhou.gov.cn", "mail.xiuzhou.gov.cn", "imap.xiuzhou.gov.cn", "smtp.xiuzhou.gov.cn", "autoconfig.xiuzhou.gov.cn", "autodiscover.xiuzhou.gov.cn",
+				"nanhu.local", "mail.nanhu.local", "imap.nanhu.local", "smtp.nanhu.local", "autoconfig.nanhu.local", "autodiscover.nanhu.local",
+				"localhost"}},
+		{"case, trailing dot and repeats", []string{"Mail.Nanhu.Local.", "localhost"}, []string{"nanhu.local", "NANHU.local", ""},
+			[]string{"mail.nanhu.local", "localhost", "nanhu.local", "imap.nanhu.local", "smtp.nanhu.local", "autoconfig.nanhu.local", "autodiscover.nanhu.local"}},
+		{"nothing", nil, nil, []string{"localhost"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := SelfSignedNames(tt.names, tt.domains); !slices.Equal(got, tt.want) {
+				t.Errorf("got  %q\nwant %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestSelfSignedMailHosts checks the certificate made on first start names
+// the mail hosts of every domain and the loopback addresses.
+func TestSelfSignedMailHosts(t *testing.T) {
+	l, err := Load(Options{DataDir: t.TempDir(), Names: []string{"mail.xiuzhou.gov.cn"}, Domains: []string{"xiuzhou.gov.cn", "nanhu.local"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(l.Config.Certificates[0].Certificate[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := SelfSignedNames([]string{"mail.xiuzhou.gov.cn"}, []string{"xiuzhou.gov.cn", "nanhu.local"}); !slices.Equal(cert.DNSNames, want) {
+		t.Errorf("DNS names %q, want %q", cert.DNSNames, want)
+	}
+	if cert.Subject.CommonName != "mail.xiuzhou.gov.cn" {
+		t.Errorf("subject %q", cert.Subject.CommonName)
+	}
+	for _, h := range []string{"autoconfig.nanhu.local", "autodiscover.xiuzhou.gov.cn", "imap.nanhu.local", "smtp.xiuzhou.gov.cn", "localhost", "127.0.0.1", "::1"} {
+		if err := cert.VerifyHostname(h); err != nil {
+			t.Errorf("%s: %v", h, err)
+		}
+	}
+	if len(cert.IPAddresses) != 2 {
+		t.Errorf("IP addresses %v", cert.IPAddresses)
+	}
+}
