@@ -23,15 +23,19 @@ func init() {
 // runBackup is `nanhu backup [--data DIR] OUT`.
 func runBackup(args []string) error {
 	fset := flag.NewFlagSet("backup", flag.ContinueOnError)
-	data := fset.String("data", "./nanhu-data", "data folder to back up")
+	df := addDataFlags(fset, "to back up")
 	pos, err := parseInterleaved(fset, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		return errors.New("usage: nanhu backup [--data DIR] OUT")
+		return errors.New("usage: nanhu backup [--config FILE] [--data DIR] OUT")
 	}
-	return backup(context.Background(), *data, pos[0], os.Stderr)
+	cfg, err := df.existing()
+	if err != nil {
+		return err
+	}
+	return backup(context.Background(), cfg.Data, pos[0], os.Stderr)
 }
 
 // backup backs up the data folder data into out, with a progress bar when
@@ -66,16 +70,20 @@ func backup(ctx context.Context, data, out string, progress io.Writer) error {
 // holds data is only overwritten with --force.
 func runRestore(args []string) error {
 	fset := flag.NewFlagSet("restore", flag.ContinueOnError)
-	data := fset.String("data", "./nanhu-data", "data folder to restore into")
+	df := addDataFlags(fset, "to restore into")
 	force := fset.Bool("force", false, "overwrite a data folder that already holds data")
 	pos, err := parseInterleaved(fset, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		return errors.New("usage: nanhu restore [--data DIR] [--force] BACKUP")
+		return errors.New("usage: nanhu restore [--config FILE] [--data DIR] [--force] BACKUP")
 	}
-	return restore(pos[0], *data, *force, os.Stderr)
+	cfg, err := df.load()
+	if err != nil {
+		return err
+	}
+	return restore(pos[0], cfg.Data, *force, os.Stderr)
 }
 
 func restore(backupDir, data string, force bool, w io.Writer) error {

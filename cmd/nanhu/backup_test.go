@@ -101,9 +101,21 @@ func TestBackupWhileServing(t *testing.T) {
 
 func TestDNSRecords(t *testing.T) {
 	var b bytes.Buffer
-	printDNS(&b, []string{"xiuzhou.gov.cn"}, "", "nanhu", "v=DKIM1; k=rsa; p="+strings.Repeat("A", 400), netip.MustParseAddr("192.0.2.10"))
+	p := dnsPlan{Domains: []string{"xiuzhou.gov.cn"}, Selector: "nanhu", DKIM: "v=DKIM1; k=rsa; p=" + strings.Repeat("A", 400),
+		IP: netip.MustParseAddr("192.0.2.10"), Listen: defaultConfig().Listen}
+	p.Listen.IMAP = "" // not opened
+	p.print(&b)
 	out := b.String()
 	for _, want := range []string{
+		"WARNING: the MX listener is on port 2525",
+		"_submissions._tcp.xiuzhou.gov.cn.\t3600\tIN\tSRV\t0 1 2465 mail.xiuzhou.gov.cn.",
+		"_submission._tcp.xiuzhou.gov.cn.\t3600\tIN\tSRV\t0 1 2587 mail.xiuzhou.gov.cn.",
+		"_imaps._tcp.xiuzhou.gov.cn.\t3600\tIN\tSRV\t0 1 1993 mail.xiuzhou.gov.cn.",
+		"_imap._tcp.xiuzhou.gov.cn.\t3600\tIN\tSRV\t0 0 0 .",
+		"autoconfig.xiuzhou.gov.cn.\t3600\tIN\tCNAME\tmail.xiuzhou.gov.cn.",
+		"autodiscover.xiuzhou.gov.cn.\t3600\tIN\tCNAME\tmail.xiuzhou.gov.cn.",
+		"_autodiscover._tcp.xiuzhou.gov.cn.\t3600\tIN\tSRV\t0 1 8443 mail.xiuzhou.gov.cn.",
+		"NOTE: clients fetch autoconfig",
 		"xiuzhou.gov.cn.\t3600\tIN\tMX\t10 mail.xiuzhou.gov.cn.",
 		"mail.xiuzhou.gov.cn.\t3600\tIN\tA\t192.0.2.10",
 		`"v=spf1 mx ip4:192.0.2.10 -all"`,
@@ -119,6 +131,20 @@ func TestDNSRecords(t *testing.T) {
 			if len(q) > 255 {
 				t.Errorf("TXT string over 255 bytes: %d", len(q))
 			}
+		}
+	}
+
+	// On the standard ports: no warnings.
+	b.Reset()
+	p.Listen = ListenConfig{SMTP: ":25", Submission: ":587", Submissions: ":465", IMAP: ":143", IMAPS: ":993", HTTP: ":80", HTTPS: ":443"}
+	p.print(&b)
+	out = b.String()
+	if strings.Contains(out, "WARNING") || strings.Contains(out, "NOTE") {
+		t.Errorf("warnings on the standard ports:\n%s", out)
+	}
+	for _, want := range []string{"_imap._tcp.xiuzhou.gov.cn.\t3600\tIN\tSRV\t0 1 143 mail.xiuzhou.gov.cn.", "_submissions._tcp.xiuzhou.gov.cn.\t3600\tIN\tSRV\t0 1 465 "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dns output lacks %q:\n%s", want, out)
 		}
 	}
 }

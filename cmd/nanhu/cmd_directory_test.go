@@ -24,7 +24,10 @@ func dirRun(t *testing.T, run func([]string, dirIO) error, stdin string, args ..
 }
 
 func TestDirectoryCommands(t *testing.T) {
-	data := filepath.Join(t.TempDir(), "new", "data") // created by the first command
+	data := filepath.Join(t.TempDir(), "new", "data") // an empty folder: the first command writes org.db
+	if err := os.MkdirAll(data, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	ctx := context.Background()
 
 	steps := []struct {
@@ -304,4 +307,55 @@ func FuzzParseInterleaved(f *testing.F) {
 			i++
 		}
 	})
+}
+
+// TestAdminCommandsFindTheDataFolder runs administration commands from a
+// directory with no data folder, on a folder that is not Nanhu's, and
+// through the server's --config: the first two are refused with the
+// reason and create nothing.
+func TestAdminCommandsFindTheDataFolder(t *testing.T) {
+	t.Chdir(t.TempDir())
+	for _, args := range [][]string{{"list"}, {"add", "chenjing", "--name", "陈静"}} {
+		_, err := dirRun(t, runUser, "", args...)
+		if err == nil || !strings.Contains(err.Error(), "there is no data folder") || !strings.Contains(err.Error(), "--config") {
+			t.Errorf("user %s without a data folder: %v", args[0], err)
+		}
+	}
+	if err := runBackup([]string{filepath.Join(t.TempDir(), "b")}); err == nil || !strings.Contains(err.Error(), "there is no data folder") {
+		t.Errorf("backup without a data folder: %v", err)
+	}
+	if err := runDNS([]string{"--domain", "nanhu.local"}); err == nil || !strings.Contains(err.Error(), "there is no data folder") {
+		t.Errorf("dns without a data folder: %v", err)
+	}
+	if entries, _ := os.ReadDir("."); len(entries) != 0 {
+		t.Errorf("refused commands left %v behind", entries)
+	}
+
+	other := t.TempDir()
+	os.WriteFile(filepath.Join(other, "notes.txt"), []byte("x"), 0o600)
+	if _, err := dirRun(t, runDept, "", "list", "--data", other); err == nil || !strings.Contains(err.Error(), "not a Nanhu data folder") {
+		t.Errorf("dept list on another folder: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(other, "org.db")); err == nil {
+		t.Error("org.db was made in a folder that is not Nanhu's")
+	}
+
+	// Through the server's configuration file.
+	data := filepath.Join(t.TempDir(), "srv")
+	os.Mkdir(data, 0o700)
+	conf := filepath.Join(t.TempDir(), "nanhu.toml")
+	os.WriteFile(conf, []byte("data = \""+data+"\"\n"), 0o600)
+	if _, err := dirRun(t, runUser, "a-long-password\n", "add", "chenjing", "--name", "陈静", "--password-stdin", "--config", conf); err != nil {
+		t.Fatalf("user add --config: %v", err)
+	}
+	out, err := dirRun(t, runUser, "", "list", "--config", conf)
+	if err != nil || !strings.Contains(out, "chenjing") {
+		t.Errorf("user list --config: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(data, "org.db")); err != nil {
+		t.Errorf("the config's data folder was not used: %v", err)
+	}
+	if _, err := dirRun(t, runUser, "", "list", "--config", filepath.Join(t.TempDir(), "missing.toml")); err == nil || !strings.Contains(err.Error(), "missing.toml") {
+		t.Errorf("a missing config file: %v", err)
+	}
 }

@@ -61,7 +61,7 @@ func runDirCommand(name string, verbs map[string]dirVerb, args []string, sio dir
 	}
 	fs := flag.NewFlagSet(name+" "+args[0], flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are reported once, by main
-	data := fs.String("data", "nanhu-data", "the data `folder`")
+	df := addDataFlags(fs, "of the server")
 	run := verb.flags(fs)
 	pos, err := parseInterleaved(fs, args[1:])
 	if errors.Is(err, flag.ErrHelp) {
@@ -76,16 +76,17 @@ func runDirCommand(name string, verbs map[string]dirVerb, args []string, sio dir
 	if len(pos) != verb.npos {
 		return fmt.Errorf("wrong number of arguments; usage: %s", strings.TrimRight(fmt.Sprintf("nanhu %s %s %s", name, args[0], verb.usage), " "))
 	}
-	if err := os.MkdirAll(*data, 0o700); err != nil {
-		return fmt.Errorf("cannot create the data folder %s: %w", *data, err)
+	cfg, err := df.existing()
+	if err != nil {
+		return err
 	}
 	ctx := context.Background()
-	d, err := org.Open(ctx, org.DefaultOptions(*data))
+	d, err := org.Open(ctx, org.DefaultOptions(cfg.Data))
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	sio.data = *data
+	sio.data = cfg.Data
 	return run(ctx, d, pos, sio)
 }
 
