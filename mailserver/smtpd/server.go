@@ -195,11 +195,10 @@ func (s *Server) ServeSubmission(l net.Listener, implicitTLS bool) error {
 		name = "submissions"
 	}
 	tl := &limitListener{Listener: l, srv: s, listener: name}
-	var inner net.Listener = tl
 	if implicitTLS {
-		inner = tls.NewListener(tl, s.opts.TLSConfig)
+		tl.tls = s.opts.TLSConfig
 	}
-	return s.serveListener(inner, modeSubmission, name)
+	return s.serveListener(tl, modeSubmission, name)
 }
 
 func (s *Server) serve(l net.Listener, m mode, name string) error {
@@ -254,9 +253,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		n := len(s.conns)
 		for c := range s.conns {
 			if !c.inTx.Load() {
-				// The blocked read ends at once; go-smtp answers
-				// "421 4.4.2" and closes the connection.
-				c.Conn.SetReadDeadline(time.Unix(1, 0))
+				go c.bye()
 			}
 		}
 		s.mu.Unlock()
@@ -286,6 +283,31 @@ type trackedConn struct {
 	ip     netip.Addr
 	inTx   atomic.Bool
 	closed sync.Once
+	// out is the connection the client's SMTP runs on: this one, or the
+	// TLS connection over it; nil while STARTTLS changes it.
+	out    atomic.Pointer[net.Conn]
+	byeing sync.Once
+}
+
+func (c *trackedConn) setOut(out net.Conn) {
+	if out == nil {
+		c.out.Store(nil)
+		return
+	}
+	c.out.Store(&out)
+}
+
+// bye tells an idle client that the server is going down (RFC 5321
+// §3.8: 421, then close) and closes the connection; the session's
+// blocked read then ends. A client in the middle of STARTTLS is cut.
+func (c *trackedConn) bye() {
+	c.byeing.Do(func() {
+		if out := c.out.Load(); out != nil {
+			(*out).SetWriteDeadline(time.Now().Add(2 * time.Second))
+			(*out).Write([]byte("421 4.3.2 Service shutting down, try again later\r\n"))
+		}
+		c.Conn.Close()
+	})
 }
 
 func (c *trackedConn) Close() error {
@@ -306,6 +328,7 @@ type limitListener struct {
 	net.Listener
 	srv      *Server
 	listener string
+	tls      *tls.Config // implicit TLS (port 465): connections are TLS servers
 }
 
 func (l *limitListener) Accept() (net.Conn, error) {
@@ -331,11 +354,23 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		l.srv.metrics.connections.WithLabelValues(l.listener).Inc()
 		l.srv.metrics.open.Inc()
 		tc := &trackedConn{Conn: c, srv: l.srv, ip: ip}
-		l.srv.mu.Lock()
-		l.srv.conns[tc] = struct{}{}
-		l.srv.mu.Unlock()
-		return tc, nil
+		if l.tls == nil {
+			tc.setOut(tc)
+			return l.track(tc), nil
+		}
+		tlsConn := tls.Server(tc, l.tls)
+		tc.setOut(tlsConn)
+		l.track(tc)
+		return tlsConn, nil
 	}
+}
+
+// track registers a connection for the shutdown.
+func (l *limitListener) track(tc *trackedConn) *trackedConn {
+	l.srv.mu.Lock()
+	l.srv.conns[tc] = struct{}{}
+	l.srv.mu.Unlock()
+	return tc
 }
 
 func remoteIP(c net.Conn) netip.Addr {

@@ -1,6 +1,7 @@
 package smtpd
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/ecdsa"
@@ -499,6 +500,44 @@ func TestShutdownFinishesTransaction(t *testing.T) {
 	}
 	r := make([]byte, 512)
 	idle.Read(r) // greeting
+	// Idle clients over TLS: after STARTTLS, and on the implicit-TLS port.
+	starttls, err := net.Dial("tcp", e.mx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := bufio.NewReader(starttls)
+	for _, step := range []string{"", "EHLO c\r\n", "STARTTLS\r\n"} {
+		if step != "" {
+			starttls.Write([]byte(step))
+		}
+		for {
+			line, err := tr.ReadString('\n')
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(line) < 4 || line[3] != '-' {
+				break
+			}
+		}
+	}
+	overTLS := tls.Client(starttls, e.clientTLS)
+	overTLS.Write([]byte("EHLO c\r\n"))
+	tlsR := bufio.NewReader(overTLS)
+	for {
+		line, err := tlsR.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		if line[3] != '-' {
+			break
+		}
+	}
+	implicit, err := tls.Dial("tcp", e.subs, e.clientTLS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	implicitR := bufio.NewReader(implicit)
+	implicitR.ReadString('\n') // greeting
 	done := make(chan error, 1)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -508,8 +547,15 @@ func TestShutdownFinishesTransaction(t *testing.T) {
 	// The idle client is told 421.
 	idle.SetReadDeadline(time.Now().Add(5 * time.Second))
 	n, _ := idle.Read(r)
-	if !strings.HasPrefix(string(r[:n]), "421") {
-		t.Errorf("idle client got %q, want 421", r[:n])
+	const bye = "421 4.3.2 Service shutting down, try again later\r\n"
+	if string(r[:n]) != bye {
+		t.Errorf("idle client got %q, want %q", r[:n], bye)
+	}
+	for name, c := range map[string]*bufio.Reader{"after STARTTLS": tlsR, "implicit TLS": implicitR} {
+		line, err := c.ReadString('\n')
+		if line != bye {
+			t.Errorf("idle client %s got %q (%v), want %q", name, line, err, bye)
+		}
 	}
 	// The transaction in progress completes.
 	w, err := busy.Data()

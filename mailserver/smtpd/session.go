@@ -41,6 +41,7 @@ func (s *Server) newSession(c *smtp.Conn, m mode, listener string) (smtp.Session
 	sess := &session{srv: s, ctx: s.ctx, conn: c, tracked: tc, mode: m, listener: listener, local: map[string]bool{}}
 	if tc != nil {
 		sess.ip = tc.ip
+		tc.setOut(c.Conn()) // after STARTTLS: the TLS connection
 	} else {
 		sess.ip = remoteIP(c.Conn())
 	}
@@ -305,6 +306,10 @@ func (s *session) Reset() {
 // Logout ends the session.
 func (s *session) Logout() error {
 	s.setInTx(false)
+	if s.tracked != nil {
+		// STARTTLS ends the session once the TLS connection is up.
+		s.tracked.setOut(s.conn.Conn())
+	}
 	return nil
 }
 
