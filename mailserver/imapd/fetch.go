@@ -426,6 +426,7 @@ func envelope(header []byte) *imap.Envelope {
 // in an untagged FLAGS before the FETCH responses show it (a client must
 // not see a keyword before FLAGS lists it).
 func (s *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *imap.StoreFlags, options *imap.StoreOptions) error {
+	defer s.changing()()
 	v, err := s.selected()
 	if err != nil {
 		return err
@@ -521,6 +522,7 @@ func (s *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *im
 
 // Expunge removes the \Deleted messages (of uids, for UID EXPUNGE).
 func (s *session) Expunge(w *imapserver.ExpungeWriter, uids *imap.UIDSet) error {
+	defer s.changing()()
 	v, err := s.selected()
 	if err != nil {
 		return err
@@ -551,6 +553,7 @@ func (s *session) Expunge(w *imapserver.ExpungeWriter, uids *imap.UIDSet) error 
 
 // Copy copies messages to another of the user's mailboxes (UIDPLUS).
 func (s *session) Copy(numSet imap.NumSet, dest string) (*imap.CopyData, error) {
+	defer s.changing()()
 	v, err := s.selected()
 	if err != nil {
 		return nil, err
@@ -607,6 +610,7 @@ func (s *session) copyOrMove(v *view, numSet imap.NumSet, dest string, move bool
 
 // Move moves messages (RFC 6851): COPYUID, then an EXPUNGE per message.
 func (s *session) Move(w *imapserver.MoveWriter, numSet imap.NumSet, dest string) error {
+	defer s.changing()()
 	v, err := s.selected()
 	if err != nil {
 		return err

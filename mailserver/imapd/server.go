@@ -80,8 +80,11 @@ type Server struct {
 	snapMu sync.Mutex
 	snaps  map[int64]*snapshot // the latest snapshot of each mailbox, shared by views
 
-	mu      sync.Mutex
-	servers []*imapserver.Server
+	mu        sync.Mutex
+	servers   []*imapserver.Server
+	listeners []net.Listener
+	sessions  map[*session]struct{} // open connections, for the shutdown
+	draining  bool
 }
 
 // New returns an IMAP server over st.
@@ -103,7 +106,8 @@ func New(opts Options, dir Directory, st *store.Store) *Server {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{opts: opts, log: opts.Logger, dir: dir, store: st, limits: opts.Limits,
-		metrics: newMetrics(opts.Registerer), ctx: ctx, cancel: cancel, envelopes: newEnvelopeCache(100000), snaps: map[int64]*snapshot{}, recentHi: map[int64]uint32{}}
+		metrics: newMetrics(opts.Registerer), ctx: ctx, cancel: cancel, envelopes: newEnvelopeCache(100000), snaps: map[int64]*snapshot{}, recentHi: map[int64]uint32{},
+		sessions: map[*session]struct{}{}}
 }
 
 // Capabilities is what the server announces beyond IMAP4rev1/IMAP4rev2.
@@ -151,7 +155,13 @@ func (s *Server) Serve(l net.Listener, implicitTLS bool) error {
 	}
 	srv := imapserver.New(opts)
 	s.mu.Lock()
+	if s.draining {
+		s.mu.Unlock()
+		l.Close()
+		return nil
+	}
 	s.servers = append(s.servers, srv)
+	s.listeners = append(s.listeners, guard)
 	s.mu.Unlock()
 	err := srv.Serve(guard)
 	if errors.Is(err, net.ErrClosed) {
@@ -160,18 +170,50 @@ func (s *Server) Serve(l net.Listener, implicitTLS bool) error {
 	return err
 }
 
-// Shutdown closes the listeners and every connection (IMAP clients
-// reconnect by themselves; nothing is in flight that a close can lose, as
-// every command commits before it answers).
+// Shutdown closes the listeners, tells every client "* BYE" (RFC 3501
+// §7.1.5) and closes its connection: at once when it waits (IDLE
+// included), after the command when one that changes mail is running
+// (its answer is not lost, so a client does not repeat an APPEND). When
+// ctx ends first, the rest are cut. Every command commits before it
+// answers: a close loses nothing that was acknowledged.
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.cancel()
 	s.mu.Lock()
-	servers := s.servers
+	s.draining = true
+	servers, listeners := s.servers, s.listeners
 	s.mu.Unlock()
 	var err error
-	for _, srv := range servers {
-		err = errors.Join(err, srv.Close())
+	for _, l := range listeners {
+		if e := l.Close(); e != nil && !errors.Is(e, net.ErrClosed) {
+			err = errors.Join(err, e)
+		}
 	}
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		s.mu.Lock()
+		n := len(s.sessions)
+		for sess := range s.sessions {
+			if sess.busy.Load() == 0 {
+				sess.bye()
+			}
+		}
+		s.mu.Unlock()
+		if n == 0 {
+			break
+		}
+		select {
+		case <-tick.C:
+			continue
+		case <-ctx.Done():
+		}
+		break
+	}
+	for _, srv := range servers {
+		if e := srv.Close(); e != nil && !strings.Contains(e.Error(), "closed") {
+			err = errors.Join(err, e)
+		}
+	}
+	s.cancel()
 	return err
 }
 

@@ -9,6 +9,8 @@ import (
 	"net/netip"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -29,6 +31,31 @@ type session struct {
 	shared   []accounts.Shared // the shared mailboxes this user may use
 	sel      *view
 	guard    *guardConn // nil only in tests that bypass Serve
+
+	busy    atomic.Int32 // commands that change mail, running now
+	byeOnce sync.Once
+	// idleMu is held while Idle runs: go-imap runs it in a goroutine of
+	// its own that may outlive the connection, and Close must wait.
+	idleMu sync.Mutex
+}
+
+// changing marks a command that changes mail as running until the
+// returned function is called: the shutdown lets it answer first.
+func (s *session) changing() func() {
+	s.busy.Add(1)
+	return func() { s.busy.Add(-1) }
+}
+
+// bye says "* BYE" and closes the connection, once, without waiting.
+func (s *session) bye() {
+	s.byeOnce.Do(func() {
+		go func() {
+			if nc := s.conn.NetConn(); nc != nil {
+				nc.SetWriteDeadline(time.Now().Add(2 * time.Second))
+			}
+			s.conn.Bye("Server shutting down, please reconnect later")
+		}()
+	})
 }
 
 func (s *Server) newSession(c *imapserver.Conn, listener string) *session {
@@ -38,6 +65,13 @@ func (s *Server) newSession(c *imapserver.Conn, listener string) *session {
 		ip = ap.Addr().Unmap()
 	}
 	sess := &session{srv: s, ctx: s.ctx, conn: c, listener: listener, ip: ip}
+	s.mu.Lock()
+	s.sessions[sess] = struct{}{}
+	draining := s.draining
+	s.mu.Unlock()
+	if draining {
+		sess.bye()
+	}
 	if g, ok := c.NetConn().(*guardConn); ok {
 		sess.guard = g
 		utf8 := func() bool {
@@ -78,6 +112,11 @@ func (s *session) storeErr(op string, err error) error {
 }
 
 func (s *session) Close() error {
+	s.idleMu.Lock()
+	defer s.idleMu.Unlock()
+	s.srv.mu.Lock()
+	delete(s.srv.sessions, s)
+	s.srv.mu.Unlock()
 	if s.sel != nil {
 		s.sel.close()
 		s.sel = nil
@@ -156,6 +195,7 @@ func (s *session) Namespace() (*imap.NamespaceData, error) {
 func (s *session) AppendLimit() uint32 { return s.srv.opts.AppendLimit }
 
 func (s *session) Create(name string, options *imap.CreateOptions) error {
+	defer s.changing()()
 	use := ""
 	if options != nil && len(options.SpecialUse) > 0 {
 		for _, a := range options.SpecialUse {
@@ -178,6 +218,7 @@ func (s *session) Create(name string, options *imap.CreateOptions) error {
 }
 
 func (s *session) Delete(name string) error {
+	defer s.changing()()
 	mb, err := s.resolveName(name)
 	if err != nil {
 		return err
@@ -193,6 +234,7 @@ func (s *session) Delete(name string) error {
 }
 
 func (s *session) Rename(from, to string, _ *imap.RenameOptions) error {
+	defer s.changing()()
 	src, err := s.resolveName(from)
 	if err != nil {
 		return err
@@ -211,6 +253,7 @@ func (s *session) Rename(from, to string, _ *imap.RenameOptions) error {
 }
 
 func (s *session) Subscribe(name string) error {
+	defer s.changing()()
 	mb, err := s.resolveName(name)
 	if err != nil {
 		return err
@@ -222,6 +265,7 @@ func (s *session) Subscribe(name string) error {
 }
 
 func (s *session) Unsubscribe(name string) error {
+	defer s.changing()()
 	mb, err := s.resolveName(name)
 	if err != nil {
 		return err
@@ -440,6 +484,7 @@ func hasFlag(flags []string, f string) bool {
 // Append stores a message in one of the user's mailboxes, within the
 // quota, and returns its UID (UIDPLUS).
 func (s *session) Append(name string, r imap.LiteralReader, options *imap.AppendOptions) (*imap.AppendData, error) {
+	defer s.changing()()
 	b, err := s.mailboxByName(name)
 	if err != nil {
 		// RFC 9051: [TRYCREATE] tells the client to CREATE and retry.
@@ -538,6 +583,8 @@ func (s *session) Poll(w *imapserver.UpdateWriter, allowExpunge bool) error {
 // Idle waits for changes of the selected mailbox and reports them as they
 // come; the store wakes the session at once, and a timer bounds the wait.
 func (s *session) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) error {
+	s.idleMu.Lock()
+	defer s.idleMu.Unlock()
 	if s.sel == nil {
 		<-stop
 		return nil
