@@ -27,6 +27,8 @@ func init() {
 	register("modemsim", "run a simulated GSM modem on a pseudo-terminal", func(args []string) error {
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 		defer stop()
+		ctx, cancel := endWithGoRun(ctx, slog.Default())
+		defer cancel()
 		return runModemsim(ctx, args, os.Stderr, nil)
 	})
 }

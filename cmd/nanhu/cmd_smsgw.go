@@ -27,6 +27,8 @@ func init() {
 	register("smsgw", "run only the SMS gateway, for a host with modems in an NSQ cluster", func(args []string) error {
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 		defer stop()
+		ctx, cancel := endWithGoRun(ctx, slog.Default())
+		defer cancel()
 		return runSMSGW(ctx, args, os.Stderr, nil)
 	})
 }

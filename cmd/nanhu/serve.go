@@ -48,11 +48,13 @@ func runServe(args []string) error {
 	slog.SetDefault(logger)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	done, cancel := endWithGoRun(ctx, logger)
+	defer cancel()
 	srv, err := start(ctx, cfg, logger, os.Stdout)
 	if err != nil {
 		return err
 	}
-	<-ctx.Done()
+	<-done.Done()
 	stop() // a second signal kills at once
 	logger.Info("shutting down")
 	return srv.shutdown()
