@@ -340,6 +340,26 @@ func TestAdminCommandsFindTheDataFolder(t *testing.T) {
 		t.Error("org.db was made in a folder that is not Nanhu's")
 	}
 
+	// A folder of another user's: files made here would be the wrong owner's.
+	if os.Geteuid() == 0 {
+		theirs := t.TempDir()
+		if err := os.Chown(theirs, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := dirRun(t, runUser, "", "list", "--data", theirs); err == nil || !strings.Contains(err.Error(), "run the command as that user") {
+			t.Errorf("user list on another user's folder: %v", err)
+		}
+	}
+
+	// --create makes a new server's folder.
+	made := filepath.Join(t.TempDir(), "new")
+	if _, err := dirRun(t, runDept, "", "add", "qzf", "--name", "区政府", "--create", "--data", made); err != nil {
+		t.Errorf("dept add --create: %v", err)
+	}
+	if fi, err := os.Stat(made); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("the folder --create made: %v %v", fi, err)
+	}
+
 	// Through the server's configuration file.
 	data := filepath.Join(t.TempDir(), "srv")
 	os.Mkdir(data, 0o700)

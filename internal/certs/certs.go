@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"nanhu/internal/datadir"
@@ -91,6 +92,8 @@ type Loaded struct {
 	// SelfSigned says the certificate is the self-signed one in the data
 	// folder (clients must be told to trust it).
 	SelfSigned bool
+
+	reloader *reloader
 }
 
 // Load returns the TLS configuration of every listener.
@@ -111,13 +114,71 @@ func Load(o Options) (Loaded, error) {
 			l.Made = true
 		}
 	}
-	pair, err := tls.LoadX509KeyPair(certFile, keyFile)
-	if err != nil {
-		return l, fmt.Errorf("load TLS certificate %s: %w", certFile, err)
+	r := &reloader{certFile: certFile, keyFile: keyFile}
+	if err := r.load(); err != nil {
+		return l, err
 	}
-	l.CertFile = certFile
-	l.Config = &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
+	l.CertFile, l.reloader = certFile, r
+	l.Config = &tls.Config{GetCertificate: r.get, MinVersion: tls.VersionTLS12}
 	return l, nil
+}
+
+// reloadEvery is how often the files are looked at for a renewed
+// certificate.
+const reloadEvery = 10 * time.Second
+
+// reloader serves the certificate of two files and loads them again when
+// they change, so that a renewed certificate (the district CA's, or one
+// from ACME written by certbot or lego) is used without a restart. A pair
+// that does not load (a renewal half written) leaves the old one in use.
+type reloader struct {
+	certFile, keyFile string
+
+	mu      sync.Mutex
+	pair    *tls.Certificate
+	stamp   string // the files' sizes and times when pair was loaded
+	checked time.Time
+}
+
+func (r *reloader) filesStamp() string {
+	var b strings.Builder
+	for _, f := range []string{r.certFile, r.keyFile} {
+		if fi, err := os.Stat(f); err == nil {
+			fmt.Fprintf(&b, "%d/%d;", fi.Size(), fi.ModTime().UnixNano())
+		}
+	}
+	return b.String()
+}
+
+func (r *reloader) load() error {
+	stamp := r.filesStamp()
+	pair, err := tls.LoadX509KeyPair(r.certFile, r.keyFile)
+	if err != nil {
+		return fmt.Errorf("load TLS certificate %s: %w", r.certFile, err)
+	}
+	if pair.Leaf == nil && len(pair.Certificate) > 0 {
+		pair.Leaf, _ = x509.ParseCertificate(pair.Certificate[0])
+	}
+	r.pair, r.stamp = &pair, stamp
+	return nil
+}
+
+func (r *reloader) get(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if now := time.Now(); now.Sub(r.checked) >= reloadEvery {
+		r.checked = now
+		if r.filesStamp() != r.stamp {
+			r.load() // on an error the old pair stays
+		}
+	}
+	return r.pair, nil
+}
+
+// Certificate is the certificate the listeners present now.
+func (l Loaded) Certificate() *tls.Certificate {
+	c, _ := l.reloader.get(nil)
+	return c
 }
 
 // Note is a log line about what was loaded.

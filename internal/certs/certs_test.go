@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 )
 
 func TestSelfSigned(t *testing.T) {
@@ -17,7 +18,7 @@ func TestSelfSigned(t *testing.T) {
 	if !l.Made || !l.SelfSigned {
 		t.Errorf("%+v", l)
 	}
-	cert, err := x509.ParseCertificate(l.Config.Certificates[0].Certificate[0])
+	cert, err := x509.ParseCertificate(l.Certificate().Certificate[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +33,7 @@ func TestSelfSigned(t *testing.T) {
 	if err != nil || l2.Made {
 		t.Fatalf("%+v %v", l2, err)
 	}
-	if !slices.Equal(l2.Config.Certificates[0].Certificate[0], l.Config.Certificates[0].Certificate[0]) {
+	if !slices.Equal(l2.Certificate().Certificate[0], l.Certificate().Certificate[0]) {
 		t.Error("a new certificate was made on the second start")
 	}
 	// Given files are loaded; one without the other is refused.
@@ -81,7 +82,7 @@ func TestSelfSignedMailHosts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert, err := x509.ParseCertificate(l.Config.Certificates[0].Certificate[0])
+	cert, err := x509.ParseCertificate(l.Certificate().Certificate[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,5 +99,49 @@ func TestSelfSignedMailHosts(t *testing.T) {
 	}
 	if len(cert.IPAddresses) != 2 {
 		t.Errorf("IP addresses %v", cert.IPAddresses)
+	}
+}
+
+// TestRenewedCertificate: a certificate replaced on disk (a renewal) is
+// served without a restart; a broken replacement leaves the old one.
+func TestRenewedCertificate(t *testing.T) {
+	dir := t.TempDir()
+	first := filepath.Join(t.TempDir(), "a")
+	second := filepath.Join(t.TempDir(), "b")
+	for _, d := range []string{first, second} {
+		if err := makeSelfSigned(d, filepath.Join(d, "cert.pem"), filepath.Join(d, "key.pem"), []string{"mail.nanhu.local"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	put := func(from string) {
+		for _, n := range []string{"cert.pem", "key.pem"} {
+			b, err := os.ReadFile(filepath.Join(from, n))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, n), b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	put(first)
+	l, err := Load(Options{CertFile: certFile, KeyFile: keyFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	was := l.Certificate().Certificate[0]
+	r := l.reloader
+
+	put(second)
+	r.checked = time.Time{} // as if reloadEvery had passed
+	now := l.Certificate().Certificate[0]
+	if slices.Equal(now, was) {
+		t.Fatal("the renewed certificate is not served")
+	}
+	os.WriteFile(certFile, []byte("half written"), 0o600)
+	r.checked = time.Time{}
+	if got := l.Certificate(); got == nil || !slices.Equal(got.Certificate[0], now) {
+		t.Error("a broken renewal replaced the working certificate")
 	}
 }
