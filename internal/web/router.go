@@ -238,6 +238,9 @@ func (k *Kit) toHTTPS(w http.ResponseWriter, r *http.Request) {
 		host = host[:strings.Index(host, "]")+1]
 	}
 	target := fmt.Sprintf("https://%s:%d%s", host, k.opts.HTTPSPort, r.URL.RequestURI())
+	if k.opts.HTTPSPort == 443 {
+		target = "https://" + host + r.URL.RequestURI()
+	}
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
 		http.Redirect(w, r, target, http.StatusPermanentRedirect)
 		return
