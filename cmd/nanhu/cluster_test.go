@@ -351,9 +351,11 @@ func TestGatewayCluster(t *testing.T) {
 	// sends again after an nsqd dies, those it had acknowledged in the
 	// republish window (a second here), because a killed nsqd loses the
 	// messages it had handed out and not seen finished, and which those
-	// were nobody can tell. Each gateway knows only its own SMS, so an
-	// event sent again that lands on the other gateway is a second SMS.
-	// The window bounds them: about a second's worth of events.
+	// were nobody can tell. A copy that lands on the other gateway is
+	// dropped there when it has heard the first gateway's sms.status for
+	// the key (smsqueue.Peers); what is left are the copies that arrive
+	// before that status. The SMS a killed gateway had stored but not yet
+	// acknowledged are bounded by its MaxInFlight.
 	if dups > 250 {
 		t.Errorf("%d second copies; more than a republish window's worth", dups)
 	}

@@ -46,7 +46,8 @@ func startGateway(ctx context.Context, gs gatewaySetup) (*gateway, error) {
 	opts.Logger = gs.logger.With("part", "sms")
 	opts.Registerer = gs.reg
 	opts.Modems = gs.modems
-	bridge := smsqueue.New(gs.q, gs.logger.With("part", "smsqueue"))
+	name := smsqueue.NewGatewayName()
+	bridge := smsqueue.New(gs.q, name, gs.logger.With("part", "smsqueue"))
 	opts.OnStatus, opts.OnInbound = bridge.Status, bridge.Inbound
 	if gs.adjust != nil {
 		gs.adjust(&opts)
@@ -83,8 +84,20 @@ func startGateway(ctx context.Context, gs gatewaySetup) (*gateway, error) {
 		}
 		return nil, err
 	}
-	consumer, err := smsqueue.Consume(gs.q, g, gs.logger.With("part", "smsqueue"))
+	// The other gateways' statuses first: a copy of an event one of them
+	// has taken on is not sent again here.
+	peers := smsqueue.NewPeers(name)
+	peerConsumer, err := peers.Consume(gs.q)
 	if err != nil {
+		g.Close()
+		if gw.sim != nil {
+			gw.sim.Close()
+		}
+		return nil, err
+	}
+	consumer, err := smsqueue.Consume(gs.q, g, peers, gs.logger.With("part", "smsqueue"))
+	if err != nil {
+		peerConsumer.Stop()
 		g.Close()
 		if gw.sim != nil {
 			gw.sim.Close()
@@ -100,6 +113,7 @@ func startGateway(ctx context.Context, gs gatewaySetup) (*gateway, error) {
 			go func() { done <- g.Run(runCtx) }()
 			<-ctx.Done()
 			consumer.Stop() // the SMS in hand are stored before the gateway stops
+			peerConsumer.Stop()
 			cancel()
 			if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
 				return err
@@ -108,6 +122,7 @@ func startGateway(ctx context.Context, gs gatewaySetup) (*gateway, error) {
 		},
 		CloseFunc: func() error {
 			consumer.Stop()
+			peerConsumer.Stop()
 			return g.Close()
 		},
 		HealthFunc: func(ctx context.Context) error {

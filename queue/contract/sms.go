@@ -163,6 +163,10 @@ type SMSStatus struct {
 	At time.Time `json:"at,omitzero"`
 	// Modem names the modem that carried it, once one did.
 	Modem string `json:"modem,omitempty"`
+	// Gateway names the gateway process that holds the SMS (optional):
+	// the gateways of a cluster learn from it which notify.sms events
+	// another one has taken on.
+	Gateway string `json:"gateway,omitempty"`
 }
 
 // Topic returns "sms.status".
@@ -200,5 +204,8 @@ func (m SMSStatus) Validate() error {
 	if err := checkText(t, "error", m.Error, 500, false, false); err != nil {
 		return err
 	}
-	return checkText(t, "modem", m.Modem, 64, false, false)
+	if err := checkText(t, "modem", m.Modem, 64, false, false); err != nil {
+		return err
+	}
+	return checkText(t, "gateway", m.Gateway, 64, false, false)
 }

@@ -8,6 +8,10 @@
 package smsqueue
 
 import (
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"strings"
 	"context"
 	"errors"
 	"fmt"
@@ -30,16 +34,34 @@ type Sender interface {
 // Bridge publishes the gateway's events. Create it before the gateway and
 // put its Status and Inbound methods in smsgateway.Options.
 type Bridge struct {
-	q   *queue.Queue
-	log *slog.Logger
+	q    *queue.Queue
+	name string
+	log  *slog.Logger
 }
 
-// New returns a bridge over q.
-func New(q *queue.Queue, log *slog.Logger) *Bridge {
+// New returns a bridge over q for the gateway called name (see
+// NewGatewayName), which its sms.status events carry.
+func New(q *queue.Queue, name string, log *slog.Logger) *Bridge {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Bridge{q: q, log: log}
+	return &Bridge{q: q, name: name, log: log}
+}
+
+// NewGatewayName is a name for a gateway process, unique in a cluster.
+// A restarted gateway takes a new one: what it sent before is in its
+// store, and for the others it is a peer like any other.
+func NewGatewayName() string {
+	host, _ := os.Hostname()
+	if i := strings.IndexByte(host, '.'); i > 0 {
+		host = host[:i]
+	}
+	if len(host) > 20 {
+		host = host[:20]
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	return strings.Trim(host+"-"+hex.EncodeToString(b[:]), "-")
 }
 
 // Status publishes a message's new state on sms.status. The gateway keeps
@@ -52,7 +74,10 @@ func (b *Bridge) Status(m smsgateway.Message) error {
 	}
 	ev := contract.SMSStatus{
 		V:              contract.SMSStatusVersion,
-		ID:             fmt.Sprintf("sms-%d-%s", m.ID, m.State),
+		// The gateway's name keeps apart the events of two gateways'
+		// SMS with the same number, which consumers would else take for
+		// one event delivered twice.
+		ID:             fmt.Sprintf("sms-%s-%d-%s", b.name, m.ID, m.State),
 		SMSID:          strconv.FormatInt(m.ID, 10),
 		IdempotencyKey: key,
 		State:          contract.SMSState(m.State),
@@ -60,6 +85,7 @@ func (b *Bridge) Status(m smsgateway.Message) error {
 		Error:          m.Error,
 		At:             m.UpdatedAt,
 		Modem:          m.Modem,
+		Gateway:        b.name,
 	}
 	return b.published(ev.Topic(), queue.Publish(context.Background(), b.q, ev))
 }
@@ -97,11 +123,19 @@ var ConsumerOptions = queue.ConsumerOptions{Concurrency: 64, MaxInFlight: 128}
 // Consume hands every notify.sms event to g. A request the gateway finds
 // invalid (a bad number, an empty text) cannot succeed on retry and goes to
 // the dead-letter topic at once.
-func Consume(q *queue.Queue, g Sender, log *slog.Logger) (*queue.Consumer, error) {
+//
+// peers, when not nil, knows the SMS other gateways took on: an event
+// whose key one of them already has (a copy the publisher sent again to
+// another nsqd after one died) is not sent a second time.
+func Consume(q *queue.Queue, g Sender, peers *Peers, log *slog.Logger) (*queue.Consumer, error) {
 	return queue.Consume(q, Channel, func(ctx context.Context, ev contract.NotifySMS) error {
 		key := ev.IdempotencyKey
 		if key == "" {
 			key = ev.ID
+		}
+		if gw, ok := peers.Took(key); ok {
+			log.Info("notify.sms not sent again: another gateway has it", "event", ev.ID, "key", key, "gateway", gw)
+			return nil
 		}
 		m, err := g.Send(ctx, smsgateway.Request{To: ev.To, Text: ev.Text, IdempotencyKey: key, RequestedBy: "queue:" + ev.Reason})
 		if errors.Is(err, smsgateway.ErrInvalid) || errors.Is(err, smsgateway.ErrKeyReused) {
