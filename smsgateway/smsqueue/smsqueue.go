@@ -8,15 +8,15 @@
 package smsqueue
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"os"
-	"strings"
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"strconv"
+	"strings"
 
 	"nanhu/queue"
 	"nanhu/queue/contract"
@@ -73,7 +73,7 @@ func (b *Bridge) Status(m smsgateway.Message) error {
 		key = fmt.Sprintf("sms/%d", m.ID) // sent through the API without a key
 	}
 	ev := contract.SMSStatus{
-		V:              contract.SMSStatusVersion,
+		V: contract.SMSStatusVersion,
 		// The gateway's name keeps apart the events of two gateways'
 		// SMS with the same number, which consumers would else take for
 		// one event delivered twice.
