@@ -94,7 +94,7 @@ func (b *Bridge) Status(m smsgateway.Message) error {
 func (b *Bridge) Inbound(in smsgateway.InboundMessage) error {
 	ev := contract.SMSInbound{
 		V:        contract.SMSInboundVersion,
-		ID:       fmt.Sprintf("sms-in-%s-%d", in.Modem, in.ID),
+		ID:       fmt.Sprintf("sms-in-%s-%s-%d", b.name, in.Modem, in.ID), // two gateways may name their modems alike
 		From:     in.From,
 		Text:     in.Text,
 		Received: in.ReceivedAt,
