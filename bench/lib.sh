@@ -292,8 +292,14 @@ nanhu_serve_has() { "$TMP/nanhu" serve -h 2>&1 | grep -qE "^ +--?$1( |\$)"; }
 # nanhu_add_user PASSWORD ARG...: nanhu user add ARG... with PASSWORD on stdin; output appended to
 # $TMP/nanhu-user.log, shown if it fails.
 nanhu_add_user() {
-	local password=$1
+	local password=$1 prev=
 	shift
+	# The data folder must exist (admin commands refuse a missing one);
+	# an empty one is a new server's, for every Nanhu version.
+	for a in "$@"; do
+		[ "$prev" = --data ] && mkdir -p -m 0700 "$a"
+		prev=$a
+	done
 	echo "$password" | "$TMP/nanhu" user add "$@" >>"$TMP/nanhu-user.log" 2>&1 ||
 		{ cat "$TMP/nanhu-user.log" >&2; die "nanhu user add failed"; }
 }
