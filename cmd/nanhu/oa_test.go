@@ -20,6 +20,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"nanhu/oa/docflow"
+	"nanhu/queue"
+	"nanhu/queue/contract"
 	"nanhu/oa/org"
 )
 
@@ -152,6 +154,36 @@ func TestFawenInBrowser(t *testing.T) {
 		t.Errorf("the trail does not show 张伟 signing by SMS: %s", body)
 	}
 	zl.shot("signed-by-sms")
+
+	// A second "1" for the same 签发 (a phone that sent it twice, or a
+	// reply that crossed a signature in the browser) reaches OA after the
+	// task is done: it changes nothing and is answered by SMS, with why.
+	done, err := ts.oa.Docs().Done(context.Background(), "zhangwei", 10)
+	if err != nil || len(done) == 0 {
+		t.Fatalf("张伟's done tasks: %v %v", done, err)
+	}
+	again := contract.OAAction{V: contract.OAActionVersion, ID: contract.NewID(), TodoID: docflow.TodoID(done[0].ID), Login: "zhangwei",
+		Action: "approve", Source: contract.SourceSMS, SourceRef: "sms-again"}
+	if err := queue.Publish(context.Background(), ts.queue, again); err != nil {
+		t.Fatal(err)
+	}
+	deadline = time.Now().Add(60 * time.Second)
+	for !strings.Contains(simMessages(t, ts), "未能办理") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no SMS told 张伟 why his second reply did nothing; the network carried: %s", simMessages(t, ts))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	var carried []struct{ To, Text string }
+	json.Unmarshal([]byte(simMessages(t, ts)), &carried)
+	for _, m := range carried {
+		if strings.Contains(m.Text, "未能办理") {
+			if m.To != "+8613800000102" {
+				t.Errorf("the refusal went to %s, not 张伟's phone", m.To)
+			}
+			t.Logf("refusal SMS: %s", m.Text)
+		}
+	}
 	approve(zl, "登记：赵丽")
 	approve(zl, "印制用印：赵丽")
 	number := fmt.Sprintf("秀政发〔%d〕1号", year)
