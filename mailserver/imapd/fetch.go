@@ -507,10 +507,8 @@ func (s *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *im
 			continue
 		}
 		m := w.CreateMessage(seq)
-		if numSet != nil {
-			if _, isUID := numSet.(imap.UIDSet); isUID {
-				m.WriteUID(imap.UID(st.UID))
-			}
+		if _, isUID := numSet.(imap.UIDSet); isUID {
+			m.WriteUID(imap.UID(st.UID))
 		}
 		m.WriteFlags(toFlags(v.shownSet(seq).list()))
 		if err := m.Close(); err != nil {

@@ -113,13 +113,6 @@ func (g *guardConn) secure() bool {
 	return g.isTLS || g.plainOK
 }
 
-func (g *guardConn) utf8Enabled() bool {
-	if f := g.utf8.Load(); f != nil {
-		return (*f)()
-	}
-	return false
-}
-
 func (g *guardConn) Read(p []byte) (int, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()

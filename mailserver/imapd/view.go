@@ -400,19 +400,6 @@ func (v *view) poll(ctx context.Context, s *store.Store, w *imapserver.UpdateWri
 	return nil
 }
 
-func sameFlags(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	a, b = store.SortFlags(a), store.SortFlags(b)
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // checkSeqs refuses a message sequence set that names a message the
 // session has not been told of: BAD, as RFC 9051 §9 (seq-number) asks,
 // "*" in an empty mailbox included. UID sets may name any UID.

@@ -119,7 +119,6 @@ type Server struct {
 	mu       sync.Mutex
 	servers  []*smtp.Server
 	conns    map[*trackedConn]struct{}
-	wg       sync.WaitGroup
 }
 
 // New returns a server that delivers local mail into st and queues remote

@@ -149,7 +149,6 @@ func (s *Store) commitBatch(batch []*deliverReq) {
 				for k := range created {
 					delete(created, k)
 				}
-				touched = touched[:0:0]
 				results[i].err = err
 				tx.Rollback()
 				s.retryAlone(batch, results, i)
