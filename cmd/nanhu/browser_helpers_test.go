@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"nanhu/mailserver/mailauth"
+	"nanhu/oa/org"
 )
 
 // startDemoServer runs `nanhu serve --demo` in-process on loopback ports
@@ -258,5 +259,65 @@ func (b *browser) waitText(sel, want string, within time.Duration) {
 			b.t.Fatalf("%s never showed %q (last: %q, %v)", sel, want, s, err)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// docWalk is one document walked through its flow by several demo people,
+// each in a browser of their own, as the OA tests do.
+type docWalk struct {
+	t                *testing.T
+	root             context.Context
+	base, dir, title string
+	doc              string // the document's page, once it exists
+	// stepInTodo: the 待办 names the step too, and open checks it.
+	stepInTodo bool
+	people     map[string]*browser
+}
+
+func newDocWalk(t *testing.T, ts *testServer, title string, stepInTodo bool) *docWalk {
+	return &docWalk{t: t, root: newBrowsers(t), base: "http://" + ts.addr("http"), dir: screenshotDir(t),
+		title: title, stepInTodo: stepInTodo, people: map[string]*browser{}}
+}
+
+// as is login's browser, signed in with the demo password.
+func (w *docWalk) as(login string) *browser {
+	if b, ok := w.people[login]; ok {
+		return b
+	}
+	b := person(w.t, w.root, w.base, w.dir)
+	pw := org.DemoPassword
+	if login == org.AdminLogin {
+		pw = org.DemoAdminPassword
+	}
+	b.signIn(login, pw)
+	w.people[login] = b
+	return b
+}
+
+// open goes to the document from the person's 待办, as they would, and
+// checks the page says it is at step.
+func (w *docWalk) open(login, step string) *browser {
+	w.t.Helper()
+	b := w.as(login)
+	b.visit("/oa")
+	body := b.text("main")
+	if !strings.Contains(body, w.title) || (w.stepInTodo && !strings.Contains(body, step)) {
+		b.shot(login + "-todo-missing")
+		w.t.Fatalf("%s's 待办 lacks the document at %s:\n%s", login, step, body)
+	}
+	b.click("a[href='" + w.doc + "']")
+	if got := b.text("#where"); !strings.Contains(got, step) {
+		w.t.Fatalf("%s: the page says %q, want it at %s", login, got, step)
+	}
+	return b
+}
+
+// approve presses 同意 and checks the flash.
+func (w *docWalk) approve(b *browser, wantFlash string) {
+	w.t.Helper()
+	b.click("button[name=action][value=approve]")
+	if body := b.body(); !strings.Contains(body, wantFlash) {
+		b.shot("approve-failed")
+		w.t.Fatalf("after 同意: want %q in\n%s", wantFlash, body)
 	}
 }

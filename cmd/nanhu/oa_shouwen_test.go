@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"nanhu/oa/org"
 )
 
 // TestShouwenInBrowser walks a 收文 through the pages with demo people:
@@ -26,45 +24,10 @@ func TestShouwenInBrowser(t *testing.T) {
 	ts := startDemoServer(t, func(c *Config) {
 		c.oaNow = func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
 	})
-	root := newBrowsers(t)
-	base := "http://" + ts.addr("http")
-	dir := screenshotDir(t)
 	const title = "关于开展2027年度全市安全生产大检查的通知"
 	year := time.Now().In(shanghai(t)).Year()
-
-	people := map[string]*browser{}
-	as := func(login string) *browser {
-		if b, ok := people[login]; ok {
-			return b
-		}
-		b := person(t, root, base, dir)
-		b.signIn(login, org.DemoPassword)
-		people[login] = b
-		return b
-	}
-	var doc string
-	open := func(login, step string) *browser {
-		t.Helper()
-		b := as(login)
-		b.visit("/oa")
-		if body := b.text("main"); !strings.Contains(body, title) {
-			b.shot(login + "-todo-missing")
-			t.Fatalf("%s's 待办 lacks the document at %s:\n%s", login, step, body)
-		}
-		b.click("a[href='" + doc + "']")
-		if got := b.text("#where"); !strings.Contains(got, step) {
-			t.Fatalf("%s: the page says %q, want it at %s", login, got, step)
-		}
-		return b
-	}
-	approve := func(b *browser, wantFlash string) {
-		t.Helper()
-		b.click("button[name=action][value=approve]")
-		if body := b.body(); !strings.Contains(body, wantFlash) {
-			b.shot("approve-failed")
-			t.Fatalf("after 同意: want %q in\n%s", wantFlash, body)
-		}
-	}
+	w := newDocWalk(t, ts, title, false)
+	as, open, approve := w.as, w.open, w.approve
 	check := func(b *browser, sels ...string) {
 		t.Helper()
 		for _, sel := range sels {
@@ -99,7 +62,8 @@ func TestShouwenInBrowser(t *testing.T) {
 	if m == nil {
 		t.Fatalf("saving the 收文 went to %s: %s", wf.location(), wf.body())
 	}
-	doc = "/oa/docs/" + m[1]
+	w.doc = "/oa/docs/" + m[1]
+	doc := w.doc
 	approve(wf, "登记：吴芳")
 	approve(wf, "初审：赵丽")
 	in := fmt.Sprintf("秀政收〔%d〕1号", year)

@@ -20,9 +20,9 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"nanhu/oa/docflow"
+	"nanhu/oa/org"
 	"nanhu/queue"
 	"nanhu/queue/contract"
-	"nanhu/oa/org"
 )
 
 var docPath = regexp.MustCompile(`/oa/docs/(\d+)`)
@@ -36,51 +36,10 @@ var docPath = regexp.MustCompile(`/oa/docs/(\d+)`)
 // 待办 at the right moment and the page always says where it is.
 func TestFawenInBrowser(t *testing.T) {
 	ts := startDemoServer(t)
-	root := newBrowsers(t)
-	base := "http://" + ts.addr("http")
-	dir := screenshotDir(t)
 	const title = "秀洲区人民政府关于做好2027年元旦春节期间安全生产工作的通知"
 	year := time.Now().In(shanghai(t)).Year()
-
-	people := map[string]*browser{}
-	as := func(login string) *browser {
-		if b, ok := people[login]; ok {
-			return b
-		}
-		b := person(t, root, base, dir)
-		pw := org.DemoPassword
-		if login == org.AdminLogin {
-			pw = org.DemoAdminPassword
-		}
-		b.signIn(login, pw)
-		people[login] = b
-		return b
-	}
-	var doc string
-	// open goes to the document from the person's 待办, as they would.
-	open := func(login, step string) *browser {
-		t.Helper()
-		b := as(login)
-		b.visit("/oa")
-		body := b.text("main")
-		if !strings.Contains(body, title) || !strings.Contains(body, step) {
-			b.shot(login + "-todo-missing")
-			t.Fatalf("%s's 待办 lacks the document at %s:\n%s", login, step, body)
-		}
-		b.click("a[href='" + doc + "']")
-		if got := b.text("#where"); !strings.Contains(got, step) {
-			t.Fatalf("%s: the page says %q, want it at %s", login, got, step)
-		}
-		return b
-	}
-	approve := func(b *browser, wantFlash string) {
-		t.Helper()
-		b.click("button[name=action][value=approve]")
-		if body := b.body(); !strings.Contains(body, wantFlash) {
-			b.shot("approve-failed")
-			t.Fatalf("after 同意: want %q in\n%s", wantFlash, body)
-		}
-	}
+	w := newDocWalk(t, ts, title, true)
+	as, open, approve := w.as, w.open, w.approve
 
 	// 黄磊 drafts.
 	hl := as("huanglei")
@@ -97,7 +56,8 @@ func TestFawenInBrowser(t *testing.T) {
 	if m == nil {
 		t.Fatalf("saving the draft went to %s: %s", hl.location(), hl.body())
 	}
-	doc = "/oa/docs/" + m[1]
+	w.doc = "/oa/docs/" + m[1]
+	doc := w.doc
 	hl.shot("draft-saved")
 	approve(hl, "核稿：杨静")
 
