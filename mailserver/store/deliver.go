@@ -187,13 +187,15 @@ func (s *Store) commitBatch(batch []*deliverReq) {
 		s.boxCache[k] = id
 	}
 	s.mu.Unlock()
+	// The watching sessions hear of the mail before any sender is told it
+	// is stored: a client's NOOP after the 250 then shows it.
+	s.notify(touched...)
 	var n uint64
 	for i, r := range batch {
 		n += uint64(len(results[i].out))
 		r.result <- results[i]
 	}
 	atomic.AddUint64(&s.delivered, n)
-	s.notify(touched...)
 }
 
 // HeaderLen is the length of raw's header section including the blank line
