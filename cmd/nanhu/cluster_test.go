@@ -224,15 +224,30 @@ func TestGatewayCluster(t *testing.T) {
 	// Count what the simulated networks carried; a killed gateway's
 	// simulator goes with it, so what it had carried is counted first.
 	re := regexp.MustCompile(`#(\d{4})`)
+	// A simulator that does not answer is asked again (a busy machine):
+	// an empty answer taken for "nothing carried" would lose its count.
 	carried := func(control string) []string {
-		resp, err := http.Get("http://" + control + "/messages")
-		if err != nil {
-			return nil
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
 		var msgs []struct{ Text string }
-		json.Unmarshal(b, &msgs)
+		var err error
+		for try := 0; ; try++ {
+			var resp *http.Response
+			if resp, err = http.Get("http://" + control + "/messages"); err == nil {
+				b, rerr := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if err = rerr; err == nil && resp.StatusCode != 200 {
+					err = fmt.Errorf("%s", resp.Status)
+				}
+				if err == nil {
+					if err = json.Unmarshal(b, &msgs); err == nil {
+						break
+					}
+				}
+			}
+			if try == 50 {
+				t.Fatalf("the simulated network at %s does not answer: %v", control, err)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
 		var keys []string
 		for _, m := range msgs {
 			if k := re.FindStringSubmatch(m.Text); k != nil {
