@@ -156,9 +156,6 @@ func (r *reloader) load() error {
 	if err != nil {
 		return fmt.Errorf("load TLS certificate %s: %w", r.certFile, err)
 	}
-	if pair.Leaf == nil && len(pair.Certificate) > 0 {
-		pair.Leaf, _ = x509.ParseCertificate(pair.Certificate[0])
-	}
 	r.pair, r.stamp = &pair, stamp
 	return nil
 }

@@ -198,15 +198,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			}
 		}
 		s.mu.Unlock()
-		if n == 0 {
+		if n == 0 || ctx.Err() != nil {
 			break
 		}
 		select {
 		case <-tick.C:
-			continue
 		case <-ctx.Done():
 		}
-		break
 	}
 	for _, srv := range servers {
 		if e := srv.Close(); e != nil && !strings.Contains(e.Error(), "closed") {
