@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"nanhu/internal/officefile"
 	"nanhu/internal/workcal"
 	"nanhu/oa/flow"
 	"nanhu/queue/contract"
@@ -178,7 +179,7 @@ func (s *Store) UploadBody(ctx context.Context, login string, docID int64, name 
 	if err != nil {
 		return err
 	}
-	text := ExtractText(kind, data)
+	text := officefile.ExtractText(kind, data)
 	return s.begin(ctx, login, func(o *op) error {
 		o.src = "web"
 		if err := o.load(docID); err != nil {
@@ -190,7 +191,7 @@ func (s *Store) UploadBody(ctx context.Context, login string, docID int64, name 
 		if err := s.classifiedBodyCheck(o.doc.Secrecy); err != nil {
 			return err
 		}
-		if err := o.addBody(name, kind.ctype, data, text); err != nil {
+		if err := o.addBody(name, kind.ContentType, data, text); err != nil {
 			return err
 		}
 		o.doc.Body, o.doc.BodyFile = text, name
@@ -220,7 +221,7 @@ func (s *Store) AddAttachment(ctx context.Context, login string, docID int64, na
 			return err
 		}
 		if _, err := o.tx.ExecContext(ctx, `INSERT INTO attachments (doc, name, ctype, size, data, at, by) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			docID, name, kind.ctype, len(data), data, ts(o.now), login); err != nil {
+			docID, name, kind.ContentType, len(data), data, ts(o.now), login); err != nil {
 			return err
 		}
 		o.setState()
