@@ -33,7 +33,9 @@ var (
 	isPDF  = func(b []byte) bool { return bytes.HasPrefix(b, []byte("%PDF-")) }
 	isPNG  = func(b []byte) bool { return bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")) }
 	isJPEG = func(b []byte) bool { return bytes.HasPrefix(b, []byte{0xFF, 0xD8, 0xFF}) }
-	isGIF  = func(b []byte) bool { return bytes.HasPrefix(b, []byte("GIF87a")) || bytes.HasPrefix(b, []byte("GIF89a")) }
+	isGIF  = func(b []byte) bool {
+		return bytes.HasPrefix(b, []byte("GIF87a")) || bytes.HasPrefix(b, []byte("GIF89a"))
+	}
 	isWebP = func(b []byte) bool { return len(b) >= 12 && string(b[:4]) == "RIFF" && string(b[8:12]) == "WEBP" }
 	isText = func(b []byte) bool { return utf8.Valid(b) && !bytes.ContainsRune(b, 0) }
 )
