@@ -134,6 +134,21 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock.
 	Now func() time.Time
+
+	// PublicOnly makes a kit for a listener that faces the internet (the
+	// portal): no sign-in, no sessions, and a route that requires anything
+	// but Public cannot be registered on it (the router panics), so no
+	// staff page can ever answer there. Directory and Limiter are then
+	// not needed.
+	PublicOnly bool
+	// Layout and LayoutFiles are a part's own layout: templates parsed
+	// after the kit's, so they may redefine "layout" (and "error-links",
+	// the links under an error) for every page of this kit, the kit's
+	// error page included.
+	Layout      fs.FS
+	LayoutFiles []string
+	// Funcs are more template functions for every page of this kit.
+	Funcs template.FuncMap
 }
 
 // Kit is the web kit of one listener's pages.
@@ -168,8 +183,11 @@ type Kit struct {
 
 // New makes a kit.
 func New(opts Options) (*Kit, error) {
-	if opts.Directory == nil || opts.Limiter == nil {
+	if !opts.PublicOnly && (opts.Directory == nil || opts.Limiter == nil) {
 		return nil, errors.New("web: Options.Directory and Options.Limiter are required")
+	}
+	if opts.PublicOnly {
+		opts.Sessions = nil
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)

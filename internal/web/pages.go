@@ -12,9 +12,13 @@ import (
 
 // Mount registers the kit's own routes on mux: static files, sign-in and
 // sign-out, the person's own account page (sessions, password, API
-// tokens), and the pages of long jobs.
+// tokens), and the pages of long jobs. A PublicOnly kit mounts its static
+// files alone.
 func (k *Kit) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("GET /static/{name...}", k.assets.serve)
+	if k.opts.PublicOnly {
+		return
+	}
 	rt := k.Router(mux)
 	rt.Page("GET /login", Public, k.loginForm)
 	rt.Page("POST /login", Public, k.loginSubmit)

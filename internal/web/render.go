@@ -122,7 +122,7 @@ var shanghai = workcal.Shanghai()
 
 // funcs are the template functions of every page.
 func (k *Kit) funcs() template.FuncMap {
-	return template.FuncMap{
+	fm := template.FuncMap{
 		"asset": k.assets.url,
 		"datetime": func(t time.Time) string {
 			if t.IsZero() {
@@ -134,12 +134,21 @@ func (k *Kit) funcs() template.FuncMap {
 		"browser": browserOf,
 		"join":    strings.Join,
 	}
+	for name, f := range k.opts.Funcs {
+		fm[name] = f
+	}
+	return fm
 }
 
 func newPageSet(k *Kit) (*pageSet, error) {
 	base, err := template.New("layout").Funcs(k.funcs()).ParseFS(embedded, "templates/layout.html", "templates/partials.html")
 	if err != nil {
 		return nil, fmt.Errorf("web: parse the layout: %w", err)
+	}
+	if k.opts.Layout != nil {
+		if base, err = base.ParseFS(k.opts.Layout, k.opts.LayoutFiles...); err != nil {
+			return nil, fmt.Errorf("web: parse the part's layout: %w", err)
+		}
 	}
 	return &pageSet{base: base}, nil
 }

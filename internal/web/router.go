@@ -75,6 +75,9 @@ type Router struct {
 func (k *Kit) Router(mux *http.ServeMux) *Router { return &Router{k: k, mux: mux} }
 
 func (rt *Router) record(pattern string, rule Rule, api bool) {
+	if rt.k.opts.PublicOnly && !rule.public {
+		panic("web: " + pattern + " requires " + rule.String() + ", and this kit serves public pages only")
+	}
 	method, path, ok := strings.Cut(pattern, " ")
 	if !ok {
 		method, path = "", pattern
