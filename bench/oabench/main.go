@@ -73,7 +73,7 @@ func main() {
 	log.Printf("data folder ready: oa.db %.1f MB", float64(size)/(1<<20))
 
 	cmd := exec.Command(*nanhuBin, "serve", "--data", *dir, "--http", fmt.Sprintf("127.0.0.1:%d", *port), "--https", "",
-		"--smtp", "", "--submission", "", "--submissions", "", "--imap", "", "--imaps", "",
+		"--smtp", "", "--submission", "", "--submissions", "", "--imap", "", "--imaps", "", "--portal", "", "--portal-tls", "",
 		"--nsqd-tcp", "127.0.0.1:23150", "--nsqd-http", "127.0.0.1:23151", "--log-level", "warn")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Start(); err != nil {

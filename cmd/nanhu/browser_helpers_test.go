@@ -27,6 +27,7 @@ func startDemoServer(t testing.TB, mutate ...func(*Config)) *testServer {
 	cfg.Data = t.TempDir()
 	cfg.Demo = true
 	cfg.Listen = ListenConfig{SMTP: "127.0.0.1:0", Submission: "127.0.0.1:0", Submissions: "127.0.0.1:0", IMAP: "127.0.0.1:0", IMAPS: "127.0.0.1:0", HTTP: "127.0.0.1:0", HTTPS: "127.0.0.1:0"}
+	cfg.Portal.Listen, cfg.Portal.ListenTLS = "127.0.0.1:0", "127.0.0.1:0"
 	cfg.Queue.NSQDTCP, cfg.Queue.NSQDHTTP = "127.0.0.1:0", "127.0.0.1:0"
 	cfg.resolver = mailauth.Static{} // DNS answers nothing, as offline
 	for _, m := range mutate {

@@ -198,7 +198,7 @@ func TestGatewayCluster(t *testing.T) {
 	serve := &process{t: t, name: "serve", log: filepath.Join(dir, "serve.log"), ready: httpOK("http://" + serveHTTP + "/healthz"),
 		args: []string{bin, "serve", "--config", serveConf, "--data", filepath.Join(dir, "serve"), "--demo",
 			"--nsqd", nsqdTCP[0] + "," + nsqdTCP[1], "--nsqlookupd", lookupHTTP,
-			"--smtp", "", "--submission", "", "--submissions", "", "--imap", "", "--imaps", "", "--https", "",
+			"--smtp", "", "--submission", "", "--submissions", "", "--imap", "", "--imaps", "", "--https", "", "--portal", "", "--portal-tls", "",
 			"--http", serveHTTP, "--log-level", "warn"}}
 	serve.start()
 	defer serve.stop()

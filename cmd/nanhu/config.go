@@ -46,6 +46,7 @@ type Config struct {
 	Calendar CalendarConfig `toml:"calendar"`
 	Web      WebConfig      `toml:"web"`
 	OA       OAConfig       `toml:"oa"`
+	Portal   PortalConfig   `toml:"portal"`
 
 	// warnings are what the file said that is deprecated; serve logs them.
 	warnings []string
@@ -99,6 +100,28 @@ type OAConfig struct {
 	// 秘密 or above: only on a classified network, never on the 政务外网.
 	AllowClassified bool  `toml:"allow_classified"`
 	MaxUploadBytes  int64 `toml:"max_upload_bytes"` // the largest 正文 or attachment
+}
+
+// PortalConfig is the public portal 中国南湖: its own listeners, which may
+// face the internet, and what every page's footer and meta tags carry.
+type PortalConfig struct {
+	Listen    string `toml:"listen"`     // HTTP; behind a reverse proxy that terminates TLS, or alone
+	ListenTLS string `toml:"listen_tls"` // HTTPS with the server's certificate
+	// The site's identity (the 2017 指引's footer and meta tags).
+	Name       string `toml:"name"`        // 网站名称 (SiteName)
+	SiteDomain string `toml:"site_domain"` // SiteDomain
+	IDCode     string `toml:"id_code"`     // 政府网站标识码 (SiteIDCode)
+	Sponsor    string `toml:"sponsor"`     // 主办单位
+	Operator   string `toml:"operator"`    // 承办单位
+	Contact    string `toml:"contact"`     // 联系方式
+	ICP        string `toml:"icp"`         // ICP备案号
+	Police     string `toml:"police"`      // 公安机关备案号
+	PoliceCode string `toml:"police_code"` // its number, for the link
+	EmblemURL  string `toml:"emblem_url"`  // where the 党政机关网站标识 links
+	Hotline    string `toml:"hotline"`     // 政务服务热线
+	// MaxUploadBytes bounds an attachment, MaxImageBytes an image.
+	MaxUploadBytes int64 `toml:"max_upload_bytes"`
+	MaxImageBytes  int64 `toml:"max_image_bytes"`
 }
 
 // NotifyConfig tunes the notification routing of to-dos (oa/notify); a
@@ -271,6 +294,11 @@ func defaultConfig() Config {
 			AwaitReplyFor: Duration{7 * 24 * time.Hour}, MailFrom: "南湖办公系统"},
 		Web: WebConfig{SessionIdle: Duration{30 * time.Minute}, SessionMax: Duration{12 * time.Hour}},
 		OA:  OAConfig{MaxUploadBytes: 20 << 20},
+		Portal: PortalConfig{Listen: ":8081", ListenTLS: ":8444", Name: "中国南湖", SiteDomain: "www.nanhu.gov.cn", IDCode: "3304110001",
+			Sponsor: "嘉兴市秀洲区人民政府办公室", Operator: "秀洲区人民政府办公室信息科",
+			Contact: "电话：0573-82720000　地址：嘉兴市秀洲区洪兴西路 1 号　邮编：314031",
+			ICP:     "浙ICP备05000000号", Police: "浙公网安备 33041102000001号", PoliceCode: "33041102000001", Hotline: "12345",
+			MaxUploadBytes: 20 << 20, MaxImageBytes: 5 << 20},
 		Out: OutboundConfig{
 			SmarthostTLS:  "starttls",
 			Port:          25,
@@ -300,6 +328,8 @@ func loadConfig(args []string) (Config, error) {
 	imapsAddr := fs.String("imaps", cfg.Listen.IMAPS, "IMAP over implicit TLS listen address")
 	httpAddr := fs.String("http", cfg.Listen.HTTP, "HTTP listen address (the staff pages, the APIs, /healthz, /metrics; sign-in only from loopback)")
 	httpsAddr := fs.String("https", cfg.Listen.HTTPS, "HTTPS listen address (the staff pages and the APIs over TLS)")
+	portalAddr := fs.String("portal", cfg.Portal.Listen, "the public portal's HTTP listen `ADDR` (public pages only: no staff route answers there)")
+	portalTLS := fs.String("portal-tls", cfg.Portal.ListenTLS, "the public portal's HTTPS listen `ADDR`")
 	cert := fs.String("tls-cert", "", "TLS certificate `FILE` (PEM)")
 	key := fs.String("tls-key", "", "TLS key `FILE` (PEM)")
 	nsqdTCP := fs.String("nsqd-tcp", cfg.Queue.NSQDTCP, "the embedded nsqd's TCP `address`")
@@ -360,6 +390,10 @@ func loadConfig(args []string) (Config, error) {
 			cfg.Listen.HTTP = *httpAddr
 		case "https":
 			cfg.Listen.HTTPS = *httpsAddr
+		case "portal":
+			cfg.Portal.Listen = *portalAddr
+		case "portal-tls":
+			cfg.Portal.ListenTLS = *portalTLS
 		case "tls-cert":
 			cfg.TLS.Cert = *cert
 		case "tls-key":

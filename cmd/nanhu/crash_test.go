@@ -60,7 +60,7 @@ func freePort(t *testing.T) string {
 func serveProcess(t *testing.T, bin, data, smtpAddr, httpAddr string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(bin, "serve", "--data", data, "--smtp", smtpAddr, "--http", httpAddr,
-		"--submission", "", "--submissions", "", "--imap", "", "--imaps", "", "--https", "", "--nsqd-tcp", "127.0.0.1:0", "--nsqd-http", "127.0.0.1:0", "--log-level", "warn")
+		"--submission", "", "--submissions", "", "--imap", "", "--imaps", "", "--https", "", "--portal", "", "--portal-tls", "", "--nsqd-tcp", "127.0.0.1:0", "--nsqd-http", "127.0.0.1:0", "--log-level", "warn")
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {

@@ -8,6 +8,7 @@ import (
 	"nanhu/internal/web/session"
 	"nanhu/mailserver"
 	"nanhu/oa"
+	"nanhu/portal"
 	"nanhu/queue"
 	"nanhu/smsgateway"
 )
@@ -15,5 +16,5 @@ import (
 // dataFiles is the registry of everything any part keeps in a data folder:
 // what `nanhu backup` copies and what it leaves, and the README's list.
 func dataFiles() datadir.Registry {
-	return slices.Concat(datadir.Own, certs.DataFiles, mailserver.DataFiles, oa.DataFiles, smsgateway.DataFiles, queue.DataFiles, session.DataFiles)
+	return slices.Concat(datadir.Own, certs.DataFiles, mailserver.DataFiles, oa.DataFiles, portal.DataFiles, smsgateway.DataFiles, queue.DataFiles, session.DataFiles)
 }

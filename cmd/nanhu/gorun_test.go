@@ -32,7 +32,7 @@ func TestGoRunSIGTERM(t *testing.T) {
 	data := t.TempDir()
 	smtpAddr, httpAddr := freePort(t), freePort(t)
 	cmd := exec.Command(goBin, "run", "./cmd/nanhu", "serve", "--data", data, "--smtp", smtpAddr, "--http", httpAddr,
-		"--submission", "", "--submissions", "", "--imap", "", "--imaps", "", "--https", "",
+		"--submission", "", "--submissions", "", "--imap", "", "--imaps", "", "--https", "", "--portal", "", "--portal-tls", "",
 		"--nsqd-tcp", "127.0.0.1:0", "--nsqd-http", "127.0.0.1:0", "--log-level", "warn")
 	cmd.Dir = root
 	var logs bytes.Buffer

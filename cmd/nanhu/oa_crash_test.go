@@ -28,7 +28,7 @@ func TestOAKill9(t *testing.T) {
 	start := func() (*exec.Cmd, *bytes.Buffer) {
 		t.Helper()
 		cmd := exec.Command(bin, "serve", "--demo", "--data", data, "--http", httpAddr, "--https", "", "--smtp", "", "--submission", "",
-			"--submissions", "", "--imap", "", "--imaps", "", "--nsqd-tcp", "127.0.0.1:0", "--nsqd-http", "127.0.0.1:0", "--log-level", "warn")
+			"--submissions", "", "--imap", "", "--imaps", "", "--portal", "", "--portal-tls", "", "--nsqd-tcp", "127.0.0.1:0", "--nsqd-http", "127.0.0.1:0", "--log-level", "warn")
 		var logs bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &logs, &logs
 		if err := cmd.Start(); err != nil {

@@ -30,6 +30,8 @@ import (
 	"nanhu/oa"
 	"nanhu/oa/notifyqueue"
 	"nanhu/oa/org"
+	"nanhu/portal"
+	"nanhu/portal/site"
 	"nanhu/queue"
 	"nanhu/smsgateway"
 	smspages "nanhu/smsgateway/pages"
@@ -75,20 +77,21 @@ func newLogger(cfg Config, w io.Writer) *slog.Logger {
 // server is a running `nanhu serve`: its parts in the daemon that starts
 // and stops them, and handles on them for the tests.
 type server struct {
-	log   *slog.Logger
-	lock  *datadir.Lock
-	d     *daemon.Daemon
-	ring  *logring.Ring
-	oa    *oa.OA
-	org   *org.Directory
-	mail  *mailserver.Server
-	store *store.Store
-	queue *queue.Queue
-	sms   *smsgateway.Gateway
-	sim   *modemsim.Sim
-	kit   *web.Kit
-	web   http.Handler        // the staff listener's whole handler
-	addrs map[string]net.Addr // listener name → bound address
+	log    *slog.Logger
+	lock   *datadir.Lock
+	d      *daemon.Daemon
+	ring   *logring.Ring
+	oa     *oa.OA
+	portal *portal.Portal
+	org    *org.Directory
+	mail   *mailserver.Server
+	store  *store.Store
+	queue  *queue.Queue
+	sms    *smsgateway.Gateway
+	sim    *modemsim.Sim
+	kit    *web.Kit
+	web    http.Handler        // the staff listener's whole handler
+	addrs  map[string]net.Addr // listener name → bound address
 }
 
 // start opens the data folder and every part, binds every listener, wires
@@ -234,6 +237,27 @@ func start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 	s.mail.Routes(mux, s.kit, tlsLoaded.SelfSigned)
 	smspages.New(smspages.Options{Kit: s.kit, Gateway: s.sms, Sim: s.sim, Logger: logger.With("part", "sms")}).Routes(mux)
 	s.smsAPI(mux)
+	// The public portal: its CMS on the staff web, its site on its own
+	// listeners.
+	if s.portal, err = startPortal(ctx, cfg, logger); err != nil {
+		httpSrv.Close()
+		return nil, err
+	}
+	s.d.Add(s.portal)
+	portalSrv, err := daemon.NewHTTPServer("portal", []daemon.HTTPListener{
+		{Name: "portal", Addr: cfg.Portal.Listen},
+		{Name: "portal-tls", Addr: cfg.Portal.ListenTLS, TLS: tlsLoaded.Config},
+	}, logger.With("part", "portal-http"))
+	if err != nil {
+		httpSrv.Close()
+		return nil, err
+	}
+	for n, a := range portalSrv.Addrs() {
+		s.addrs[n] = a
+	}
+	portalSrv.Handle(s.portal.Handler())
+	s.d.Add(portalSrv)
+	s.portal.Routes(mux, s.kit, s.portalURL())
 	var onShutdown []func()
 	if n := s.oa.Notifier(); n != nil {
 		onShutdown = append(onShutdown, n.CloseStreams)
@@ -259,7 +283,45 @@ func start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 		}
 		fmt.Fprintln(out)
 	}
+	if u := s.portalURL(); u != "" {
+		fmt.Fprintf(out, "The public portal 中国南湖: %s/", u)
+		if cfg.Demo {
+			fmt.Fprint(out, " (its editors sign in on the staff pages: chenxiao / nanhu2004 writes, wangli / nanhu2004 reviews)")
+		}
+		fmt.Fprintln(out)
+	}
 	return s, nil
+}
+
+// portalURL is the public portal's address on this machine ("" when its
+// HTTP listener is off).
+func (s *server) portalURL() string {
+	a, ok := s.addrs["portal"].(*net.TCPAddr)
+	if !ok {
+		return ""
+	}
+	host := "127.0.0.1"
+	if !a.IP.IsUnspecified() {
+		host = a.IP.String()
+	}
+	return "http://" + net.JoinHostPort(host, fmt.Sprint(a.Port))
+}
+
+// startPortal opens the portal, seeding the demo portal with --demo.
+func startPortal(ctx context.Context, cfg Config, logger *slog.Logger) (*portal.Portal, error) {
+	o := portal.DefaultOptions(cfg.Data)
+	o.Demo = cfg.Demo
+	pc := cfg.Portal
+	o.Site = site.Info{Name: pc.Name, Domain: pc.SiteDomain, IDCode: pc.IDCode, Sponsor: pc.Sponsor, Operator: pc.Operator,
+		Contact: pc.Contact, ICP: pc.ICP, Police: pc.Police, PoliceCode: pc.PoliceCode, EmblemURL: pc.EmblemURL, Hotline: pc.Hotline}
+	if pc.MaxUploadBytes > 0 {
+		o.MaxUpload = pc.MaxUploadBytes
+	}
+	if pc.MaxImageBytes > 0 {
+		o.MaxImage = pc.MaxImageBytes
+	}
+	o.Logger = logger.With("part", "portal")
+	return portal.New(ctx, o)
 }
 
 // startOA opens OA with routing on the queue.

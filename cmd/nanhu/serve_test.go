@@ -50,6 +50,7 @@ func startTestServer(t testing.TB, mutate func(*Config)) *testServer {
 	cfg := defaultConfig()
 	cfg.Data = t.TempDir()
 	cfg.Listen = ListenConfig{SMTP: "127.0.0.1:0", Submission: "127.0.0.1:0", Submissions: "127.0.0.1:0", IMAP: "127.0.0.1:0", IMAPS: "127.0.0.1:0", HTTP: "127.0.0.1:0", HTTPS: "127.0.0.1:0"}
+	cfg.Portal.Listen, cfg.Portal.ListenTLS = "127.0.0.1:0", "127.0.0.1:0"
 	cfg.Queue.NSQDTCP, cfg.Queue.NSQDHTTP = "127.0.0.1:0", "127.0.0.1:0"
 	// DNS answers nothing, as on an offline network: the tests do not
 	// depend on what the internet publishes for example.org.

@@ -19,6 +19,10 @@ type Cache struct {
 	// again; after it, a cache asks with If-None-Match and gets a 304
 	// while the page is unchanged.
 	MaxAge time.Duration
+	// SharedMaxAge, when set, is how long a shared cache (a reverse
+	// proxy) may serve the page without asking: browsers then ask every
+	// time (MaxAge 0) and get a 304, while the proxy carries the load.
+	SharedMaxAge time.Duration
 	// Vary names the request headers the page depends on (Cookie, when
 	// a visitor's setting such as 长者模式 changes it).
 	Vary string
@@ -33,14 +37,31 @@ func (k *Kit) RenderPublic(w http.ResponseWriter, r *http.Request, p *Page, c Ca
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer bufPool.Put(buf)
+	if err := k.renderPublic(buf, r, p, v); err != nil {
+		return err
+	}
+	return ServeCached(w, r, "text/html; charset=utf-8", buf.Bytes(), c)
+}
+
+// PublicBytes is a public page rendered, for a part that keeps rendered
+// pages and serves them with ServeCached. Nothing of the request but its
+// path goes into it, so the bytes serve every visitor of that page.
+func (k *Kit) PublicBytes(r *http.Request, p *Page, v View) ([]byte, error) {
+	var b bytes.Buffer
+	if err := k.renderPublic(&b, r, p, v); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+func (k *Kit) renderPublic(buf *bytes.Buffer, r *http.Request, p *Page, v View) error {
 	v.Site = k.opts.SiteName
 	v.Path = r.URL.Path
-	v.RequestID = requestID(r)
 	v.Head, v.Brand = k.head, k.brand
 	if err := p.t.ExecuteTemplate(buf, "layout", &v); err != nil {
 		return fmt.Errorf("render %s: %w", p.name, err)
 	}
-	return ServeCached(w, r, "text/html; charset=utf-8", buf.Bytes(), c)
+	return nil
 }
 
 // ServeCached answers r with body (a feed, a site map, a rendered page)
@@ -50,7 +71,11 @@ func ServeCached(w http.ResponseWriter, r *http.Request, ctype string, body []by
 	etag := `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`
 	h := w.Header()
 	h.Set("ETag", etag)
-	h.Set("Cache-Control", "public, max-age="+strconv.Itoa(int(c.MaxAge/time.Second)))
+	cc := "public, max-age=" + strconv.Itoa(int(c.MaxAge/time.Second))
+	if c.SharedMaxAge > 0 {
+		cc += ", s-maxage=" + strconv.Itoa(int(c.SharedMaxAge/time.Second))
+	}
+	h.Set("Cache-Control", cc)
 	if c.Vary != "" {
 		h.Set("Vary", c.Vary)
 	}

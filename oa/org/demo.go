@@ -71,7 +71,7 @@ var DemoPeople = []DemoPerson{
 	{"zhuhong", "朱红", DemoPassword, "+8613900000303", "jyj", "局长", []string{"leader"}},
 	{"gaofeng", "高峰", DemoPassword, "+8613900000304", "wsj", "局长", []string{"leader"}},
 	{"linjun", "林军", DemoPassword, "+8613900000305", "gaj", "局长", []string{"leader"}},
-	{"heping", "何平", DemoPassword, "+8613900000306", "cgj", "科员", []string{"staff"}},
+	{"heping", "何平", DemoPassword, "+8613900000306", "cgj", "科员", []string{"editor", "staff"}},
 	{"guoming", "郭明", DemoPassword, "+8613900000307", "nyj", "局长", []string{"leader"}},
 	{"mali", "马丽", DemoPassword, "+8613900000308", "hbj", "科员", []string{"staff"}},
 	{"luogang", "罗刚", DemoPassword, "+8613900000309", "xfj", "局长", []string{"leader"}},
@@ -79,6 +79,10 @@ var DemoPeople = []DemoPerson{
 	{"songbo", "宋波", DemoPassword, "+8613800000401", "xcz", "镇长", []string{"leader"}},
 	{"xieyong", "谢勇", DemoPassword, "+8613800000402", "wjj", "文书", []string{"clerk"}},
 	{"zhengjie", "郑洁", DemoPassword, "+8613800000403", "xcjd", "主任", []string{"leader"}},
+	// The portal's editor and reviewer of the district's own pages (the
+	// 信息科 runs the site).
+	{"chenxiao", "陈晓", DemoPassword, "+8613900000206", "xxk", "网站编辑", []string{"editor", "staff"}},
+	{"wangli", "王丽", DemoPassword, "+8613900000207", "xxk", "网站审核", []string{"reviewer", "staff"}},
 }
 
 // demoShared are the departments' shared mailboxes (公共邮箱).

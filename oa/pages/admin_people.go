@@ -22,6 +22,9 @@ var roleChoices = []struct{ Role, Label string }{
 	{"leader", "领导"},
 	{"clerk", "文书、收发员"},
 	{"sms", "发送短信（sms）"},
+	{"editor", "网站编辑"},
+	{"reviewer", "网站审核"},
+	{"webmaster", "网站管理员"},
 	{"admin", "系统管理员（admin）"},
 }
 

@@ -1,0 +1,116 @@
+package content
+
+// migrations are portal.db's schema changes, in order. Never edit one
+// that has shipped: append.
+var migrations = []string{
+	`CREATE TABLE sections (
+		code  TEXT PRIMARY KEY,
+		name  TEXT NOT NULL,
+		kind  TEXT NOT NULL,
+		dept  TEXT NOT NULL DEFAULT '',
+		about TEXT NOT NULL DEFAULT '',
+		ord   INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE TABLE columns (
+		id          INTEGER PRIMARY KEY,
+		section     TEXT NOT NULL REFERENCES sections(code),
+		slug        TEXT NOT NULL,
+		name        TEXT NOT NULL,
+		area        TEXT NOT NULL,
+		kind        TEXT NOT NULL,
+		ctype       TEXT NOT NULL DEFAULT '',
+		update_rule TEXT NOT NULL DEFAULT '',
+		description TEXT NOT NULL DEFAULT '',
+		keywords    TEXT NOT NULL DEFAULT '',
+		home        INTEGER NOT NULL DEFAULT 0,
+		ord         INTEGER NOT NULL DEFAULT 0,
+		UNIQUE (section, slug)
+	);
+	-- articles are the working copies that editors write.
+	CREATE TABLE articles (
+		id          INTEGER PRIMARY KEY,
+		column_id   INTEGER NOT NULL REFERENCES columns(id),
+		state       TEXT NOT NULL,
+		fields      TEXT NOT NULL, -- JSON of Fields
+		title       TEXT NOT NULL,
+		version     INTEGER NOT NULL,
+		created_by  TEXT NOT NULL,
+		created_at  INTEGER NOT NULL, -- unix milliseconds
+		edited_by   TEXT NOT NULL,
+		edited_at   INTEGER NOT NULL,
+		schedule_at INTEGER NOT NULL DEFAULT 0,
+		published_at INTEGER NOT NULL DEFAULT 0,
+		updated_at  INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE INDEX articles_state ON articles (state, column_id);
+	-- live is what the portal shows: the approved form of each published
+	-- article, copied at publication; an edit changes the working copy
+	-- only, until it is approved.
+	CREATE TABLE live (
+		id           INTEGER PRIMARY KEY REFERENCES articles(id),
+		column_id    INTEGER NOT NULL REFERENCES columns(id),
+		fields       TEXT NOT NULL,
+		title        TEXT NOT NULL,
+		validity     TEXT NOT NULL DEFAULT '',
+		number       TEXT NOT NULL DEFAULT '',
+		published_at INTEGER NOT NULL,
+		updated_at   INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE INDEX live_column ON live (column_id, published_at DESC);
+	CREATE INDEX live_published ON live (published_at DESC);
+	-- links: an interpretation (解读) explains a policy document.
+	CREATE TABLE links (
+		interpretation INTEGER NOT NULL REFERENCES articles(id),
+		policy         INTEGER NOT NULL REFERENCES articles(id),
+		PRIMARY KEY (interpretation, policy)
+	);
+	CREATE INDEX links_policy ON links (policy);
+	CREATE TABLE versions (
+		article INTEGER NOT NULL REFERENCES articles(id),
+		n       INTEGER NOT NULL,
+		at      INTEGER NOT NULL,
+		by      TEXT NOT NULL,
+		fields  TEXT NOT NULL,
+		PRIMARY KEY (article, n)
+	);
+	-- events are each article's trail: never updated, never deleted.
+	CREATE TABLE events (
+		id      INTEGER PRIMARY KEY,
+		article INTEGER NOT NULL REFERENCES articles(id),
+		at      INTEGER NOT NULL,
+		by      TEXT NOT NULL,
+		action  TEXT NOT NULL,
+		opinion TEXT NOT NULL DEFAULT '',
+		version INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE INDEX events_article ON events (article, id);
+	CREATE TRIGGER events_append_only_u BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'the trail is append-only'); END;
+	CREATE TRIGGER events_append_only_d BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'the trail is append-only'); END;
+	CREATE TABLE files (
+		id      INTEGER PRIMARY KEY,
+		article INTEGER NOT NULL REFERENCES articles(id),
+		name    TEXT NOT NULL,
+		ctype   TEXT NOT NULL,
+		size    INTEGER NOT NULL,
+		image   INTEGER NOT NULL,
+		data    BLOB NOT NULL,
+		text    TEXT NOT NULL DEFAULT '',
+		-- shown: the portal shows it (it was there when the article was
+		-- last published); removed: the editor took it out of the working
+		-- copy, and it goes when the edit is published.
+		shown   INTEGER NOT NULL DEFAULT 0,
+		removed INTEGER NOT NULL DEFAULT 0,
+		at      INTEGER NOT NULL,
+		by      TEXT NOT NULL
+	);
+	CREATE INDEX files_article ON files (article);
+	-- search is the index of what the portal shows: each column holds
+	-- searchtext tokens (Chinese as overlapping bigrams, separated by
+	-- spaces, which the simple tokenizer splits at), the docid is the
+	-- article's id. Ranking is BM25 over matchinfo (search.go).
+	CREATE VIRTUAL TABLE search USING fts4(title, body, files, tokenize=simple);
+	CREATE TABLE settings (
+		key   TEXT PRIMARY KEY,
+		value TEXT NOT NULL
+	);`,
+}

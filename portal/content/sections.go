@@ -1,0 +1,135 @@
+package content
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// Sections are every section, the district's first.
+func (s *Store) Sections(ctx context.Context) ([]Section, error) {
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT code, name, kind, dept, about, ord FROM sections ORDER BY ord, code`)
+	if err != nil {
+		return nil, fmt.Errorf("portal: list sections: %w", err)
+	}
+	defer rows.Close()
+	var out []Section
+	for rows.Next() {
+		var sec Section
+		if err := rows.Scan(&sec.Code, &sec.Name, &sec.Kind, &sec.Dept, &sec.About, &sec.Order); err != nil {
+			return nil, err
+		}
+		out = append(out, sec)
+	}
+	return out, rows.Err()
+}
+
+// SectionOf is one section.
+func (s *Store) SectionOf(ctx context.Context, code string) (Section, error) {
+	var sec Section
+	err := s.db.Reader().QueryRowContext(ctx, `SELECT code, name, kind, dept, about, ord FROM sections WHERE code = ?`, code).
+		Scan(&sec.Code, &sec.Name, &sec.Kind, &sec.Dept, &sec.About, &sec.Order)
+	if errors.Is(err, sql.ErrNoRows) {
+		return sec, ErrNotFound
+	}
+	return sec, err
+}
+
+const columnCols = `id, section, slug, name, area, kind, ctype, update_rule, description, keywords, home, ord`
+
+func scanColumn(sc interface{ Scan(...any) error }) (Column, error) {
+	var c Column
+	err := sc.Scan(&c.ID, &c.Section, &c.Slug, &c.Name, &c.Area, &c.Kind, &c.Type, &c.Update, &c.Description, &c.Keywords, &c.Home, &c.Order)
+	return c, err
+}
+
+// Columns are the columns of section ("" for every section), in order.
+func (s *Store) Columns(ctx context.Context, section string) ([]Column, error) {
+	q := `SELECT ` + columnCols + ` FROM columns`
+	var args []any
+	if section != "" {
+		q += ` WHERE section = ?`
+		args = append(args, section)
+	}
+	rows, err := s.db.Reader().QueryContext(ctx, q+` ORDER BY section = 'main' DESC, section, ord, id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("portal: list columns: %w", err)
+	}
+	defer rows.Close()
+	var out []Column
+	for rows.Next() {
+		c, err := scanColumn(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// ColumnOf is one column.
+func (s *Store) ColumnOf(ctx context.Context, id int64) (Column, error) {
+	c, err := scanColumn(s.db.Reader().QueryRowContext(ctx, `SELECT `+columnCols+` FROM columns WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, ErrNotFound
+	}
+	return c, err
+}
+
+// ColumnBySlug is the column slug of section.
+func (s *Store) ColumnBySlug(ctx context.Context, section, slug string) (Column, error) {
+	c, err := scanColumn(s.db.Reader().QueryRowContext(ctx, `SELECT `+columnCols+` FROM columns WHERE section = ? AND slug = ?`, section, slug))
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, ErrNotFound
+	}
+	return c, err
+}
+
+// PutSection creates or changes a section (the webmaster's).
+func (s *Store) PutSection(ctx context.Context, a Actor, sec Section) error {
+	if !a.isWebmaster() {
+		return errf("forbidden", "只有网站管理员可以管理分站。")
+	}
+	if sec.Code == "" || strings.TrimSpace(sec.Name) == "" {
+		return errf("invalid", "分站需要代码和名称。")
+	}
+	_, err := s.db.Writer().ExecContext(ctx, `INSERT INTO sections (code, name, kind, dept, about, ord) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind, dept = excluded.dept, about = excluded.about, ord = excluded.ord`,
+		sec.Code, strings.TrimSpace(sec.Name), sec.Kind, sec.Dept, sec.About, sec.Order)
+	if err == nil {
+		s.touch(s.now())
+	}
+	return err
+}
+
+// PutColumn creates (ID 0) or changes a column (the webmaster's), and
+// returns its id.
+func (s *Store) PutColumn(ctx context.Context, a Actor, c Column) (int64, error) {
+	if !a.isWebmaster() {
+		return 0, errf("forbidden", "只有网站管理员可以管理栏目。")
+	}
+	c.Name = strings.TrimSpace(c.Name)
+	switch {
+	case c.Name == "" || utf8.RuneCountInString(c.Name) > 20:
+		return 0, errf("invalid", "栏目名称需要 1 到 20 个字。")
+	case c.Slug == "":
+		return 0, errf("invalid", "栏目需要一个英文代码。")
+	}
+	if _, err := s.SectionOf(ctx, c.Section); err != nil {
+		return 0, errf("invalid", "没有这个分站：%s。", c.Section)
+	}
+	var id int64
+	err := s.db.Writer().QueryRowContext(ctx, `INSERT INTO columns (section, slug, name, area, kind, ctype, update_rule, description, keywords, home, ord)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (section, slug) DO UPDATE SET name = excluded.name, area = excluded.area, kind = excluded.kind, ctype = excluded.ctype,
+			update_rule = excluded.update_rule, description = excluded.description, keywords = excluded.keywords, home = excluded.home, ord = excluded.ord
+		RETURNING id`, c.Section, c.Slug, c.Name, c.Area, c.Kind, c.Type, c.Update, c.Description, c.Keywords, c.Home, c.Order).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("portal: save column %s/%s: %w", c.Section, c.Slug, err)
+	}
+	s.touch(s.now())
+	return id, nil
+}

@@ -1,0 +1,120 @@
+// Package portal is the public portal 中国南湖, put together: its content
+// (portal/content: sections, columns, articles through review, Chinese
+// search), the public site on its own listener (portal/site), and the
+// CMS on the staff web (portal/cms), with the loop that publishes
+// scheduled articles.
+package portal
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"nanhu/internal/web"
+	"nanhu/portal/cms"
+	"nanhu/portal/content"
+	"nanhu/portal/site"
+)
+
+// Options are the portal's settings. Start from DefaultOptions.
+type Options struct {
+	// DataDir holds portal.db.
+	DataDir string
+	// Demo seeds the demo portal into an empty portal.db.
+	Demo bool
+	// Site is what every public page carries: the site's name, domain,
+	// identification code and the footer's entries.
+	Site site.Info
+	// MaxUpload and MaxImage bound an attachment and an image.
+	MaxUpload, MaxImage int64
+	// PublishEvery is how often scheduled articles are looked for (30 s).
+	PublishEvery time.Duration
+	// Now is the clock.
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// DefaultOptions are the defaults for data folder dir.
+func DefaultOptions(dir string) Options {
+	co := content.DefaultOptions(dir)
+	return Options{DataDir: dir, Site: site.DefaultInfo(), MaxUpload: co.MaxUpload, MaxImage: co.MaxImage, PublishEvery: 30 * time.Second}
+}
+
+// Portal is the running portal.
+type Portal struct {
+	opts  Options
+	log   *slog.Logger
+	store *content.Store
+	site  *site.Site
+}
+
+// New opens portal.db (seeding the demo when asked) and makes the public
+// site.
+func New(ctx context.Context, opts Options) (*Portal, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.PublishEvery <= 0 {
+		opts.PublishEvery = 30 * time.Second
+	}
+	co := content.DefaultOptions(opts.DataDir)
+	co.MaxUpload, co.MaxImage, co.Now, co.Logger = opts.MaxUpload, opts.MaxImage, opts.Now, opts.Logger
+	st, err := content.Open(ctx, co)
+	if err != nil {
+		return nil, err
+	}
+	p := &Portal{opts: opts, log: opts.Logger, store: st}
+	if opts.Demo {
+		if _, err := st.SeedDemo(ctx); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
+	if p.site, err = site.New(site.Options{Store: st, Info: opts.Site, Logger: opts.Logger.With("part", "portal-site")}); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("portal: %w", err)
+	}
+	return p, nil
+}
+
+// Name is the part's name.
+func (p *Portal) Name() string { return "portal" }
+
+// Store is the portal's content.
+func (p *Portal) Store() *content.Store { return p.store }
+
+// Handler is the public site: what the portal listener serves, and
+// nothing else.
+func (p *Portal) Handler() http.Handler { return p.site.Handler() }
+
+// Routes adds the CMS pages to the staff web.
+func (p *Portal) Routes(mux *http.ServeMux, kit *web.Kit, publicURL string) {
+	cms.New(cms.Options{Kit: kit, Store: p.store, PublicURL: publicURL, Logger: p.log.With("part", "cms")}).Routes(mux)
+}
+
+// Run publishes scheduled articles when their time comes, until ctx
+// ends.
+func (p *Portal) Run(ctx context.Context) error {
+	t := time.NewTicker(p.opts.PublishEvery)
+	defer t.Stop()
+	for {
+		if n, err := p.store.PublishDue(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			p.log.Error("scheduled publishing failed", "err", err)
+		} else if n > 0 {
+			p.log.Info("scheduled articles published", "n", n)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// Close closes portal.db.
+func (p *Portal) Close() error { return p.store.Close() }
