@@ -191,9 +191,21 @@ func (s *Store) Search(ctx context.Context, q Query) (Results, error) {
 			return res, err
 		}
 		res.Hits = append(res.Hits, Hit{ID: r.id, Column: col, Published: fromMS(r.pub),
-			Title: Highlight(f.Title, res.Terms, 0), Snippet: Highlight(searchBody(f), res.Terms, 120)})
+			Title: Highlight(f.Title, res.Terms, 0), Snippet: Highlight(snippetText(f, res.Terms), res.Terms, 120)})
 	}
 	return res, nil
+}
+
+// snippetText is the text a hit's snippet is cut from: the body, or all
+// that search reads when no term is in the body.
+func snippetText(f Fields, terms []string) string {
+	body := PlainText(f.Body)
+	for _, t := range terms {
+		if searchtext.Contains(body, t) {
+			return body
+		}
+	}
+	return searchBody(f)
 }
 
 // bm25 is Okapi BM25 (k1 1.2, b 0.75) of one row from FTS4's
