@@ -16,6 +16,7 @@ import (
 	"nanhu/portal/cms"
 	"nanhu/portal/content"
 	"nanhu/portal/site"
+	"nanhu/queue"
 )
 
 // Options are the portal's settings. Start from DefaultOptions.
@@ -31,6 +32,17 @@ type Options struct {
 	MaxUpload, MaxImage int64
 	// PublishEvery is how often scheduled articles are looked for (30 s).
 	PublishEvery time.Duration
+	// Queue, when set, carries the inspection's warnings to Inspectors
+	// (logins) as to-dos, which the notification routing sends by SMS or
+	// mail.
+	Queue      *queue.Queue
+	Inspectors []string
+	// InspectAfter is when the first inspection runs after start (1 min),
+	// InspectEvery how often it runs then (24 h).
+	InspectAfter, InspectEvery time.Duration
+	// CheckExternalLinks checks outside links too: only where the
+	// network reaches the internet.
+	CheckExternalLinks bool
 	// Now is the clock.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -39,7 +51,8 @@ type Options struct {
 // DefaultOptions are the defaults for data folder dir.
 func DefaultOptions(dir string) Options {
 	co := content.DefaultOptions(dir)
-	return Options{DataDir: dir, Site: site.DefaultInfo(), MaxUpload: co.MaxUpload, MaxImage: co.MaxImage, PublishEvery: 30 * time.Second}
+	return Options{DataDir: dir, Site: site.DefaultInfo(), MaxUpload: co.MaxUpload, MaxImage: co.MaxImage, PublishEvery: 30 * time.Second,
+		Inspectors: []string{"admin"}, InspectAfter: time.Minute, InspectEvery: 24 * time.Hour}
 }
 
 // Portal is the running portal.
@@ -58,6 +71,12 @@ func New(ctx context.Context, opts Options) (*Portal, error) {
 	}
 	if opts.PublishEvery <= 0 {
 		opts.PublishEvery = 30 * time.Second
+	}
+	if opts.InspectAfter <= 0 {
+		opts.InspectAfter = time.Minute
+	}
+	if opts.InspectEvery <= 0 {
+		opts.InspectEvery = 24 * time.Hour
 	}
 	co := content.DefaultOptions(opts.DataDir)
 	co.MaxUpload, co.MaxImage, co.Now, co.Logger = opts.MaxUpload, opts.MaxImage, opts.Now, opts.Logger
@@ -91,12 +110,16 @@ func (p *Portal) Handler() http.Handler { return p.site.Handler() }
 
 // Routes adds the CMS pages to the staff web.
 func (p *Portal) Routes(mux *http.ServeMux, kit *web.Kit, publicURL string) {
-	cms.New(cms.Options{Kit: kit, Store: p.store, PublicURL: publicURL, Logger: p.log.With("part", "cms")}).Routes(mux)
+	cms.New(cms.Options{Kit: kit, Store: p.store, PublicURL: publicURL, Inspect: p.inspect, External: p.opts.CheckExternalLinks,
+		Logger: p.log.With("part", "cms")}).Routes(mux)
 }
 
-// Run publishes scheduled articles when their time comes, until ctx
-// ends.
+// Run publishes scheduled articles when their time comes and runs the
+// daily inspection, until ctx ends.
 func (p *Portal) Run(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { defer close(done); p.inspectLoop(ctx) }()
+	defer func() { <-done }()
 	t := time.NewTicker(p.opts.PublishEvery)
 	defer t.Stop()
 	for {

@@ -122,6 +122,11 @@ type PortalConfig struct {
 	// MaxUploadBytes bounds an attachment, MaxImageBytes an image.
 	MaxUploadBytes int64 `toml:"max_upload_bytes"`
 	MaxImageBytes  int64 `toml:"max_image_bytes"`
+	// Inspectors are told of the daily inspection's warnings, as to-dos.
+	Inspectors []string `toml:"inspectors"`
+	// CheckExternalLinks checks outside links too: only where the network
+	// reaches the internet.
+	CheckExternalLinks bool `toml:"check_external_links"`
 }
 
 // NotifyConfig tunes the notification routing of to-dos (oa/notify); a
@@ -298,7 +303,7 @@ func defaultConfig() Config {
 			Sponsor: "嘉兴市秀洲区人民政府办公室", Operator: "秀洲区人民政府办公室信息科",
 			Contact: "电话：0573-82720000　地址：嘉兴市秀洲区洪兴西路 1 号　邮编：314031",
 			ICP:     "浙ICP备05000000号", Police: "浙公网安备 33041102000001号", PoliceCode: "33041102000001", Hotline: "12345",
-			MaxUploadBytes: 20 << 20, MaxImageBytes: 5 << 20},
+			MaxUploadBytes: 20 << 20, MaxImageBytes: 5 << 20, Inspectors: []string{"admin"}},
 		Out: OutboundConfig{
 			SmarthostTLS:  "starttls",
 			Port:          25,

@@ -430,3 +430,74 @@ func TestPortalListenerServesNoStaffRoute(t *testing.T) {
 		t.Fatalf("If-None-Match answered %d", resp.StatusCode)
 	}
 }
+
+// TestPortalInspection: the administrator's inspection page lists every
+// rule; when one warns, 立即检查 (as the daily run) gives the inspectors a
+// to-do through the queue, and the to-do closes when the rule is fine
+// again.
+func TestPortalInspection(t *testing.T) {
+	ts := startDemoServer(t)
+	st := ts.portal.Store()
+	ctx := context.Background()
+	root := newBrowsers(t)
+	a := person(t, root, "http://"+ts.addr("http"), screenshotDir(t))
+	a.signIn("admin", "admin2004")
+	a.visit("/portal/inspect")
+	page := a.text("main")
+	for _, want := range []string{"首页更新", "动态要闻类栏目更新", "通知公告、政策文件类栏目更新", "空白栏目", "链接可用性", "站外链接检查：关闭"} {
+		if !strings.Contains(page, want) {
+			t.Fatalf("the inspection page lacks %s", want)
+		}
+	}
+	if strings.Contains(a.text("#rules-h + .table-wrap"), "预警") {
+		a.shot("demo-warns")
+		t.Fatalf("the demo portal warns: %s", page)
+	}
+	admin := content.Actor{Login: "admin", Roles: []string{content.RoleAdmin}}
+	colID, err := st.PutColumn(ctx, admin, content.Column{Section: "main", Slug: "kong", Name: "测试空栏目", Area: content.AreaPublish, Kind: content.KindList})
+	if err != nil {
+		t.Fatal(err)
+	}
+	yw, _ := st.ColumnBySlug(ctx, "main", "yw")
+	art, err := st.Create(ctx, admin, yw.ID, content.Fields{Title: "链接测试", Body: `<p><a href="/art/99999">旧文</a></p>`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Submit(ctx, admin, art)
+	if err := st.Approve(ctx, admin, art, "", time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	a.visit("/portal/inspect")
+	a.click("form[action='/portal/inspect'] button")
+	page = a.text("main")
+	if !strings.Contains(page, "1 个空白栏目：中国南湖·测试空栏目") || !strings.Contains(page, "/art/99999") || !strings.Contains(page, "文章不存在或已撤稿") {
+		a.shot("inspect")
+		t.Fatalf("the inspection missed the empty column or the broken link: %s", page)
+	}
+	a.shot("inspect-warnings")
+	a.visit("/")
+	a.waitText("main", "网站检查预警：空白栏目", 15*time.Second)
+	a.waitText("main", "网站检查预警：链接可用性", 5*time.Second)
+	// Fill the column: the empty-column to-do closes, the link's stays.
+	fill, err := st.Create(ctx, admin, colID, content.Fields{Title: "补充内容", Body: "<p>正文</p>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Submit(ctx, admin, fill)
+	st.Approve(ctx, admin, fill, "", time.Time{})
+	a.visit("/portal/inspect")
+	a.click("form[action='/portal/inspect'] button")
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		a.visit("/")
+		body := a.text("main")
+		if !strings.Contains(body, "网站检查预警：空白栏目") && strings.Contains(body, "网站检查预警：链接可用性") {
+			break
+		}
+		if time.Now().After(deadline) {
+			a.shot("todo-not-closed")
+			t.Fatalf("the empty column's to-do did not close: %s", body)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+}

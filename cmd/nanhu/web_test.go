@@ -173,7 +173,7 @@ func TestStaffPagesInBrowser(t *testing.T) {
 		a := person(t, root, base, screenshotDir(t))
 		a.signIn("admin", org.DemoAdminPassword)
 		a.visit("/admin/people")
-		if body := a.body(); !strings.Contains(body, "张伟") || !strings.Contains(body, "区政府办公室") {
+		if body := a.body(); !strings.Contains(body, "王建国") || !strings.Contains(body, "区政府办公室") {
 			t.Fatalf("people: %s", body)
 		}
 		a.shot("people")

@@ -63,7 +63,7 @@ func TestSeedDemo(t *testing.T) {
 		{"postmaster@xiucheng.gov.cn", []string{"admin"}},
 		{"abuse@nanhu.local", []string{"admin"}},
 		{"xinfang@xiucheng.gov.cn", []string{"liangxiaoyan", "luogang"}},
-		{"bgs@xiucheng.gov.cn", []string{"admin", "huanglei", "liuyang", "wufang", "yangjing", "zhaoli"}},
+		{"bgs@xiucheng.gov.cn", []string{"admin", "chenxiao", "huanglei", "liuyang", "wangli", "wufang", "yangjing", "zhaoli"}},
 		{"qrd@xiucheng.gov.cn", []string{"chenzhiqiang"}},
 	}
 	for _, tt := range resolveTests {

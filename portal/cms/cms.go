@@ -7,6 +7,7 @@
 package cms
 
 import (
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -31,7 +32,11 @@ type Options struct {
 	// PublicURL is the portal's address, for the links to published
 	// pages ("" when it is not known).
 	PublicURL string
-	Logger    *slog.Logger
+	// Inspect runs the whole inspection and tells the inspectors (the
+	// 立即检查 button); External says whether it checks outside links.
+	Inspect  func(ctx context.Context) (content.Report, error)
+	External bool
+	Logger   *slog.Logger
 }
 
 // CMS serves the editing desk.
@@ -40,7 +45,7 @@ type CMS struct {
 	kit   *web.Kit
 	store *content.Store
 	log   *slog.Logger
-	tmpl  struct{ list, edit, version *web.Page }
+	tmpl  struct{ list, edit, version, inspect *web.Page }
 }
 
 // New parses the templates.
@@ -52,12 +57,16 @@ func New(o Options) *CMS {
 	c.tmpl.list = o.Kit.MustPage(templates, "templates/list.html")
 	c.tmpl.edit = o.Kit.MustPage(templates, "templates/edit.html")
 	c.tmpl.version = o.Kit.MustPage(templates, "templates/version.html")
+	c.tmpl.inspect = o.Kit.MustPage(templates, "templates/inspect.html")
 	return c
 }
 
 // staff is who may open the desk; what each may do there is decided per
 // article.
 var staff = web.AnyRole(content.RoleEditor, content.RoleReviewer, content.RoleWebmaster, content.RoleAdmin)
+
+// webmaster is who runs the site: its inspection, its columns.
+var webmaster = web.AnyRole(content.RoleWebmaster, content.RoleAdmin)
 
 // Routes registers the desk's routes.
 func (c *CMS) Routes(mux *http.ServeMux) {
@@ -76,7 +85,10 @@ func (c *CMS) Routes(mux *http.ServeMux) {
 	rt.Page("POST /portal/articles/{id}/files/{file}/remove", staff, c.removeFile)
 	rt.Page("GET /portal/articles/{id}/versions/{n}", staff, c.version)
 	rt.Page("GET /portal/files/{file}/{name}", staff, c.file)
-	c.kit.AddNav(web.NavItem{Label: "网站稿件", Path: "/portal", Rule: staff, Order: 40})
+	rt.Page("GET /portal/inspect", webmaster, c.inspectPage)
+	rt.Page("POST /portal/inspect", webmaster, c.inspectNow)
+	c.kit.AddNav(web.NavItem{Label: "网站稿件", Path: "/portal", Rule: staff, Order: 40},
+		web.NavItem{Label: "网站检查", Path: "/portal/inspect", Rule: webmaster, Group: "管理", Order: 140})
 }
 
 // actor is the signed-in person as the portal's rules see them.

@@ -505,9 +505,13 @@ func (o *op) index(f Fields) error {
 		return err
 	}
 	_, err = o.tx.ExecContext(o.ctx, `INSERT INTO search (docid, title, body, files) VALUES (?, ?, ?, ?)`, o.art.ID,
-		searchtext.Tokens(f.Title), searchtext.Tokens(searchBody(f)), searchtext.Tokens(files.String()))
+		indexTokens(f.Title), indexTokens(searchBody(f)), indexTokens(files.String()))
 	return err
 }
+
+// indexTokens are the search tokens of text: traditional characters as
+// simplified, so that either form finds the other.
+func indexTokens(text string) string { return searchtext.Tokens(searchtext.Simplified(text)) }
 
 // searchBody is the text of an article that search reads besides its
 // title.

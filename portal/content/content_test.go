@@ -445,3 +445,82 @@ func TestInvalidFields(t *testing.T) {
 		}
 	}
 }
+
+func TestInspect(t *testing.T) {
+	s, clk := openTest(t)
+	ctx := context.Background()
+	rep, err := s.Inspect(ctx, InspectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := func(r Report, key string) string {
+		for _, x := range r.Rules {
+			if x.Key == key {
+				return x.State
+			}
+		}
+		t.Fatalf("no rule %s", key)
+		return ""
+	}
+	// Nothing published: the home page fails, four columns are empty.
+	if state(rep, "home") != CheckFail || state(rep, "empty") != CheckWarn {
+		t.Fatalf("empty portal: %+v", rep.Rules)
+	}
+	yw := col(t, s, "main", "yw")
+	a := publish(t, s, yw, Fields{Title: "要闻", Body: `<p>见<a href="/art/999">旧文</a>和<a href="/col/1">栏目</a>、<a href="https://example.invalid/">外站</a></p>`})
+	if _, err := s.PutColumn(ctx, Actor{Login: "admin", Roles: []string{RoleAdmin}}, Column{ID: yw.ID, Section: "main", Slug: "yw", Name: "南湖要闻", Area: AreaPublish, Kind: KindList, Update: UpdateNews, Home: true}); err != nil {
+		t.Fatal(err)
+	}
+	rep, _ = s.Inspect(ctx, InspectOptions{})
+	if state(rep, "home") != CheckOK || state(rep, "news") != CheckOK || state(rep, "links") != CheckWarn {
+		t.Fatalf("fresh: %+v", rep.Rules)
+	}
+	if len(rep.Links) != 1 || rep.Links[0].Article != a || rep.Links[0].Href != "/art/999" || rep.Checked != 2 {
+		t.Fatalf("links %+v (checked %d)", rep.Links, rep.Checked)
+	}
+	clk.t = clk.t.Add(11 * 24 * time.Hour)
+	rep, _ = s.Inspect(ctx, InspectOptions{})
+	if state(rep, "home") != CheckWarn || state(rep, "news") != CheckWarn || rep.Worst() != CheckWarn {
+		t.Fatalf("11 days: %+v", rep.Rules)
+	}
+	clk.t = clk.t.Add(4 * 24 * time.Hour)
+	rep, _ = s.Inspect(ctx, InspectOptions{})
+	if state(rep, "home") != CheckFail || rep.Worst() != CheckFail {
+		t.Fatalf("15 days: %+v", rep.Rules)
+	}
+}
+
+// TestDemoPassesInspection: the seeded demo portal is a living one, as a
+// newcomer should see it: no rule warns on the day it is seeded, and its
+// search finds two-character words.
+func TestDemoPassesInspection(t *testing.T) {
+	s, err := Open(context.Background(), Options{Path: filepath.Join(t.TempDir(), "portal.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	if ok, err := s.SeedDemo(ctx); !ok || err != nil {
+		t.Fatalf("SeedDemo = %v, %v", ok, err)
+	}
+	if ok, _ := s.SeedDemo(ctx); ok {
+		t.Fatal("seeded twice")
+	}
+	rep, err := s.Inspect(ctx, InspectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Worst() != CheckOK {
+		t.Fatalf("the demo fails the inspection: %+v", rep.Rules)
+	}
+	for _, q := range []string{"垃圾", "农业", "企业", "学校"} {
+		if r, err := s.Search(ctx, Query{Text: q}); err != nil || r.Total < 3 {
+			t.Fatalf("search %s: %d, %v", q, r.Total, err)
+		}
+	}
+	var jd int
+	s.db.Reader().QueryRow(`SELECT count(*) FROM links`).Scan(&jd)
+	if jd < 10 {
+		t.Fatalf("%d interpretation links", jd)
+	}
+}

@@ -117,7 +117,7 @@ func (s *Store) Search(ctx context.Context, q Query) (Results, error) {
 	res := Results{Terms: Terms(q.Text)}
 	var match []string
 	for _, t := range res.Terms {
-		if m := searchtext.MatchQuery(t); m != "" {
+		if m := searchtext.MatchQuery(searchtext.Simplified(t)); m != "" {
 			match = append(match, m)
 		}
 	}
@@ -201,7 +201,7 @@ func (s *Store) Search(ctx context.Context, q Query) (Results, error) {
 func snippetText(f Fields, terms []string) string {
 	body := PlainText(f.Body)
 	for _, t := range terms {
-		if searchtext.Contains(body, t) {
+		if strings.Contains(fold(body), fold(t)) {
 			return body
 		}
 	}
@@ -241,17 +241,22 @@ func bm25(info []byte) float64 {
 	return score
 }
 
+// fold is text as search compares it: case, width and traditional forms
+// folded, one character for one.
+func fold(s string) string { return searchtext.Fold(searchtext.Simplified(s)) }
+
 // Highlight is text escaped with every term in <mark>, folded as search
-// folds (case, full-width forms). With width > 0 it is a piece of about
-// width characters around the first term found (the start when none).
+// folds (case, full-width forms, traditional characters). With width > 0
+// it is a piece of about width characters around the first term found
+// (the start when none).
 func Highlight(text string, terms []string, width int) template.HTML {
 	text = strings.Join(strings.Fields(text), " ")
 	r := []rune(text)
-	folded := []rune(searchtext.Fold(text)) // rune for rune: Fold maps one to one
+	folded := []rune(fold(text)) // rune for rune: fold maps one to one
 	marked := make([]bool, len(r))
 	first := -1
 	for _, t := range terms {
-		ft := []rune(searchtext.Fold(t))
+		ft := []rune(fold(t))
 		if len(ft) == 0 {
 			continue
 		}

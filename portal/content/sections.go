@@ -133,3 +133,24 @@ func (s *Store) PutColumn(ctx context.Context, a Actor, c Column) (int64, error)
 	s.touch(s.now())
 	return id, nil
 }
+
+// Setting is a stored setting of the portal ("" when unset).
+func (s *Store) Setting(ctx context.Context, key string) (string, error) {
+	var v string
+	err := s.db.Reader().QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return v, err
+}
+
+// PutSetting stores a setting of the portal's own work (the open
+// inspection to-dos); "" removes it.
+func (s *Store) PutSetting(ctx context.Context, key, value string) error {
+	if value == "" {
+		_, err := s.db.Writer().ExecContext(ctx, `DELETE FROM settings WHERE key = ?`, key)
+		return err
+	}
+	_, err := s.db.Writer().ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+	return err
+}
