@@ -99,10 +99,10 @@ func FuzzMatchQuery(f *testing.F) {
 
 func TestSimplified(t *testing.T) {
 	for in, want := range map[string]string{
-		"電子政務與垃圾分類": "电子政务与垃圾分类",
-		"电子政务":      "电子政务",
+		"電子政務與垃圾分類":  "电子政务与垃圾分类",
+		"电子政务":       "电子政务",
 		"臺灣 ABC 123": "台湾 ABC 123",
-		"":          "",
+		"":           "",
 	} {
 		if got := Simplified(in); got != want {
 			t.Errorf("Simplified(%q) = %q, want %q", in, got, want)
