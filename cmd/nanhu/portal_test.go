@@ -454,10 +454,33 @@ func TestPortalInspection(t *testing.T) {
 		t.Fatalf("the demo portal warns: %s", page)
 	}
 	admin := content.Actor{Login: "admin", Roles: []string{content.RoleAdmin}}
-	colID, err := st.PutColumn(ctx, admin, content.Column{Section: "main", Slug: "kong", Name: "测试空栏目", Area: content.AreaPublish, Kind: content.KindList})
+	// The footer's entries are the administrator's to set; a wrong
+	// 标识码 is refused.
+	a.visit("/portal/settings")
+	a.typeInto("#s-id_code", "12345")
+	a.click("form[action='/portal/settings'] button")
+	if !strings.Contains(a.text(".problem"), "10 位") {
+		t.Fatalf("a bad 标识码 was taken: %s", a.text("main"))
+	}
+	a.typeInto("#s-id_code", "3304110099")
+	a.typeInto("#s-sponsor", "秀洲区人民政府办公室（门户网站测试）")
+	a.click("form[action='/portal/settings'] button")
+	if _, home := get(t, "http://"+ts.addr("portal")+"/"); !strings.Contains(home, "秀洲区人民政府办公室（门户网站测试）") || !strings.Contains(home, `content="3304110099"`) {
+		t.Fatal("the portal does not show the new settings")
+	}
+	// A column added on the columns page.
+	a.visit("/portal/columns")
+	a.typeInto("#c-slug", "kong")
+	a.typeInto("#c-name", "测试空栏目")
+	a.click("form[action='/portal/columns'] button")
+	if !strings.Contains(a.body(), "栏目「测试空栏目」已保存") {
+		t.Fatalf("column not saved: %s", a.text("main"))
+	}
+	kong, err := st.ColumnBySlug(ctx, "main", "kong")
 	if err != nil {
 		t.Fatal(err)
 	}
+	colID := kong.ID
 	yw, _ := st.ColumnBySlug(ctx, "main", "yw")
 	art, err := st.Create(ctx, admin, yw.ID, content.Fields{Title: "链接测试", Body: `<p><a href="/art/99999">旧文</a></p>`})
 	if err != nil {

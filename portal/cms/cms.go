@@ -45,7 +45,7 @@ type CMS struct {
 	kit   *web.Kit
 	store *content.Store
 	log   *slog.Logger
-	tmpl  struct{ list, edit, version, inspect *web.Page }
+	tmpl  struct{ list, edit, version, inspect, settings, columns *web.Page }
 }
 
 // New parses the templates.
@@ -58,6 +58,8 @@ func New(o Options) *CMS {
 	c.tmpl.edit = o.Kit.MustPage(templates, "templates/edit.html")
 	c.tmpl.version = o.Kit.MustPage(templates, "templates/version.html")
 	c.tmpl.inspect = o.Kit.MustPage(templates, "templates/inspect.html")
+	c.tmpl.settings = o.Kit.MustPage(templates, "templates/settings.html")
+	c.tmpl.columns = o.Kit.MustPage(templates, "templates/columns.html")
 	return c
 }
 
@@ -87,8 +89,14 @@ func (c *CMS) Routes(mux *http.ServeMux) {
 	rt.Page("GET /portal/files/{file}/{name}", staff, c.file)
 	rt.Page("GET /portal/inspect", webmaster, c.inspectPage)
 	rt.Page("POST /portal/inspect", webmaster, c.inspectNow)
+	rt.Page("GET /portal/settings", webmaster, c.settings)
+	rt.Page("POST /portal/settings", webmaster, c.settingsSave)
+	rt.Page("GET /portal/columns", webmaster, c.columns)
+	rt.Page("POST /portal/columns", webmaster, c.columnSave)
 	c.kit.AddNav(web.NavItem{Label: "网站稿件", Path: "/portal", Rule: staff, Order: 40},
-		web.NavItem{Label: "网站检查", Path: "/portal/inspect", Rule: webmaster, Group: "管理", Order: 140})
+		web.NavItem{Label: "网站检查", Path: "/portal/inspect", Rule: webmaster, Group: "管理", Order: 140},
+		web.NavItem{Label: "网站栏目", Path: "/portal/columns", Rule: webmaster, Group: "管理", Order: 141},
+		web.NavItem{Label: "网站设置", Path: "/portal/settings", Rule: webmaster, Group: "管理", Order: 142})
 }
 
 // actor is the signed-in person as the portal's rules see them.

@@ -3,8 +3,11 @@ package content
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -121,6 +124,24 @@ func (s *Store) PutColumn(ctx context.Context, a Actor, c Column) (int64, error)
 	if _, err := s.SectionOf(ctx, c.Section); err != nil {
 		return 0, errf("invalid", "没有这个分站：%s。", c.Section)
 	}
+	if !slices.Contains(kinds, c.Kind) {
+		return 0, errf("invalid", "没有这种栏目类型：%s。", c.Kind)
+	}
+	if c.Area != "" && !slices.Contains(Areas, c.Area) {
+		return 0, errf("invalid", "没有这个版块：%s。", c.Area)
+	}
+	if c.Update != "" && c.Update != UpdateNews && c.Update != UpdateNotice {
+		return 0, errf("invalid", "更新要求只能是动态要闻类或通知公告政策文件类。")
+	}
+	if !slugOK.MatchString(c.Slug) {
+		return 0, errf("invalid", "栏目代码只能用小写字母、数字和短横线，最多 20 个字符。")
+	}
+	var oldKind string
+	var n int
+	if err := s.db.Reader().QueryRowContext(ctx, `SELECT c.kind, (SELECT count(*) FROM articles a WHERE a.column_id = c.id) FROM columns c WHERE section = ? AND slug = ?`,
+		c.Section, c.Slug).Scan(&oldKind, &n); err == nil && n > 0 && oldKind != c.Kind {
+		return 0, errf("invalid", "栏目「%s」已有 %d 篇稿件，不能改变栏目类型。", c.Name, n)
+	}
 	var id int64
 	err := s.db.Writer().QueryRowContext(ctx, `INSERT INTO columns (section, slug, name, area, kind, ctype, update_rule, description, keywords, home, ord)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -133,6 +154,81 @@ func (s *Store) PutColumn(ctx context.Context, a Actor, c Column) (int64, error)
 	s.touch(s.now())
 	return id, nil
 }
+
+// kinds are the column kinds a webmaster may choose.
+var kinds = []string{KindList, KindPolicy, KindInterpret, KindGuide, KindPage, KindLeaders, KindInteract, KindEnterprise, KindCatalogue}
+
+// KindNames are the column kinds in Chinese.
+var KindNames = map[string]string{KindList: "信息列表", KindPolicy: "政策文件", KindInterpret: "政策解读", KindGuide: "办事指南",
+	KindPage: "单页（概况、机构职能）", KindLeaders: "负责人信息", KindInteract: "互动交流入口", KindEnterprise: "企业风采", KindCatalogue: "信息公开目录"}
+
+// Kinds are the column kinds in the order forms offer them.
+func Kinds() []string { return slices.Clone(kinds) }
+
+var slugOK = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,19}$`)
+
+// SiteSettings are the site's identity as the webmaster set it on the
+// desk (the footer's entries, by their [portal] names): each replaces the
+// configuration's value.
+func (s *Store) SiteSettings(ctx context.Context) (map[string]string, error) {
+	v, err := s.Setting(ctx, "site.info")
+	if err != nil || v == "" {
+		return map[string]string{}, err
+	}
+	m := map[string]string{}
+	if err := json.Unmarshal([]byte(v), &m); err != nil {
+		return nil, fmt.Errorf("portal: site settings: %w", err)
+	}
+	return m, nil
+}
+
+// SiteKeys are the settings a webmaster may set, with what each is.
+var SiteKeys = []struct{ Key, Label string }{
+	{"name", "网站名称"}, {"site_domain", "网站域名"}, {"id_code", "政府网站标识码"}, {"sponsor", "主办单位"}, {"operator", "承办单位"},
+	{"contact", "联系方式"}, {"icp", "ICP备案号"}, {"police", "公安机关备案号"}, {"police_code", "公安机关备案编号（数字）"},
+	{"emblem_url", "党政机关网站标识链接"}, {"hotline", "政务服务热线"},
+}
+
+// PutSiteSettings stores the webmaster's site settings; an empty value
+// goes back to the configuration's.
+func (s *Store) PutSiteSettings(ctx context.Context, a Actor, m map[string]string) error {
+	if !a.isWebmaster() {
+		return errf("forbidden", "只有网站管理员可以修改网站设置。")
+	}
+	out := map[string]string{}
+	for _, k := range SiteKeys {
+		v, err := checkText(k.Label, m[k.Key], 200, false)
+		if err != nil {
+			return err
+		}
+		if v == "" {
+			continue
+		}
+		switch k.Key {
+		case "id_code":
+			if !idCode.MatchString(v) {
+				return errf("invalid", "政府网站标识码是 10 位数字或字母（由主管部门分配）。")
+			}
+		case "emblem_url":
+			if !strings.HasPrefix(v, "https://") && !strings.HasPrefix(v, "http://") {
+				return errf("invalid", "党政机关网站标识链接要以 https:// 开头。")
+			}
+		}
+		out[k.Key] = v
+	}
+	js, _ := json.Marshal(out)
+	if len(out) == 0 {
+		js = nil
+	}
+	if err := s.PutSetting(ctx, "site.info", string(js)); err != nil {
+		return err
+	}
+	s.touch(s.now())
+	s.log.Info("portal site settings changed", "by", a.Login)
+	return nil
+}
+
+var idCode = regexp.MustCompile(`^[0-9A-Za-z]{10}$`)
 
 // Setting is a stored setting of the portal ("" when unset).
 func (s *Store) Setting(ctx context.Context, key string) (string, error) {

@@ -90,8 +90,8 @@ func (s *Site) feed(w http.ResponseWriter, r *http.Request) error {
 	if sec.Code != "main" {
 		name = sec.Name + " · " + c.Name
 	}
-	ch := rssChannel{Title: name + "_" + s.opts.Info.Name, Link: b + "/col/" + strconv.FormatInt(c.ID, 10),
-		Description: s.opts.Info.Name + "「" + name + "」栏目的最新信息", Language: "zh-CN"}
+	ch := rssChannel{Title: name + "_" + s.info().Name, Link: b + "/col/" + strconv.FormatInt(c.ID, 10),
+		Description: s.info().Name + "「" + name + "」栏目的最新信息", Language: "zh-CN"}
 	for i, it := range items {
 		if i == 0 {
 			ch.LastBuild = it.Published.Format(time.RFC1123Z)

@@ -97,8 +97,8 @@ func (s *Site) homePage(r *http.Request) (string, web.View, error) {
 	if err != nil {
 		return "", web.View{}, err
 	}
-	v := &homeView{chrome: newChrome(r, "home"), Hotline: s.opts.Info.Hotline}
-	v.Description = s.opts.Info.Name + "：" + s.opts.Info.Sponsor + "主办的政府门户网站，发布政府信息，提供办事服务和互动交流。"
+	v := &homeView{chrome: newChrome(r, "home"), Hotline: s.info().Hotline}
+	v.Description = s.info().Name + "：" + s.info().Sponsor + "主办的政府门户网站，发布政府信息，提供办事服务和互动交流。"
 	var onHome []content.Column
 	for _, c := range cols {
 		if c.Home {
@@ -204,7 +204,7 @@ func (s *Site) columnPage(r *http.Request) (string, web.View, error) {
 	if err != nil {
 		return "", web.View{}, err
 	}
-	v := &columnView{chrome: newChrome(r, areaOf(sec, c), s.crumbs(sec, c, false)...), Section: sec, Col: c, Hotline: s.opts.Info.Hotline, Info: s.opts.Info}
+	v := &columnView{chrome: newChrome(r, areaOf(sec, c), s.crumbs(sec, c, false)...), Section: sec, Col: c, Hotline: s.info().Hotline, Info: s.info()}
 	v.Column = &v.Col
 	v.Description = c.Description
 	switch c.Kind {

@@ -12,6 +12,7 @@
 package site
 
 import (
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -87,6 +88,59 @@ type Site struct {
 	mu    sync.Mutex
 	cache map[string]cached // rendered pages of this generation
 	gen   int64
+	// site is the identity of this generation: the configuration's, with
+	// the webmaster's settings over it.
+	site    Info
+	siteGen int64
+	siteSet bool
+}
+
+// info is the site's identity now: Options.Info with the webmaster's
+// settings (portal/content's SiteSettings) over it.
+func (s *Site) info() Info {
+	gen := s.store.Generation()
+	s.mu.Lock()
+	if s.siteSet && s.siteGen == gen {
+		i := s.site
+		s.mu.Unlock()
+		return i
+	}
+	s.mu.Unlock()
+	i := s.opts.Info
+	m, err := s.store.SiteSettings(context.Background())
+	if err != nil {
+		s.log.Error("read the site settings", "err", err)
+	}
+	for k, v := range m {
+		switch k {
+		case "name":
+			i.Name = v
+		case "site_domain":
+			i.Domain = v
+		case "id_code":
+			i.IDCode = v
+		case "sponsor":
+			i.Sponsor = v
+		case "operator":
+			i.Operator = v
+		case "contact":
+			i.Contact = v
+		case "icp":
+			i.ICP = v
+		case "police":
+			i.Police = v
+		case "police_code":
+			i.PoliceCode = v
+		case "emblem_url":
+			i.EmblemURL = v
+		case "hotline":
+			i.Hotline = v
+		}
+	}
+	s.mu.Lock()
+	s.site, s.siteGen, s.siteSet = i, gen, true
+	s.mu.Unlock()
+	return i
 }
 
 // cached is a rendered page.
@@ -132,7 +186,7 @@ func New(opts Options) (*Site, error) {
 			},
 			"safe":   func(s string) template.HTML { return template.HTML(s) }, // bodies, sanitised on save
 			"add":    func(a, b int) int { return a + b },
-			"info":   func() Info { return s.opts.Info },
+			"info":   s.info,
 			"chrome": chromeOf,
 			"bytes":  web.FormatBytes,
 		}})
