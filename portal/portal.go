@@ -108,6 +108,10 @@ func (p *Portal) Store() *content.Store { return p.store }
 // nothing else.
 func (p *Portal) Handler() http.Handler { return p.site.Handler() }
 
+// StaffStatic are the static files the CMS pages need on the staff web
+// (its editor): give them to the staff kit's Options.Static.
+var StaffStatic = cms.Static
+
 // Routes adds the CMS pages to the staff web.
 func (p *Portal) Routes(mux *http.ServeMux, kit *web.Kit, publicURL string) {
 	cms.New(cms.Options{Kit: kit, Store: p.store, PublicURL: publicURL, Inspect: p.inspect, External: p.opts.CheckExternalLinks,

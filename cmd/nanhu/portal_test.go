@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"nanhu/internal/workcal"
 	"nanhu/portal/content"
@@ -175,7 +176,18 @@ func TestPortalInBrowser(t *testing.T) {
 	}
 	imgID := strings.Split(src, "/")[2]
 	editor.typeInto("#summary", "会议部署下一阶段垃圾分类和村民参与工作。")
-	editor.typeInto("#body", `<p>12月6日，全区垃圾分类工作推进会召开，各镇（街道）汇报了农村垃圾分类进展。</p><p><img src="`+src+`" alt="垃圾分类现场"></p>`)
+	// The body in the rich-text editor: typed, then a picture from the
+	// toolbar's list of the article's own.
+	editor.do(chromedp.Click(chromedp.CSS(".rich-surface")),
+		chromedp.SendKeys(chromedp.CSS(".rich-surface"), "12月6日，全区垃圾分类工作推进会召开，各镇（街道）汇报了农村垃圾分类进展。"),
+		chromedp.Focus(chromedp.CSS(".rich-bar select")), chromedp.SendKeys(chromedp.CSS(".rich-bar select"), kb.ArrowDown))
+	if n := eval[int](editor, `document.querySelectorAll('.rich-surface img').length`); n != 1 {
+		editor.shot("editor-no-picture")
+		t.Fatalf("the editor holds %d pictures", n)
+	}
+	// The picture shows in the editor (from the staff web's copy), and
+	// the body keeps its public address.
+	editor.do(chromedp.Poll[chromedp.Void](`(() => { const i = document.querySelector('.rich-surface img'); return i && i.complete && i.naturalWidth > 0; })()`, chromedp.WithPollingTimeout(10*time.Second)))
 	editor.typeInto("#source", "区政府办公室")
 	editor.do(chromedp.SetValue(chromedp.CSS("#cover"), imgID))
 	// A date slipped into the form is not taken: the date is the
@@ -187,6 +199,7 @@ func TestPortalInBrowser(t *testing.T) {
 		editor.shot("submit-failed")
 		t.Fatalf("not submitted: %s", editor.text("main"))
 	}
+	editor.do(chromedp.Poll[chromedp.Void](`(() => { const i = document.querySelector('.preview img'); return i && i.complete && i.naturalWidth > 0; })()`, chromedp.WithPollingTimeout(10*time.Second)))
 	editor.shot("editor-submitted")
 
 	// The reviewer returns it with an opinion.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -224,6 +225,7 @@ func start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 		httpsPort = a.Port
 	}
 	if s.kit, err = web.New(web.Options{SiteName: "南湖办公平台", Directory: s.oa.People(), Sessions: sessions, Limiter: limiter,
+		Static:         []fs.FS{portal.StaffStatic},
 		TrustedOrigins: cfg.Web.TrustedOrigins, HTTPSPort: httpsPort, Logger: logger.With("part", "web")}); err != nil {
 		httpSrv.Close()
 		return nil, err

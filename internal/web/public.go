@@ -26,6 +26,15 @@ type Cache struct {
 	// Vary names the request headers the page depends on (Cookie, when
 	// a visitor's setting such as 长者模式 changes it).
 	Vary string
+	// ETag is the body's entity tag when the caller keeps it (ETagOf);
+	// empty: it is computed from the body.
+	ETag string
+}
+
+// ETagOf is the strong entity tag ServeCached gives body.
+func ETagOf(body []byte) string {
+	sum := sha256.Sum256(body)
+	return `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`
 }
 
 // RenderPublic answers r with a public page that a reverse proxy may
@@ -67,8 +76,10 @@ func (k *Kit) renderPublic(buf *bytes.Buffer, r *http.Request, p *Page, v View) 
 // ServeCached answers r with body (a feed, a site map, a rendered page)
 // under the caching rules of RenderPublic.
 func ServeCached(w http.ResponseWriter, r *http.Request, ctype string, body []byte, c Cache) error {
-	sum := sha256.Sum256(body)
-	etag := `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`
+	etag := c.ETag
+	if etag == "" {
+		etag = ETagOf(body)
+	}
 	h := w.Header()
 	h.Set("ETag", etag)
 	cc := "public, max-age=" + strconv.Itoa(int(c.MaxAge/time.Second))

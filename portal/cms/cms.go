@@ -11,6 +11,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -22,8 +23,20 @@ import (
 	"nanhu/portal/content"
 )
 
-//go:embed templates
-var templates embed.FS
+//go:embed templates static
+var embedded embed.FS
+
+var templates = embedded
+
+// Static are the desk's own static files (its rich-text editor), for the
+// staff web kit's Options.Static.
+var Static = func() fs.FS {
+	f, err := fs.Sub(embedded, "static")
+	if err != nil {
+		panic(err)
+	}
+	return f
+}()
 
 // Options are what the CMS needs.
 type Options struct {

@@ -1,9 +1,13 @@
 package cms
 
 import (
+	"encoding/json"
+	"html/template"
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -130,7 +134,15 @@ type editView struct {
 	Policy content.Policy
 	Guide  content.Guide
 	Chosen map[int64]bool
+	// ImagesJSON are the article's pictures for the editor's 插入图片.
+	ImagesJSON string
+	// Preview is the body as the public page will show it, its pictures
+	// taken from the staff web's copy of the files.
+	Preview template.HTML
 }
+
+// staffFiles finds a picture's public address in a sanitised body.
+var staffFiles = regexp.MustCompile(`(<img\b[^>]*\bsrc=")/files/`)
 
 var actionNames = map[string]string{
 	"created": "新建", "saved": "保存", "submitted": "送审", "recalled": "撤回送审", "returned": "退回", "approved": "审核通过",
@@ -184,11 +196,20 @@ func (c *CMS) renderEdit(w http.ResponseWriter, r *http.Request, id int64, field
 	if art.Live && c.opts.PublicURL != "" {
 		v.Public = strings.TrimSuffix(c.opts.PublicURL, "/") + "/art/" + strconv.FormatInt(id, 10)
 	}
+	type pic struct {
+		Src  string `json:"src"`
+		Name string `json:"name"`
+	}
+	pics := []pic{}
 	for _, f := range art.Files {
 		if f.Image {
 			v.Images = append(v.Images, f)
+			pics = append(pics, pic{Src: "/files/" + strconv.FormatInt(f.ID, 10) + "/" + url.PathEscape(f.Name), Name: f.Name})
 		}
 	}
+	js, _ := json.Marshal(pics)
+	v.ImagesJSON = string(js)
+	v.Preview = template.HTML(staffFiles.ReplaceAllString(content.Sanitize(v.Fields.Body), `${1}/portal/files/`))
 	if art.Column.Kind == content.KindInterpret {
 		if v.Policies, _, err = c.store.Catalogue(ctx, "", 500, 0); err != nil {
 			return err

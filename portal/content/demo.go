@@ -12,6 +12,15 @@ import (
 // articles (DemoCorpus), published at their ages before now. A portal
 // that has sections already is left alone: it returns false.
 func (s *Store) SeedDemo(ctx context.Context) (bool, error) {
+	return s.Seed(ctx, demoCorpus(s.now()))
+}
+
+// Seed fills an empty portal with the demo sections and columns and the
+// given items, each published at its age before now (a first filling:
+// the demo, a benchmark's corpus). A portal that has sections already is
+// left alone: it returns false. No article of a running portal can be
+// dated this way.
+func (s *Store) Seed(ctx context.Context, items []DemoItem) (bool, error) {
 	var n int
 	if err := s.db.Reader().QueryRowContext(ctx, `SELECT count(*) FROM sections`).Scan(&n); err != nil {
 		return false, err
@@ -20,7 +29,7 @@ func (s *Store) SeedDemo(ctx context.Context) (bool, error) {
 		return false, nil
 	}
 	now := s.now()
-	items := demoCorpus(now)
+	items = slices.Clone(items)
 	// Policy documents before their interpretations, so that links find
 	// them.
 	slices.SortStableFunc(items, func(a, b DemoItem) int { return len(a.Explains) - len(b.Explains) })

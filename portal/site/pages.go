@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"nanhu/internal/web"
@@ -38,8 +39,9 @@ func (s *Site) cachedPage(f func(r *http.Request) (string, web.View, error)) web
 		}
 		gen := s.store.Generation()
 		c := web.Cache{Modified: s.store.Modified(), SharedMaxAge: s.opts.MaxAge, Vary: "Cookie"}
-		if body, ok := s.lookup(gen, key); ok {
-			return web.ServeCached(w, r, "text/html; charset=utf-8", body, c)
+		if hit, ok := s.lookup(gen, key); ok {
+			c.ETag = hit.etag
+			return web.ServeCached(w, r, "text/html; charset=utf-8", hit.body, c)
 		}
 		name, v, err := f(r)
 		if err != nil {
@@ -49,7 +51,8 @@ func (s *Site) cachedPage(f func(r *http.Request) (string, web.View, error)) web
 		if err != nil {
 			return err
 		}
-		s.remember(gen, key, body)
+		c.ETag = web.ETagOf(body)
+		s.remember(gen, key, cached{body: body, etag: c.ETag})
 		return web.ServeCached(w, r, "text/html; charset=utf-8", body, c)
 	}
 }
@@ -58,24 +61,24 @@ func (s *Site) cachedPage(f func(r *http.Request) (string, web.View, error)) web
 // query a visitor makes up would fill memory otherwise).
 const maxCached = 5000
 
-func (s *Site) lookup(gen int64, key string) ([]byte, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *Site) lookup(gen int64, key string) (cached, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	if s.gen != gen {
-		return nil, false
+		return cached{}, false
 	}
 	c, ok := s.cache[key]
-	return c.body, ok
+	return c, ok
 }
 
-func (s *Site) remember(gen int64, key string, body []byte) {
+func (s *Site) remember(gen int64, key string, c cached) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.gen != gen {
 		s.gen, s.cache = gen, map[string]cached{}
 	}
 	if len(s.cache) < maxCached {
-		s.cache[key] = cached{body: body}
+		s.cache[key] = c
 	}
 }
 
@@ -304,7 +307,8 @@ func (s *Site) articlePage(r *http.Request) (string, web.View, error) {
 	v.Column, v.Article = &v.Page.Column, &v.Page
 	v.Description = p.Fields.Summary
 	for i, f := range p.Files {
-		if f.ID == p.Fields.Cover {
+		// The cover heads the page unless the body already shows it.
+		if f.ID == p.Fields.Cover && !strings.Contains(p.Fields.Body, `src="/files/`+strconv.FormatInt(f.ID, 10)+`/`) {
 			v.Cover = &p.Files[i]
 		}
 		if !f.Image {

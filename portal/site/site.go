@@ -85,7 +85,7 @@ type Site struct {
 	h     http.Handler
 	pages map[string]*web.Page
 
-	mu    sync.Mutex
+	mu    sync.RWMutex
 	cache map[string]cached // rendered pages of this generation
 	gen   int64
 	// site is the identity of this generation: the configuration's, with
@@ -99,13 +99,13 @@ type Site struct {
 // settings (portal/content's SiteSettings) over it.
 func (s *Site) info() Info {
 	gen := s.store.Generation()
-	s.mu.Lock()
+	s.mu.RLock()
 	if s.siteSet && s.siteGen == gen {
 		i := s.site
-		s.mu.Unlock()
+		s.mu.RUnlock()
 		return i
 	}
-	s.mu.Unlock()
+	s.mu.RUnlock()
 	i := s.opts.Info
 	m, err := s.store.SiteSettings(context.Background())
 	if err != nil {
@@ -143,10 +143,10 @@ func (s *Site) info() Info {
 	return i
 }
 
-// cached is a rendered page.
+// cached is a rendered page and its entity tag.
 type cached struct {
-	body   []byte
-	status int
+	body []byte
+	etag string
 }
 
 var shanghai = workcal.Shanghai()
