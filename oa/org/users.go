@@ -2,10 +2,10 @@ package org
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"errors"
 	"fmt"
+	"nanhu/internal/passhash"
 	"slices"
 	"strings"
 	"time"
@@ -413,7 +413,7 @@ func (d *Directory) Authenticate(ctx context.Context, username, password string)
 	if err != nil {
 		return User{}, fmt.Errorf("org: authenticate: %w", err)
 	}
-	if login == "" || len(password) > maxPasswordLen {
+	if login == "" || len(password) > passhash.MaxLen {
 		// Spend the time a real check would take.
 		if _, err := d.verifyPassword(ctx, d.dummy(), password); err != nil {
 			return User{}, err
@@ -457,10 +457,7 @@ func (d *Directory) rehash(ctx context.Context, login, old, password string) err
 // matches; verifying against it costs what a real check costs.
 func (d *Directory) dummy() string {
 	d.dummyOnce.Do(func() {
-		salt, key := make([]byte, saltLen), make([]byte, currentParams.keyLen)
-		rand.Read(salt)
-		rand.Read(key)
-		d.dummyHash = formatPHC(currentParams, salt, key)
+		d.dummyHash = passhash.Dummy()
 	})
 	return d.dummyHash
 }

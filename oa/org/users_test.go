@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"nanhu/internal/passhash"
 	"slices"
 	"strings"
 	"testing"
@@ -151,9 +152,9 @@ func TestAuthenticateRehashesOldParameters(t *testing.T) {
 	d := openTest(t)
 	mustAddUser(t, d, NewUser{Login: "old", Password: "old-params"})
 	// A hash made with cheaper parameters, as an older version might have.
-	oldParams := argonParams{time: 1, memory: 64, threads: 1, keyLen: 32}
+	oldParams := passhash.Params{Time: 1, Memory: 64, Threads: 1, KeyLen: 32}
 	salt := []byte("0123456789abcdef")
-	old := formatPHC(oldParams, salt, argon2Key("old-params", salt, oldParams))
+	old := passhash.Format(oldParams, salt, passhash.Key("old-params", salt, oldParams))
 	if _, err := d.rw.Exec(`UPDATE users SET password_hash = ? WHERE login = 'old'`, old); err != nil {
 		t.Fatal(err)
 	}
