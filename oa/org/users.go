@@ -5,10 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"nanhu/internal/passhash"
 	"slices"
 	"strings"
 	"time"
+
+	"nanhu/internal/passhash"
 )
 
 // DefaultQuota is the mailbox quota of a user created with QuotaBytes 0.
