@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"nanhu/internal/passhash"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"nanhu/internal/passhash"
 )
 
 func TestAddUser(t *testing.T) {
