@@ -10,11 +10,15 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"time"
 
+	"nanhu/internal/ratelimit"
 	"nanhu/internal/web"
+	"nanhu/internal/web/session"
 	"nanhu/portal/cms"
 	"nanhu/portal/content"
+	"nanhu/portal/enterprise"
 	"nanhu/portal/site"
 	"nanhu/queue"
 )
@@ -43,6 +47,10 @@ type Options struct {
 	// CheckExternalLinks checks outside links too: only where the
 	// network reaches the internet.
 	CheckExternalLinks bool
+	// Limiter, when set, opens the enterprise accounts' pages on the
+	// portal (/qiye/, enterprise.db and qiye-sessions.db): their failed
+	// sign-ins lock out as staff ones do.
+	Limiter *ratelimit.Limiter
 	// Now is the clock.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -57,10 +65,12 @@ func DefaultOptions(dir string) Options {
 
 // Portal is the running portal.
 type Portal struct {
-	opts  Options
-	log   *slog.Logger
-	store *content.Store
-	site  *site.Site
+	opts     Options
+	log      *slog.Logger
+	store    *content.Store
+	site     *site.Site
+	accounts *enterprise.Store // nil without Limiter
+	sessions *session.Store    // the enterprises'
 }
 
 // New opens portal.db (seeding the demo when asked) and makes the public
@@ -91,8 +101,16 @@ func New(ctx context.Context, opts Options) (*Portal, error) {
 			return nil, err
 		}
 	}
-	if p.site, err = site.New(site.Options{Store: st, Info: opts.Site, Logger: opts.Logger.With("part", "portal-site")}); err != nil {
-		st.Close()
+	so := site.Options{Store: st, Info: opts.Site, Logger: opts.Logger.With("part", "portal-site")}
+	if opts.Limiter != nil {
+		if err := p.openEnterprises(ctx); err != nil {
+			p.Close()
+			return nil, err
+		}
+		so.Enterprises = &site.Enterprises{Accounts: p.accounts, Sessions: p.sessions, Limiter: opts.Limiter}
+	}
+	if p.site, err = site.New(so); err != nil {
+		p.Close()
 		return nil, fmt.Errorf("portal: %w", err)
 	}
 	return p, nil
@@ -114,8 +132,12 @@ var StaffStatic = cms.Static
 
 // Routes adds the CMS pages to the staff web.
 func (p *Portal) Routes(mux *http.ServeMux, kit *web.Kit, publicURL string) {
-	cms.New(cms.Options{Kit: kit, Store: p.store, PublicURL: publicURL, Inspect: p.inspect, External: p.opts.CheckExternalLinks,
-		Logger: p.log.With("part", "cms")}).Routes(mux)
+	o := cms.Options{Kit: kit, Store: p.store, PublicURL: publicURL, Inspect: p.inspect, External: p.opts.CheckExternalLinks,
+		Logger: p.log.With("part", "cms")}
+	if p.accounts != nil {
+		o.Accounts = p.accounts
+	}
+	cms.New(o).Routes(mux)
 }
 
 // Run publishes scheduled articles when their time comes and runs the
@@ -144,4 +166,28 @@ func (p *Portal) Run(ctx context.Context) error {
 }
 
 // Close closes portal.db.
-func (p *Portal) Close() error { return p.store.Close() }
+func (p *Portal) Close() error {
+	if p.sessions != nil {
+		p.sessions.Close()
+	}
+	if p.accounts != nil {
+		p.accounts.Close()
+	}
+	return p.store.Close()
+}
+
+// openEnterprises opens the enterprise accounts and their sessions, and
+// with --demo gives the demo company its account and page.
+func (p *Portal) openEnterprises(ctx context.Context) error {
+	var err error
+	if p.accounts, err = enterprise.Open(ctx, enterprise.Options{Path: filepath.Join(p.opts.DataDir, "enterprise.db"), Now: p.opts.Now, Logger: p.log}); err != nil {
+		return err
+	}
+	if p.sessions, err = session.Open(ctx, session.Options{Path: filepath.Join(p.opts.DataDir, "qiye-sessions.db"), Now: p.opts.Now}); err != nil {
+		return err
+	}
+	if p.opts.Demo {
+		return p.seedEnterprise(ctx)
+	}
+	return nil
+}

@@ -241,7 +241,7 @@ func start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 	s.smsAPI(mux)
 	// The public portal: its CMS on the staff web, its site on its own
 	// listeners.
-	if s.portal, err = startPortal(ctx, cfg, s.queue, logger); err != nil {
+	if s.portal, err = startPortal(ctx, cfg, s.queue, limiter, logger); err != nil {
 		httpSrv.Close()
 		return nil, err
 	}
@@ -310,9 +310,9 @@ func (s *server) portalURL() string {
 }
 
 // startPortal opens the portal, seeding the demo portal with --demo.
-func startPortal(ctx context.Context, cfg Config, q *queue.Queue, logger *slog.Logger) (*portal.Portal, error) {
+func startPortal(ctx context.Context, cfg Config, q *queue.Queue, lim *ratelimit.Limiter, logger *slog.Logger) (*portal.Portal, error) {
 	o := portal.DefaultOptions(cfg.Data)
-	o.Demo, o.Queue = cfg.Demo, q
+	o.Demo, o.Queue, o.Limiter = cfg.Demo, q, lim
 	o.Inspectors, o.CheckExternalLinks = cfg.Portal.Inspectors, cfg.Portal.CheckExternalLinks
 	pc := cfg.Portal
 	o.Site = site.Info{Name: pc.Name, Domain: pc.SiteDomain, IDCode: pc.IDCode, Sponsor: pc.Sponsor, Operator: pc.Operator,

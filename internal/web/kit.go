@@ -253,6 +253,13 @@ func clientIP(r *http.Request) netip.Addr {
 
 // secureEnough reports whether credentials may be taken on r: over TLS,
 // or on plain HTTP from the machine itself.
+// SecureEnough reports whether a password may cross r's connection: TLS,
+// or a peer on this machine (a reverse proxy that ended TLS).
+func SecureEnough(r *http.Request) bool { return secureEnough(r) }
+
+// ClientIP is r's peer address.
+func ClientIP(r *http.Request) netip.Addr { return clientIP(r) }
+
 func secureEnough(r *http.Request) bool {
 	return r.TLS != nil || clientIP(r).IsLoopback()
 }

@@ -49,6 +49,9 @@ type Options struct {
 	// 立即检查 button); External says whether it checks outside links.
 	Inspect  func(ctx context.Context) (content.Report, error)
 	External bool
+	// Accounts, when set, are the enterprise accounts the site's
+	// administrator opens (企业账户).
+	Accounts Accounts
 	Logger   *slog.Logger
 }
 
@@ -58,7 +61,7 @@ type CMS struct {
 	kit   *web.Kit
 	store *content.Store
 	log   *slog.Logger
-	tmpl  struct{ list, edit, version, inspect, settings, columns *web.Page }
+	tmpl  struct{ list, edit, version, inspect, settings, columns, enterprises *web.Page }
 }
 
 // New parses the templates.
@@ -73,6 +76,7 @@ func New(o Options) *CMS {
 	c.tmpl.inspect = o.Kit.MustPage(templates, "templates/inspect.html")
 	c.tmpl.settings = o.Kit.MustPage(templates, "templates/settings.html")
 	c.tmpl.columns = o.Kit.MustPage(templates, "templates/columns.html")
+	c.tmpl.enterprises = o.Kit.MustPage(templates, "templates/enterprises.html")
 	return c
 }
 
@@ -110,6 +114,14 @@ func (c *CMS) Routes(mux *http.ServeMux) {
 		web.NavItem{Label: "网站检查", Path: "/portal/inspect", Rule: webmaster, Group: "管理", Order: 140},
 		web.NavItem{Label: "网站栏目", Path: "/portal/columns", Rule: webmaster, Group: "管理", Order: 141},
 		web.NavItem{Label: "网站设置", Path: "/portal/settings", Rule: webmaster, Group: "管理", Order: 142})
+	if c.opts.Accounts != nil {
+		rt.Page("GET /portal/enterprises", webmaster, c.enterprises)
+		rt.Page("POST /portal/enterprises", webmaster, c.enterpriseCreate)
+		rt.Page("POST /portal/enterprises/{id}/reset", webmaster, c.enterpriseAction("reset"))
+		rt.Page("POST /portal/enterprises/{id}/disable", webmaster, c.enterpriseAction("disable"))
+		rt.Page("POST /portal/enterprises/{id}/enable", webmaster, c.enterpriseAction("enable"))
+		c.kit.AddNav(web.NavItem{Label: "企业账户", Path: "/portal/enterprises", Rule: webmaster, Group: "管理", Order: 143})
+	}
 }
 
 // actor is the signed-in person as the portal's rules see them.

@@ -155,8 +155,8 @@ func (o *op) load(id int64) error {
 	var fields string
 	var created, edited, sched, pub, upd int64
 	err := o.tx.QueryRowContext(o.ctx, `SELECT a.id, a.state, a.fields, a.version, a.created_by, a.created_at, a.edited_by, a.edited_at,
-		a.schedule_at, a.published_at, a.updated_at, (SELECT count(*) FROM live WHERE live.id = a.id), a.column_id FROM articles a WHERE a.id = ?`, id).
-		Scan(&o.art.ID, &o.art.State, &fields, &o.art.Version, &o.art.CreatedBy, &created, &o.art.EditedBy, &edited, &sched, &pub, &upd, &o.live, &o.art.Column.ID)
+		a.schedule_at, a.published_at, a.updated_at, (SELECT count(*) FROM live WHERE live.id = a.id), a.column_id, a.owner FROM articles a WHERE a.id = ?`, id).
+		Scan(&o.art.ID, &o.art.State, &fields, &o.art.Version, &o.art.CreatedBy, &created, &o.art.EditedBy, &edited, &sched, &pub, &upd, &o.live, &o.art.Column.ID, &o.art.Owner)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ErrNotFound
 	}
@@ -189,6 +189,33 @@ func (o *op) setState(state string) error {
 
 // Create starts an article in column as a draft, and returns its id.
 func (s *Store) Create(ctx context.Context, a Actor, columnID int64, f Fields) (int64, error) {
+	return s.create(ctx, a, columnID, f, 0)
+}
+
+// CreateEnterprisePage starts the own page of the enterprise account
+// owner, named name, as a draft in the district's 企业风采 column: the
+// site's administrator does it when opening the account; from then on
+// the enterprise writes it and sends it to review.
+func (s *Store) CreateEnterprisePage(ctx context.Context, a Actor, owner int64, name string) (int64, error) {
+	if !a.isWebmaster() {
+		return 0, errf("forbidden", "只有网站管理员可以为企业开设页面。")
+	}
+	if owner <= 0 {
+		return 0, errf("invalid", "没有这个企业账户。")
+	}
+	var col int64
+	err := s.db.Reader().QueryRowContext(ctx, `SELECT c.id FROM columns c JOIN sections s ON s.code = c.section
+		WHERE c.kind = ? ORDER BY s.code != 'main', c.ord, c.id LIMIT 1`, KindEnterprise).Scan(&col)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, errf("invalid", "网站还没有「企业风采」类的栏目，请先在「网站栏目」中添加。")
+	}
+	if err != nil {
+		return 0, err
+	}
+	return s.create(ctx, a, col, Fields{Title: name, Source: name}, owner)
+}
+
+func (s *Store) create(ctx context.Context, a Actor, columnID int64, f Fields, owner int64) (int64, error) {
 	c, err := s.ColumnOf(ctx, columnID)
 	if err != nil {
 		return 0, err
@@ -214,8 +241,8 @@ func (s *Store) Create(ctx context.Context, a Actor, columnID int64, f Fields) (
 	now := s.now()
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		js, _ := json.Marshal(f)
-		if err := tx.QueryRowContext(ctx, `INSERT INTO articles (column_id, state, fields, title, version, created_by, created_at, edited_by, edited_at)
-			VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?) RETURNING id`, columnID, StateDraft, js, f.Title, a.Login, ms(now), a.Login, ms(now)).Scan(&id); err != nil {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO articles (column_id, state, fields, title, version, created_by, created_at, edited_by, edited_at, owner)
+			VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?) RETURNING id`, columnID, StateDraft, js, f.Title, a.Login, ms(now), a.Login, ms(now), owner).Scan(&id); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO versions (article, n, at, by, fields) VALUES (?, 1, ?, ?, ?)`, id, ms(now), a.Login, js); err != nil {
@@ -290,7 +317,7 @@ func checkPolicies(o *op, ids []int64) error {
 // Submit sends a draft or a returned article to review (送审).
 func (s *Store) Submit(ctx context.Context, a Actor, id int64) error {
 	return s.change(ctx, a, id, func(o *op) error {
-		if !a.MayEdit(o.sec) {
+		if !o.mayEdit() {
 			return errf("forbidden", "您不是「%s」的网站编辑，不能送审这篇稿件。", o.sec.Name)
 		}
 		if o.art.State != StateDraft && o.art.State != StateReturned {
@@ -310,7 +337,7 @@ func (s *Store) Submit(ctx context.Context, a Actor, id int64) error {
 // 撤回送审), while nobody has decided on it.
 func (s *Store) Recall(ctx context.Context, a Actor, id int64) error {
 	return s.change(ctx, a, id, func(o *op) error {
-		if !a.MayEdit(o.sec) {
+		if !o.mayEdit() {
 			return errf("forbidden", "您不能撤回这篇稿件。")
 		}
 		if o.art.State != StateReview {

@@ -173,7 +173,7 @@ func (s *Store) tx(ctx context.Context, f func(tx *sql.Tx) error) error {
 
 // isWebmaster reports whether a may do everything.
 func (a Actor) isWebmaster() bool {
-	return slices.Contains(a.Roles, RoleWebmaster) || slices.Contains(a.Roles, RoleAdmin)
+	return a.Enterprise == 0 && slices.Contains(a.Roles, RoleWebmaster) || slices.Contains(a.Roles, RoleAdmin)
 }
 
 func (a Actor) has(role string) bool { return slices.Contains(a.Roles, role) }
@@ -183,15 +183,33 @@ func (a Actor) works(sec Section) bool { return slices.Contains(a.Depts, sec.Dep
 
 // MayEdit reports whether a may write in the columns of sec.
 func (a Actor) MayEdit(sec Section) bool {
+	if a.Enterprise != 0 {
+		return false // only its own page: op.mayEdit
+	}
 	return a.isWebmaster() || a.has(RoleEditor) && a.works(sec)
 }
 
 // MayReview reports whether a may approve, return and withdraw in sec.
 func (a Actor) MayReview(sec Section) bool {
+	if a.Enterprise != 0 {
+		return false
+	}
 	return a.isWebmaster() || a.has(RoleReviewer) && a.works(sec)
+}
+
+// mayEdit reports whether the actor may write this article: an
+// enterprise its own page, staff what their section lets them.
+func (o *op) mayEdit() bool {
+	if o.a.Enterprise != 0 {
+		return o.art.Owner == o.a.Enterprise && o.art.Column.Kind == KindEnterprise
+	}
+	return o.a.MayEdit(o.sec)
 }
 
 // IsStaff reports whether a has any work in the portal.
 func (a Actor) IsStaff() bool {
+	if a.Enterprise != 0 {
+		return false
+	}
 	return a.isWebmaster() || a.has(RoleEditor) || a.has(RoleReviewer)
 }

@@ -90,7 +90,7 @@ func (s *Store) RemoveFile(ctx context.Context, a Actor, id, file int64) error {
 
 // mayWrite checks that the actor may change the working copy now.
 func (o *op) mayWrite() error {
-	if !o.a.MayEdit(o.sec) {
+	if !o.mayEdit() {
 		return errf("forbidden", "您不是「%s」的网站编辑，不能修改这篇稿件。", o.sec.Name)
 	}
 	switch o.art.State {

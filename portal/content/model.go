@@ -160,7 +160,9 @@ type Article struct {
 	// ScheduleAt is when a scheduled article goes onto the portal.
 	ScheduleAt time.Time
 	// Live reports whether the portal shows it now.
-	Live  bool
+	Live bool
+	// Owner is the enterprise account whose page this is (0: none).
+	Owner int64
 	Files []File
 }
 
@@ -230,4 +232,8 @@ type Actor struct {
 	Name  string
 	Roles []string
 	Depts []string
+	// Enterprise is the enterprise account acting (portal/enterprise),
+	// 0 for staff. An enterprise writes its own page and nothing else,
+	// and never reviews.
+	Enterprise int64
 }

@@ -113,4 +113,8 @@ var migrations = []string{
 		key   TEXT PRIMARY KEY,
 		value TEXT NOT NULL
 	);`,
+	// owner: the enterprise account (portal/enterprise) whose own page
+	// the article is, 0 for the staff's articles.
+	`ALTER TABLE articles ADD COLUMN owner INTEGER NOT NULL DEFAULT 0;
+	CREATE INDEX articles_owner ON articles (owner) WHERE owner != 0;`,
 }

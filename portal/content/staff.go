@@ -19,7 +19,7 @@ func (s *Store) Article(ctx context.Context, a Actor, id int64) (Article, error)
 			return err
 		}
 		art = o.art
-		if !a.MayEdit(o.sec) && !a.MayReview(o.sec) {
+		if !o.mayEdit() && !a.MayReview(o.sec) {
 			return errf("forbidden", "您不是「%s」的网站编辑或审核人，不能查看这篇稿件。", o.sec.Name)
 		}
 		return nil

@@ -195,6 +195,6 @@ func (s *Site) elder(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Site) robots(w http.ResponseWriter, r *http.Request) error {
-	body := fmt.Sprintf("User-agent: *\nAllow: /\nDisallow: /search\nSitemap: %s/sitemap.xml\n", base(r))
+	body := fmt.Sprintf("User-agent: *\nAllow: /\nDisallow: /search\nDisallow: /qiye/\nSitemap: %s/sitemap.xml\n", base(r))
 	return web.ServeCached(w, r, "text/plain; charset=utf-8", []byte(body), web.Cache{MaxAge: time.Hour})
 }

@@ -5,7 +5,9 @@
 //
 // It answers on its own listener, which may face the internet: it is
 // built on a public-only web kit, so no staff route can be registered
-// here, it sets no session and takes no sign-in. Every page carries the
+// here. Its one sign-in is an enterprise's (/qiye/, its own accounts and
+// sessions, never a staff account), on pages that are never cached.
+// Every page carries the
 // footer and the meta tags the 2017 政府网站发展指引 requires, and is
 // cacheable by a reverse proxy (ETag, Last-Modified, 304). A visitor's
 // 长者模式 is a cookie, and the pages say Vary: Cookie.
@@ -73,7 +75,9 @@ type Options struct {
 	// again (60 s); browsers ask every time, and get a 304 while the
 	// page is unchanged.
 	MaxAge time.Duration
-	Logger *slog.Logger
+	// Enterprises, when set, opens the enterprise account pages (/qiye/).
+	Enterprises *Enterprises
+	Logger      *slog.Logger
 }
 
 // Site is the public portal.
@@ -84,6 +88,7 @@ type Site struct {
 	log   *slog.Logger
 	h     http.Handler
 	pages map[string]*web.Page
+	ent   *Enterprises
 
 	mu    sync.RWMutex
 	cache map[string]cached // rendered pages of this generation
@@ -194,7 +199,7 @@ func New(opts Options) (*Site, error) {
 		return nil, err
 	}
 	s.kit = kit
-	for _, name := range []string{"home", "area", "column", "article", "section", "search", "sitemap"} {
+	for _, name := range []string{"home", "area", "column", "article", "section", "search", "sitemap", "qiye", "qiye-login", "qiye-password"} {
 		p, err := kit.Page(embedded, "templates/"+name+".html", "templates/parts.html")
 		if err != nil {
 			return nil, fmt.Errorf("site: %w", err)
@@ -216,6 +221,13 @@ func New(opts Options) (*Site, error) {
 	rt.Page("GET /files/{id}/{name}", web.Public, s.file)
 	rt.Page("GET /elder", web.Public, s.elder)
 	rt.Page("GET /robots.txt", web.Public, s.robots)
+	if e := opts.Enterprises; e != nil {
+		if e.Accounts == nil || e.Sessions == nil || e.Limiter == nil {
+			return nil, errors.New("site: Options.Enterprises needs Accounts, Sessions and Limiter")
+		}
+		s.ent = e
+		s.qiyeRoutes(rt)
+	}
 	s.h = kit.Secure(mux)
 	return s, nil
 }
