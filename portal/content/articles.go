@@ -531,9 +531,25 @@ func (o *op) index(f Fields) error {
 	if _, err := o.tx.ExecContext(o.ctx, `DELETE FROM search WHERE docid = ?`, o.art.ID); err != nil {
 		return err
 	}
-	_, err = o.tx.ExecContext(o.ctx, `INSERT INTO search (docid, title, body, files) VALUES (?, ?, ?, ?)`, o.art.ID,
-		indexTokens(f.Title), indexTokens(searchBody(f)), indexTokens(files.String()))
+	title, body, attached := indexTokens(f.Title), indexTokens(searchBody(f)), indexTokens(files.String())
+	if _, err = o.tx.ExecContext(o.ctx, `INSERT INTO search (docid, title, body, files) VALUES (?, ?, ?, ?)`, o.art.ID, title, body, attached); err != nil {
+		return err
+	}
+	_, err = o.tx.ExecContext(o.ctx, `INSERT INTO search_docs (id, column_id, published_at, len_title, len_body, len_files)
+		SELECT id, column_id, published_at, ?, ?, ? FROM live WHERE id = ?
+		ON CONFLICT (id) DO UPDATE SET column_id = excluded.column_id, published_at = excluded.published_at,
+			len_title = excluded.len_title, len_body = excluded.len_body, len_files = excluded.len_files`,
+		tokenCount(title), tokenCount(body), tokenCount(attached), o.art.ID)
 	return err
+}
+
+// tokenCount is the length of an indexed field in tokens, as the
+// migration that made search_docs counts them.
+func tokenCount(tokens string) int {
+	if tokens == "" {
+		return 0
+	}
+	return strings.Count(tokens, " ") + 1
 }
 
 // indexTokens are the search tokens of text: traditional characters as
@@ -571,7 +587,7 @@ func (s *Store) Withdraw(ctx context.Context, a Actor, id int64, reason string) 
 		if !o.live {
 			return errf("conflict", "这篇稿件没有在网站上发布，无需撤稿。")
 		}
-		for _, q := range []string{`DELETE FROM live WHERE id = ?`, `DELETE FROM search WHERE docid = ?`, `DELETE FROM links WHERE interpretation = ?`,
+		for _, q := range []string{`DELETE FROM live WHERE id = ?`, `DELETE FROM search WHERE docid = ?`, `DELETE FROM search_docs WHERE id = ?`, `DELETE FROM links WHERE interpretation = ?`,
 			`UPDATE files SET shown = 0 WHERE article = ?`} {
 			if _, err := o.tx.ExecContext(ctx, q, id); err != nil {
 				return err

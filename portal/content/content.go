@@ -29,6 +29,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -70,6 +71,12 @@ type Store struct {
 	changed atomic.Int64
 	// modified is when the portal last changed (unix ms).
 	modified atomic.Int64
+
+	// stats are search's index statistics of generation statsGen.
+	statsMu  sync.Mutex
+	stats    indexStats
+	statsGen int64
+	statsSet bool
 }
 
 // Open opens portal.db.

@@ -3,7 +3,9 @@ package content
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -522,5 +524,29 @@ func TestDemoPassesInspection(t *testing.T) {
 	s.db.Reader().QueryRow(`SELECT count(*) FROM links`).Scan(&jd)
 	if jd < 10 {
 		t.Fatalf("%d interpretation links", jd)
+	}
+}
+
+// TestBestHits: the heap keeps exactly what a full sort would put first.
+func TestBestHits(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, k := range []int{1, 3, 10, 60} {
+		var all []ranked
+		top := &bestHits{k: k}
+		for i := range 500 {
+			h := ranked{id: int64(i), score: float64(r.IntN(40)), pub: int64(r.IntN(5))}
+			all = append(all, h)
+			top.add(h)
+		}
+		slices.SortFunc(all, func(a, b ranked) int {
+			if better(a, b) {
+				return -1
+			}
+			return 1
+		})
+		got := top.sorted()
+		if !slices.Equal(got, all[:k]) {
+			t.Fatalf("k=%d: heap %v, sort %v", k, got[:min(5, k)], all[:min(5, k)])
+		}
 	}
 }

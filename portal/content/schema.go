@@ -117,4 +117,22 @@ var migrations = []string{
 	// the article is, 0 for the staff's articles.
 	`ALTER TABLE articles ADD COLUMN owner INTEGER NOT NULL DEFAULT 0;
 	CREATE INDEX articles_owner ON articles (owner) WHERE owner != 0;`,
+	// search_docs: what ranking needs of each indexed article, in rows
+	// small enough that joining tens of thousands of hits stays cheap
+	// (live's rows hold whole articles): its column, its date, and its
+	// fields' lengths in tokens (spaces + 1, as index() counts them).
+	`CREATE TABLE search_docs (
+		id           INTEGER PRIMARY KEY,
+		column_id    INTEGER NOT NULL,
+		published_at INTEGER NOT NULL,
+		len_title    INTEGER NOT NULL,
+		len_body     INTEGER NOT NULL,
+		len_files    INTEGER NOT NULL
+	);
+	INSERT INTO search_docs (id, column_id, published_at, len_title, len_body, len_files)
+		SELECT l.id, l.column_id, l.published_at,
+			CASE WHEN s.c0title = '' THEN 0 ELSE length(s.c0title) - length(replace(s.c0title, ' ', '')) + 1 END,
+			CASE WHEN s.c1body = '' THEN 0 ELSE length(s.c1body) - length(replace(s.c1body, ' ', '')) + 1 END,
+			CASE WHEN s.c2files = '' THEN 0 ELSE length(s.c2files) - length(replace(s.c2files, ' ', '')) + 1 END
+		FROM live l JOIN search_content s ON s.docid = l.id;`,
 }

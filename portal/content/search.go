@@ -1,8 +1,8 @@
 package content
 
 import (
-	"cmp"
 	"context"
+	"database/sql"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -129,54 +129,53 @@ func (s *Store) Search(ctx context.Context, q Query) (Results, error) {
 	}
 	where := `search MATCH ?`
 	args := []any{strings.Join(match, " ")} // FTS4's standard syntax: terms side by side must all be there
+	from := `search JOIN search_docs d ON d.id = search.docid`
 	if q.Column != 0 {
-		where += ` AND l.column_id = ?`
+		where += ` AND d.column_id = ?`
 		args = append(args, q.Column)
 	}
 	if q.Section != "" {
+		from += ` JOIN columns c ON c.id = d.column_id`
 		where += ` AND c.section = ?`
 		args = append(args, q.Section)
 	}
 	if !q.From.IsZero() {
-		where += ` AND l.published_at >= ?`
+		where += ` AND d.published_at >= ?`
 		args = append(args, q.From.UnixMilli())
 	}
 	if !q.To.IsZero() {
-		where += ` AND l.published_at < ?`
+		where += ` AND d.published_at < ?`
 		args = append(args, q.To.UnixMilli())
 	}
-	rows, err := s.db.Reader().QueryContext(ctx, `SELECT search.docid, matchinfo(search, 'pcnalx'), l.published_at
-		FROM search JOIN live l ON l.id = search.docid JOIN columns c ON c.id = l.column_id WHERE `+where, args...)
+	st, err := s.searchStats(ctx)
+	if err != nil {
+		return res, err
+	}
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT d.id, matchinfo(search, 'pcx'), d.published_at, d.len_title, d.len_body, d.len_files
+		FROM `+from+` WHERE `+where, args...)
 	if err != nil {
 		return res, fmt.Errorf("portal: search %q: %w", q.Text, err)
 	}
-	type ranked struct {
-		id    int64
-		score float64
-		pub   int64
-	}
-	var all []ranked
+	// Only the page asked for is ranked in full: the best offset+limit
+	// hits are kept in a heap as the rows go by.
+	top := &bestHits{k: q.Offset + q.Limit}
+	var info []byte
 	for rows.Next() {
 		var r ranked
-		var info []byte
-		if err := rows.Scan(&r.id, &info, &r.pub); err != nil {
+		var lens [3]float64
+		if err := rows.Scan(&r.id, &info, &r.pub, &lens[0], &lens[1], &lens[2]); err != nil {
 			rows.Close()
 			return res, err
 		}
-		r.score = bm25(info)
-		all = append(all, r)
+		r.score = bm25(info, lens, st)
+		top.add(r)
+		res.Total++
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return res, fmt.Errorf("portal: search %q: %w", q.Text, err)
 	}
-	slices.SortFunc(all, func(a, b ranked) int {
-		if c := cmp.Compare(b.score, a.score); c != 0 {
-			return c
-		}
-		return cmp.Compare(b.pub, a.pub)
-	})
-	res.Total = len(all)
+	all := top.sorted()
 	if q.Offset >= len(all) {
 		return res, nil
 	}
@@ -208,11 +207,110 @@ func snippetText(f Fields, terms []string) string {
 	return searchBody(f)
 }
 
-// bm25 is Okapi BM25 (k1 1.2, b 0.75) of one row from FTS4's
-// matchinfo 'pcnalx': phrases p, columns c, rows n, the columns' average
-// lengths a, this row's lengths l, and per phrase and column this row's
-// hits, all rows' hits and the rows with a hit (x).
-func bm25(info []byte) float64 {
+// indexStats are the index's row count and its fields' average
+// lengths, for BM25.
+type indexStats struct {
+	n   float64
+	avg [3]float64
+}
+
+// searchStats are the index's statistics, read again when the portal
+// has changed.
+func (s *Store) searchStats(ctx context.Context) (indexStats, error) {
+	gen := s.Generation()
+	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
+	if s.statsSet && s.statsGen == gen {
+		return s.stats, nil
+	}
+	var st indexStats
+	var a, b, c sql.NullFloat64
+	if err := s.db.Reader().QueryRowContext(ctx, `SELECT count(*), avg(len_title), avg(len_body), avg(len_files) FROM search_docs`).Scan(&st.n, &a, &b, &c); err != nil {
+		return st, fmt.Errorf("portal: search statistics: %w", err)
+	}
+	st.avg = [3]float64{a.Float64, b.Float64, c.Float64}
+	s.stats, s.statsGen, s.statsSet = st, gen, true
+	return st, nil
+}
+
+// ranked is a hit with its score.
+type ranked struct {
+	id    int64
+	score float64
+	pub   int64
+}
+
+// better orders hits: the higher score first, the newer among equals,
+// the higher id among those.
+func better(a, b ranked) bool {
+	if a.score != b.score {
+		return a.score > b.score
+	}
+	if a.pub != b.pub {
+		return a.pub > b.pub
+	}
+	return a.id > b.id
+}
+
+// bestHits keeps the k best hits seen: a min-heap on better, its worst
+// at the root.
+type bestHits struct {
+	k int
+	h []ranked
+}
+
+func (t *bestHits) add(r ranked) {
+	if len(t.h) < t.k {
+		t.h = append(t.h, r)
+		for i := len(t.h) - 1; i > 0; {
+			p := (i - 1) / 2
+			if !better(t.h[p], t.h[i]) {
+				break
+			}
+			t.h[p], t.h[i] = t.h[i], t.h[p]
+			i = p
+		}
+		return
+	}
+	if len(t.h) == 0 || !better(r, t.h[0]) {
+		return
+	}
+	t.h[0] = r
+	for i := 0; ; {
+		l, m := 2*i+1, i
+		if l < len(t.h) && better(t.h[m], t.h[l]) {
+			m = l
+		}
+		if l+1 < len(t.h) && better(t.h[m], t.h[l+1]) {
+			m = l + 1
+		}
+		if m == i {
+			return
+		}
+		t.h[i], t.h[m] = t.h[m], t.h[i]
+		i = m
+	}
+}
+
+// sorted are the kept hits, the best first.
+func (t *bestHits) sorted() []ranked {
+	slices.SortFunc(t.h, func(a, b ranked) int {
+		if better(a, b) {
+			return -1
+		}
+		if better(b, a) {
+			return 1
+		}
+		return 0
+	})
+	return t.h
+}
+
+// bm25 is Okapi BM25 (k1 1.2, b 0.75) of one row: FTS4's matchinfo
+// 'pcx' (phrases p, columns c, and per phrase and column this row's
+// hits, all rows' hits and the rows with a hit), the row's fields'
+// lengths, and the index's statistics.
+func bm25(info []byte, lens [3]float64, st indexStats) float64 {
 	v := func(i int) float64 {
 		if 4*i+4 > len(info) {
 			return 0
@@ -220,20 +318,19 @@ func bm25(info []byte) float64 {
 		return float64(binary.NativeEndian.Uint32(info[4*i:]))
 	}
 	const k1, b = 1.2, 0.75
-	p, c, n := int(v(0)), int(v(1)), v(2)
+	p, c := int(v(0)), int(v(1))
 	score := 0.0
 	for i := 0; i < p; i++ {
 		for j := 0; j < c && j < len(weights); j++ {
-			x := 3 + 2*c + 3*(i*c+j)
+			x := 2 + 3*(i*c+j)
 			tf, docs := v(x), v(x+2)
 			if tf == 0 {
 				continue
 			}
-			idf := math.Log(1 + (n-docs+0.5)/(docs+0.5))
-			avg, length := v(3+j), v(3+c+j)
+			idf := math.Log(1 + (st.n-docs+0.5)/(docs+0.5))
 			norm := 1.0
-			if avg > 0 {
-				norm = 1 - b + b*length/avg
+			if st.avg[j] > 0 {
+				norm = 1 - b + b*lens[j]/st.avg[j]
 			}
 			score += weights[j] * idf * tf * (k1 + 1) / (tf + k1*norm)
 		}
