@@ -15,7 +15,7 @@
 //   - latency: each query REPS times through portal/content's Search (the
 //     first page of 10, ranked, with highlighted snippets: what the portal
 //     answers) and through bleve's Search (the first 10, ranked, no
-//     highlighting), p50 and p99 over all.
+//     highlighting), p50 and p99 over all and by kind of query.
 //
 // Usage: go run ./bench/searchbench [-docs 100000] [-queries 200] [-reps 5]
 package main
@@ -309,18 +309,30 @@ func main() {
 
 	// Latency.
 	var nl, bl []time.Duration
+	lat := map[string]*[2][]time.Duration{}
+	count := map[string]int{}
+	for _, q := range queries {
+		count[q.kind]++
+		if lat[q.kind] == nil {
+			lat[q.kind] = &[2][]time.Duration{}
+		}
+	}
 	for r := 0; r < *reps; r++ {
 		for _, q := range queries {
 			t := time.Now()
 			if _, err := st.Search(ctx, content.Query{Text: q.text}); err != nil {
 				log.Fatal(err)
 			}
-			nl = append(nl, time.Since(t))
+			d := time.Since(t)
+			nl = append(nl, d)
+			lat[q.kind][0] = append(lat[q.kind][0], d)
 			t = time.Now()
 			if _, err := bi.Search(bleve.NewSearchRequestOptions(bleveQuery(q), 10, 0, false)); err != nil {
 				log.Fatal(err)
 			}
-			bl = append(bl, time.Since(t))
+			d = time.Since(t)
+			bl = append(bl, d)
+			lat[q.kind][1] = append(lat[q.kind][1], d)
 		}
 	}
 	pct := func(d []time.Duration, p float64) string {
@@ -344,5 +356,10 @@ func main() {
 		t := byKind[k]
 		fmt.Printf("  %-26s %8d   %7s %7s   %7s %7s\n", k, t[0].truth, ratio(t[0].right, t[0].truth), ratio(t[0].right, t[0].found),
 			ratio(t[1].right, t[1].truth), ratio(t[1].right, t[1].found))
+	}
+	fmt.Println("\nby kind of query: queries, true hits per query, Nanhu p50 and p99 (ms), then bleve's")
+	for _, k := range kinds {
+		l := lat[k]
+		fmt.Printf("  %-26s %4d %8d   %7s %7s   %7s %7s\n", k, count[k], byKind[k][0].truth/count[k], pct(l[0], .5), pct(l[0], .99), pct(l[1], .5), pct(l[1], .99))
 	}
 }
