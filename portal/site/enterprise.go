@@ -4,6 +4,7 @@ import (
 	"errors"
 	"html"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -121,6 +122,30 @@ func (s *Site) qiyeAccount(w http.ResponseWriter, r *http.Request) (enterprise.A
 	return a, sess, true
 }
 
+// visitorIP is the visitor's address: the peer's, or behind a reverse
+// proxy on this machine (nginx, deploy/nginx-portal.conf) the address the
+// proxy appended last to X-Forwarded-For, so that lockouts fall on the
+// visitor and not on the proxy. Entries before it are the visitor's own
+// claims and are not believed.
+func visitorIP(r *http.Request) netip.Addr {
+	peer := web.ClientIP(r)
+	if !peer.IsLoopback() {
+		return peer
+	}
+	xff := r.Header.Values("X-Forwarded-For")
+	if len(xff) == 0 {
+		return peer
+	}
+	last := xff[len(xff)-1]
+	if i := strings.LastIndexByte(last, ','); i >= 0 {
+		last = last[i+1:]
+	}
+	if a, err := netip.ParseAddr(strings.TrimSpace(last)); err == nil {
+		return a.Unmap()
+	}
+	return peer
+}
+
 func (s *Site) clearQiye(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: qiyeCookie, Value: "", Path: "/qiye/", HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode, MaxAge: -1})
 }
@@ -161,7 +186,7 @@ func (s *Site) qiyeLogin(w http.ResponseWriter, r *http.Request) error {
 	if code == "" || pw == "" {
 		return fail(http.StatusBadRequest, "请填写统一社会信用代码和密码。")
 	}
-	ip, key := web.ClientIP(r), "qiye:"+code
+	ip, key := visitorIP(r), "qiye:"+code
 	if wait := s.ent.Limiter.AuthLocked(ip, key); wait > 0 {
 		return fail(http.StatusTooManyRequests, "登录失败次数过多，请 "+strconv.Itoa(int(wait.Minutes())+1)+" 分钟后再试。")
 	}
