@@ -360,7 +360,7 @@ func TestOAAPI(t *testing.T) {
 		t.Errorf("a form POST without a session and token: %s", resp.Status)
 	}
 	code, m = call("zhangwei", "GET", "/api/v1/oa/tasks", "")
-	if !bytes.Contains(mustJSON(m), []byte(`"step":"签发"`)) {
+	if code != 200 || !bytes.Contains(mustJSON(m), []byte(`"step":"签发"`)) {
 		t.Errorf("the refused POST changed something: %v", m)
 	}
 }
