@@ -382,3 +382,42 @@ note_loadavg() { LOADAVG_BEFORE=$(cut -d" " -f1-3 /proc/loadavg); }
 print_run_line() {
 	echo "date: $(date -u "+%Y-%m-%d %H:%M:%S UTC")   nproc: $(nproc)   $1: $LOADAVG_BEFORE   $2"
 }
+
+# wrk_check writes the Lua that wrk runs on every response: a response is
+# bad unless it is a 200 whose body carries $WANT (any 200 when WANT is
+# empty); wrk prints "BAD n" at the end. run_wrk needs it in $TMP.
+wrk_check() {
+	cat >"$TMP/check.lua" <<'LUA'
+local bad, want = 0, os.getenv("WANT") or ""
+response = function(status, headers, body)
+	if status ~= 200 or (want ~= "" and not string.find(body, want, 1, true)) then
+		bad = bad + 1
+	end
+end
+done = function(summary, latency, requests)
+	io.write(string.format("BAD %d\n", bad))
+end
+LUA
+}
+
+# run_wrk LABEL URL WANT [HEADER]: one warm-up ($WARMUP) and one timed run
+# ($DURATION) with $THREADS threads and $CONNECTIONS connections; prints
+# "rps p99_ms", or dies when a response was bad.
+run_wrk() {
+	local label=$1 url=$2 want=$3 hdr=${4:-} out
+	local args=(-t "$THREADS" -c "$CONNECTIONS" --latency -s "$TMP/check.lua")
+	[ -n "$hdr" ] && args+=(-H "$hdr")
+	WANT=$want wrk "${args[@]}" -d "$WARMUP" "$url" >/dev/null 2>&1
+	out=$(WANT=$want wrk "${args[@]}" -d "$DURATION" "$url" 2>&1) || die "wrk failed: $out"
+	echo "$out" >>"$TMP/wrk-$label.log"
+	local rps p99 bad errs
+	rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
+	p99=$(awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us$/, "", v); v = v / 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v = v * 1000 } print v }' <<<"$out")
+	bad=$(awk '$1 == "BAD" { print $2 }' <<<"$out")
+	errs=$(awk '/Socket errors|Non-2xx/ { print }' <<<"$out" | tr '\n' ' ')
+	[ "${bad:-1}" = 0 ] && [ -z "$errs" ] || die "$label: $bad bad responses $errs"
+	echo "$rps $p99"
+}
+
+# median N...: the median of the numbers.
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }

@@ -127,33 +127,7 @@ start_nginx 1
 NGINX=http://127.0.0.1:$NGINX_PORT
 curl -sf "$NGINX/art/$ART" | grep -qF "$ART_TITLE" || die "nginx does not serve the article"
 
-cat >"$TMP/check.lua" <<'LUA'
-local bad, want = 0, os.getenv("WANT") or ""
-response = function(status, headers, body)
-	if status ~= 200 or (want ~= "" and not string.find(body, want, 1, true)) then
-		bad = bad + 1
-	end
-end
-done = function(summary, latency, requests)
-	io.write(string.format("BAD %d\n", bad))
-end
-LUA
-
-# run_wrk LABEL URL WANT: one warm-up and one timed run; prints "rps p99_ms".
-run_wrk() {
-	local label=$1 url=$2 want=$3 out
-	local args=(-t "$THREADS" -c "$CONNECTIONS" --latency -s "$TMP/check.lua")
-	WANT=$want wrk "${args[@]}" -d "$WARMUP" "$url" >/dev/null 2>&1
-	out=$(WANT=$want wrk "${args[@]}" -d "$DURATION" "$url" 2>&1) || die "wrk failed: $out"
-	echo "$out" >>"$TMP/wrk-$label.log"
-	local rps p99 bad errs
-	rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
-	p99=$(awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us$/, "", v); v = v / 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v = v * 1000 } print v }' <<<"$out")
-	bad=$(awk '$1 == "BAD" { print $2 }' <<<"$out")
-	errs=$(awk '/Socket errors|Non-2xx/ { print }' <<<"$out" | tr '\n' ' ')
-	[ "${bad:-1}" = 0 ] && [ -z "$errs" ] || die "$label: $bad bad responses $errs"
-	echo "$rps $p99"
-}
+wrk_check
 
 note_loadavg
 log "wrk: $CONNECTIONS connections, $THREADS threads, $DURATION after $WARMUP, $REPS rounds"
@@ -174,7 +148,6 @@ stop_nginx
 start_nginx auto
 read -r auto_h auto_hp < <(run_wrk nginx-auto-home "$NGINX/" "$HOME_TITLE")
 
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 echo
 print_run_line "loadavg before" "Nanhu $NANHU_COMMIT, $(nginx -v 2>&1 | sed 's/.*: //')"

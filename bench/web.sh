@@ -91,36 +91,7 @@ CSS=$(curl -sf -H "Cookie: nanhu_session=$SESSION" "$BASE/" | grep -o '/static/a
 [ -n "$CSS" ] || die "no stylesheet link on the 工作台"
 CSS_BYTES=$(curl -sf "$BASE$CSS" | wc -c)
 
-# The check wrk's Lua runs on every response: a 200 that carries 张伟 (or
-# for the static file, a 200).
-cat >"$TMP/check.lua" <<'LUA'
-local bad, want = 0, os.getenv("WANT") or ""
-response = function(status, headers, body)
-	if status ~= 200 or (want ~= "" and not string.find(body, want, 1, true)) then
-		bad = bad + 1
-	end
-end
-done = function(summary, latency, requests)
-	io.write(string.format("BAD %d\n", bad))
-end
-LUA
-
-# run_wrk LABEL URL WANT [HEADER]: one warm-up and one timed run; prints "rps p99_ms bad".
-run_wrk() {
-	local label=$1 url=$2 want=$3 hdr=${4:-} out
-	local args=(-t "$THREADS" -c "$CONNECTIONS" --latency -s "$TMP/check.lua")
-	[ -n "$hdr" ] && args+=(-H "$hdr")
-	WANT=$want wrk "${args[@]}" -d "$WARMUP" "$url" >/dev/null 2>&1
-	out=$(WANT=$want wrk "${args[@]}" -d "$DURATION" "$url" 2>&1) || die "wrk failed: $out"
-	echo "$out" >>"$TMP/wrk-$label.log"
-	local rps p99 bad errs
-	rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
-	p99=$(awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us$/, "", v); v = v / 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v = v * 1000 } print v }' <<<"$out")
-	bad=$(awk '$1 == "BAD" { print $2 }' <<<"$out")
-	errs=$(awk '/Socket errors|Non-2xx/ { print }' <<<"$out" | tr '\n' ' ')
-	[ "${bad:-1}" = 0 ] && [ -z "$errs" ] || die "$label: $bad bad responses $errs"
-	echo "$rps $p99"
-}
+wrk_check
 
 note_loadavg
 log "wrk: $CONNECTIONS connections, $THREADS threads, $DURATION after $WARMUP, $REPS rounds"
@@ -133,7 +104,6 @@ for ((r = 1; r <= REPS; r++)); do
 	log "round $r: 工作台 ${page_rps[-1]} req/s p99 ${page_p99[-1]} ms; static ${css_rps[-1]} req/s p99 ${css_p99[-1]} ms"
 done
 
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 echo
 print_run_line "loadavg before" "Nanhu $NANHU_COMMIT"
