@@ -299,3 +299,20 @@ func isBusy(err error) bool {
 	}
 	return false
 }
+
+// Millis is t as a store keeps it: Unix milliseconds, 0 for the zero
+// time.
+func Millis(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+// FromMillis is the time Millis kept: the zero time for 0.
+func FromMillis(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(n)
+}

@@ -151,19 +151,8 @@ func CodeOf(err error) string {
 // ErrNotFound is what every lookup of something missing wraps.
 var ErrNotFound = errf("not-found", "没有找到这篇文章或栏目，可能已被删除或撤稿。")
 
-func ms(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixMilli()
-}
-
-func fromMS(v int64) time.Time {
-	if v == 0 {
-		return time.Time{}
-	}
-	return time.UnixMilli(v)
-}
+// ms and fromMS keep times as Unix milliseconds (0: none).
+var ms, fromMS = sqlitedb.Millis, sqlitedb.FromMillis
 
 // tx runs f in a write transaction.
 func (s *Store) tx(ctx context.Context, f func(tx *sql.Tx) error) error {

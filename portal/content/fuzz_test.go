@@ -4,9 +4,10 @@ import (
 	"slices"
 	"strings"
 
-	"golang.org/x/net/html"
 	"testing"
 	"unicode/utf8"
+
+	"golang.org/x/net/html"
 )
 
 // FuzzTerms: whatever a visitor types into the search box is split into

@@ -111,19 +111,8 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 // Close closes the store.
 func (s *Store) Close() error { return s.db.Close() }
 
-func ms(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixMilli()
-}
-
-func fromMS(n int64) time.Time {
-	if n == 0 {
-		return time.Time{}
-	}
-	return time.UnixMilli(n)
-}
+// ms and fromMS keep times as Unix milliseconds (0: none).
+var ms, fromMS = sqlitedb.Millis, sqlitedb.FromMillis
 
 const cols = `id, code, name, contact, mobile, must_change, enabled, epoch, page, created, created_by, last_login`
 
