@@ -1,0 +1,284 @@
+package cases
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"nanhu/internal/workcal"
+)
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func openTest(t *testing.T) (*Store, *clock) {
+	t.Helper()
+	// Friday 2026-09-25, 10:00 in Shanghai: the National Day holiday
+	// (10-01 to 10-08) is ahead, with Sunday 09-27 and Saturday 10-10
+	// worked in exchange.
+	c := &clock{t: time.Date(2026, 9, 25, 10, 0, 0, 0, workcal.Shanghai())}
+	cal, err := workcal.NewCalendar([]string{"2026-10-01..2026-10-08"}, []string{"2026-09-27", "2026-10-10"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := DefaultOptions(filepath.Join(t.TempDir(), "cases.db"))
+	o.Calendar, o.Now = cal, c.now
+	s, err := Open(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, c
+}
+
+func complaint() Submission {
+	return Submission{Channel: Web, Kind: Complain, Category: "城乡建设/市容环境", Title: "新塍镇农贸市场门口垃圾堆放",
+		Text: "新塍镇农贸市场东门口的垃圾已经堆放三天没人清运，气味很大，请尽快处理。", Consent: true,
+		Writer: Writer{Name: "张三", Mobile: "13957311111", Address: "秀洲区新塍镇", Area: "330411"}}
+}
+
+func TestSubmitChecks(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	for _, c := range []struct {
+		name  string
+		edit  func(*Submission)
+		field string
+	}{
+		{"short title", func(s *Submission) { s.Title = "垃圾太多" }, "title"},
+		{"long title", func(s *Submission) { s.Title = strings.Repeat("长", 26) }, "title"},
+		{"no text", func(s *Submission) { s.Text = " \n " }, "text"},
+		{"long text", func(s *Submission) { s.Text = strings.Repeat("字", 601) }, "text"},
+		{"bad mobile", func(s *Submission) { s.Writer.Mobile = "1234567" }, "mobile"},
+		{"no mobile on the web", func(s *Submission) { s.Writer.Mobile = "" }, "mobile"},
+		{"no name on the web", func(s *Submission) { s.Writer.Name = "" }, "name"},
+		{"bad mail", func(s *Submission) { s.Writer.Mail = "not a mail" }, "mail"},
+		{"bad area", func(s *Submission) { s.Writer.Area = "3304" }, "area"},
+		{"unknown type", func(s *Submission) { s.Kind = "praise" }, "kind"},
+		{"anonymous complaint", func(s *Submission) { s.Anonymous = true }, "anonymous"},
+		{"phone without operator", func(s *Submission) { s.Channel = Phone }, ""},
+	} {
+		sub := complaint()
+		c.edit(&sub)
+		_, err := s.Submit(ctx, sub)
+		var inv *Invalid
+		if !errors.As(err, &inv) || inv.Field != c.field {
+			t.Errorf("%s: %v", c.name, err)
+		}
+	}
+	// An anonymous 举报 needs no name; an SMS only its number.
+	rep := complaint()
+	rep.Kind, rep.Anonymous, rep.Writer = Report, true, Writer{}
+	if c, err := s.Submit(ctx, rep); err != nil || c.Writer.Name != "" {
+		t.Errorf("anonymous report: %+v %v", c, err)
+	}
+	sms := Submission{Channel: SMS, Kind: Consult, Title: "请问新生儿医保怎么办理", Text: "请问新生儿医保怎么办理？", Writer: Writer{Mobile: "+8613957322222"}}
+	if c, err := s.Submit(ctx, sms); err != nil || c.Writer.Mobile != "13957322222" {
+		t.Errorf("sms: %+v %v", c, err)
+	}
+}
+
+func TestLifeOfACase(t *testing.T) {
+	s, clk := openTest(t)
+	ctx := context.Background()
+	c, err := s.Submit(ctx, complaint())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !validCode(c.Code) || c.Number != "2026-000001" || c.State != Received {
+		t.Fatalf("opened %+v", c)
+	}
+	// 投诉 has 13 working days: from Friday 09-25, Sunday 09-27 (worked)
+	// and 09-28..09-30 are four, 10-01..10-08 are the holiday, Friday
+	// 10-09 and Saturday 10-10 (worked) six, and so on to Tuesday 10-20.
+	want := time.Date(2026, 10, 20, 23, 59, 59, 0, workcal.Shanghai())
+	if !c.Due.Equal(want) {
+		t.Errorf("due %s, want %s", c.Due.In(workcal.Shanghai()), want)
+	}
+	v, err := s.Lookup(ctx, strings.ToLower(c.Code[:4])+" "+c.Code[4:])
+	if err != nil || v.State != "已受理" || v.Reply != "" {
+		t.Fatalf("lookup: %+v %v", v, err)
+	}
+	// Steps out of order are refused.
+	if _, err := s.Apply(ctx, c.ID, Step{Action: "reply", By: "dispatcher", Note: "答复"}); err == nil {
+		t.Error("a reply before acceptance")
+	}
+	if _, err := s.Apply(ctx, c.ID, Step{Action: "reject", By: "dispatcher"}); err == nil {
+		t.Error("a rejection without a reason")
+	}
+	steps := []Step{
+		{Action: "accept", By: "liangxiaoyan"},
+		{Action: "assign", By: "liangxiaoyan", Note: "主办：区城市管理局；协办：新塍镇"},
+		{Action: "extend", By: "liangxiaoyan", Days: 5, Note: "需协调清运单位"},
+		{Action: "reply", By: "heping", Note: "已于当日清运完毕，并增加清运频次。"},
+	}
+	for _, st := range steps {
+		clk.add(time.Hour)
+		if c, err = s.Apply(ctx, c.ID, st); err != nil {
+			t.Fatalf("%s: %v", st.Action, err)
+		}
+	}
+	if c.State != Replied || !c.Due.After(want) {
+		t.Errorf("after the reply: %s, due %s", c.State, c.Due)
+	}
+	v, _ = s.Lookup(ctx, c.Code)
+	if v.State != "已答复" || v.Reply != "已于当日清运完毕，并增加清运频次。" {
+		t.Errorf("the public view: %+v", v)
+	}
+	for _, e := range v.Trail {
+		if strings.Contains(e.Note, "城市管理局") {
+			t.Errorf("the departments leak onto the public trail: %+v", e)
+		}
+	}
+	if _, err := s.AddInfo(ctx, c.Code, SMS, "补充：东门口右侧也有。"); err != nil {
+		t.Fatal(err)
+	}
+	if c, err = s.Apply(ctx, c.ID, Step{Action: "close", By: "liangxiaoyan"}); err != nil || c.State != Closed {
+		t.Fatalf("close: %v", err)
+	}
+	if _, err := s.AddInfo(ctx, c.Code, Web, "还有"); err == nil {
+		t.Error("information added to a closed case")
+	}
+	if c, err = s.Apply(ctx, c.ID, Step{Action: "reopen", By: "citizen", Note: "又堆起来了"}); err != nil || c.State != Assigned {
+		t.Fatalf("reopen: %+v %v", c, err)
+	}
+	trail, _ := s.Trail(ctx, c.ID)
+	var actions []string
+	for _, e := range trail {
+		actions = append(actions, e.Action)
+	}
+	if got := strings.Join(actions, " "); got != "opened accepted assigned handling extended replied info-added closed reopened" {
+		t.Errorf("trail: %s", got)
+	}
+	// The trail is append-only, in the database itself.
+	if _, err := s.db.Writer().Exec(`UPDATE trail SET note = 'x'`); err == nil {
+		t.Error("a trail line was changed")
+	}
+	if _, err := s.db.Writer().Exec(`DELETE FROM trail`); err == nil {
+		t.Error("trail lines were deleted")
+	}
+}
+
+func TestLookupLeaksNothing(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	c, _ := s.Submit(ctx, complaint())
+	for _, code := range []string{"", "x", c.Code[:11], c.Code + "2", "OOOOOOOOOOOO", "' OR 1=1 --", strings.Repeat("2", CodeLen)} {
+		if _, err := s.Lookup(ctx, code); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Lookup(%q) = %v", code, err)
+		}
+	}
+}
+
+func TestDuplicatesAndKeys(t *testing.T) {
+	s, clk := openTest(t)
+	ctx := context.Background()
+	first, _ := s.Submit(ctx, complaint())
+	clk.add(24 * time.Hour)
+	again := complaint()
+	again.Text = "新塍镇农贸市场东门口的垃圾已经堆放四天没人清运，气味很大，请尽快处理！"
+	dup, err := s.Submit(ctx, again)
+	if err != nil || dup.DuplicateOf != first.ID {
+		t.Errorf("a near copy: duplicate of %d, %v", dup.DuplicateOf, err)
+	}
+	other := complaint()
+	other.Title, other.Text = "王江泾镇路灯不亮请维修", "王江泾镇南虹路一段的路灯已经一周不亮，夜里行人不安全。"
+	if o, _ := s.Submit(ctx, other); o.DuplicateOf != 0 {
+		t.Error("another matter flagged as a duplicate")
+	}
+	clk.add(40 * 24 * time.Hour)
+	if late, _ := s.Submit(ctx, complaint()); late.DuplicateOf != 0 {
+		t.Error("a duplicate outside the window")
+	}
+	keyed := complaint()
+	keyed.Key = "form-token-1"
+	a, err := s.Submit(ctx, keyed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.Submit(ctx, keyed)
+	if err != nil || a.ID != b.ID || a.Code != b.Code {
+		t.Errorf("a repeated submission opened another case: %d %d %v", a.ID, b.ID, err)
+	}
+}
+
+// TestNumbersUnderConcurrency: 工单编号 are gapless and unique, 查询码 unique,
+// with many submissions at once.
+func TestNumbersUnderConcurrency(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	const n = 60
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	numbers, codes := map[string]bool{}, map[string]bool{}
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sub := complaint()
+			sub.Writer.Mobile = fmt.Sprintf("139573%05d", i)
+			c, err := s.Submit(ctx, sub)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			numbers[c.Number], codes[c.Code] = true, true
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if len(codes) != n {
+		t.Errorf("%d codes for %d cases", len(codes), n)
+	}
+	for i := 1; i <= n; i++ {
+		if !numbers[fmt.Sprintf("2026-%06d", i)] {
+			t.Errorf("number %d missing", i)
+		}
+	}
+}
+
+func FuzzSubmission(f *testing.F) {
+	f.Add("新塍镇农贸市场门口垃圾堆放", "垃圾三天没人清运。", "张三", "13957311111", "a@b.cn", "330411")
+	f.Add("", "\x00\r\n", "<script>", "+86", "@", "x")
+	s := &Store{opts: DefaultOptions("")}
+	f.Fuzz(func(t *testing.T, title, text, name, mobile, mail, area string) {
+		sub := Submission{Channel: Web, Kind: Consult, Title: title, Text: text, Writer: Writer{Name: name, Mobile: mobile, Mail: mail, Area: area}}
+		err := s.check(&sub)
+		if err != nil {
+			var inv *Invalid
+			if !errors.As(err, &inv) || inv.Msg == "" {
+				t.Fatalf("not a refusal to show: %v", err)
+			}
+			return
+		}
+		if strings.ContainsAny(sub.Title+sub.Writer.Name, "\x00\r") || !mobileRE.MatchString(sub.Writer.Mobile) {
+			t.Fatalf("accepted %+v", sub)
+		}
+	})
+}
+
+func FuzzNormalCode(f *testing.F) {
+	f.Add("abcd efgh jkmn")
+	f.Add("２３４５－６７８９")
+	f.Fuzz(func(t *testing.T, s string) {
+		n := NormalCode(s)
+		if validCode(n) && NormalCode(n) != n {
+			t.Fatalf("%q normalises to %q, then to %q", s, n, NormalCode(n))
+		}
+	})
+}

@@ -1,0 +1,459 @@
+package cases
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"nanhu/internal/sqlitedb"
+	"nanhu/internal/workcal"
+)
+
+var migrations = []string{
+	`CREATE TABLE cases (
+		id           INTEGER PRIMARY KEY,
+		number       TEXT NOT NULL UNIQUE,
+		code         TEXT NOT NULL UNIQUE,
+		channel      TEXT NOT NULL,
+		kind         TEXT NOT NULL,
+		category     TEXT NOT NULL DEFAULT '',
+		name         TEXT NOT NULL DEFAULT '',
+		mobile       TEXT NOT NULL DEFAULT '',
+		mail         TEXT NOT NULL DEFAULT '',
+		address      TEXT NOT NULL DEFAULT '',
+		area         TEXT NOT NULL DEFAULT '',
+		confidential INTEGER NOT NULL DEFAULT 0,
+		anonymous    INTEGER NOT NULL DEFAULT 0,
+		consent      INTEGER NOT NULL DEFAULT 0,
+		title        TEXT NOT NULL,
+		text         TEXT NOT NULL,
+		state        TEXT NOT NULL,
+		received     INTEGER NOT NULL,
+		due          INTEGER NOT NULL,
+		duplicate_of INTEGER NOT NULL DEFAULT 0,
+		reply        TEXT NOT NULL DEFAULT '',
+		replied      INTEGER NOT NULL DEFAULT 0,
+		reason       TEXT NOT NULL DEFAULT '',
+		key          TEXT UNIQUE -- the submission's idempotency key, NULL for none
+	);
+	CREATE INDEX cases_mobile ON cases (mobile, received) WHERE mobile != '';
+	CREATE INDEX cases_received ON cases (received);
+	-- numbers: the last 工单编号 of each year, taken in the transaction
+	-- that opens a case, so that numbers have no gaps.
+	CREATE TABLE numbers (
+		year INTEGER PRIMARY KEY,
+		last INTEGER NOT NULL
+	);
+	-- trail: append-only; nothing updates or deletes a line.
+	CREATE TABLE trail (
+		id      INTEGER PRIMARY KEY,
+		case_id INTEGER NOT NULL REFERENCES cases(id),
+		at      INTEGER NOT NULL,
+		by      TEXT NOT NULL,
+		action  TEXT NOT NULL,
+		note    TEXT NOT NULL DEFAULT '',
+		public  INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE INDEX trail_case ON trail (case_id, id);
+	CREATE TRIGGER trail_append_only_u BEFORE UPDATE ON trail BEGIN SELECT RAISE(ABORT, 'the trail is append-only'); END;
+	CREATE TRIGGER trail_append_only_d BEFORE DELETE ON trail BEGIN SELECT RAISE(ABORT, 'the trail is append-only'); END;`,
+}
+
+// Options configure a Store. Start from DefaultOptions.
+type Options struct {
+	Path string // cases.db
+	// Calendar counts deadlines in working days (weekdays alone when nil).
+	Calendar *workcal.Calendar
+	// Limits are the working days of each type (DefaultLimits where a
+	// type is missing).
+	Limits map[Kind]int
+	// TitleMin, TitleMax and TextMax bound a submission (characters).
+	TitleMin, TitleMax, TextMax int
+	// DuplicateWindow is how far back a case of the same writer with
+	// nearly the same text counts as a duplicate.
+	DuplicateWindow time.Duration
+	Now             func() time.Time
+	Logger          *slog.Logger
+}
+
+// DefaultOptions are the defaults: titles of 10–25 characters, texts up
+// to 600, duplicates looked for over 30 days.
+func DefaultOptions(path string) Options {
+	return Options{Path: path, TitleMin: 10, TitleMax: 25, TextMax: 600, DuplicateWindow: 30 * 24 * time.Hour}
+}
+
+// Store is the open case store.
+type Store struct {
+	opts Options
+	db   *sqlitedb.DB
+	log  *slog.Logger
+}
+
+// Errors.
+var ErrNotFound = errors.New("cases: no such case")
+
+// Invalid is a submission or a step refused, with the reason to show.
+type Invalid struct {
+	Field string // the form field, "" for the whole
+	Msg   string
+}
+
+func (e *Invalid) Error() string { return e.Msg }
+
+func invalid(field, format string, args ...any) error {
+	return &Invalid{Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Open opens (creating when needed) the store. Every submission is on
+// disk (fsynced) before Submit returns: a citizen who has seen a 查询码 has
+// a case, whatever happens next.
+func Open(ctx context.Context, opts Options) (*Store, error) {
+	d := DefaultOptions(opts.Path)
+	if opts.TitleMin <= 0 {
+		opts.TitleMin = d.TitleMin
+	}
+	if opts.TitleMax <= 0 {
+		opts.TitleMax = d.TitleMax
+	}
+	if opts.TextMax <= 0 {
+		opts.TextMax = d.TextMax
+	}
+	if opts.DuplicateWindow <= 0 {
+		opts.DuplicateWindow = d.DuplicateWindow
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	db, err := sqlitedb.Open(ctx, sqlitedb.Options{Path: opts.Path, Synchronous: sqlitedb.Full, Migrations: migrations, Readers: 4, ForeignKeys: true, Logger: opts.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("cases: %w", err)
+	}
+	return &Store{opts: opts, db: db, log: opts.Logger}, nil
+}
+
+// Close closes the store.
+func (s *Store) Close() error { return s.db.Close() }
+
+// limit is the working days a case of kind has.
+func (s *Store) limit(k Kind) int {
+	if n, ok := s.opts.Limits[k]; ok && n > 0 {
+		return n
+	}
+	return DefaultLimits[k]
+}
+
+// due is the deadline of a case of kind received at t: the end of the
+// limit's last working day, in Asia/Shanghai.
+func (s *Store) due(k Kind, t time.Time) time.Time {
+	local := t.In(workcal.Shanghai())
+	var d time.Time
+	if s.opts.Calendar != nil {
+		d = s.opts.Calendar.Add(local, s.limit(k))
+	} else {
+		d = workcal.AddWorkingDays(local, s.limit(k), workcal.Weekday)
+	}
+	return time.Date(d.Year(), d.Month(), d.Day(), 23, 59, 59, 0, d.Location())
+}
+
+var (
+	mobileRE = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
+	mailRE   = regexp.MustCompile(`^[^@\s<>"]+@[^@\s<>"]+\.[^@\s<>"]+$`)
+	areaRE   = regexp.MustCompile(`^([0-9]{6}|[0-9]{12})$`)
+)
+
+// clean trims a form value and drops control characters but line breaks.
+func clean(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\t' {
+			return r
+		}
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			return -1
+		}
+		return r
+	}, strings.ReplaceAll(s, "\r\n", "\n"))
+	return strings.TrimSpace(s)
+}
+
+// check validates and normalises a submission.
+func (s *Store) check(sub *Submission) error {
+	w := &sub.Writer
+	sub.Title, sub.Text, sub.Category = clean(sub.Title), clean(sub.Text), clean(sub.Category)
+	w.Name, w.Mobile, w.Mail, w.Address, w.Area = clean(w.Name), clean(w.Mobile), clean(w.Mail), clean(w.Address), clean(w.Area)
+	w.Mobile = strings.TrimPrefix(strings.TrimPrefix(w.Mobile, "+86"), "86")
+	if _, ok := ChannelNames[sub.Channel]; !ok {
+		return invalid("channel", "来信渠道不对。")
+	}
+	if _, ok := KindNames[sub.Kind]; !ok {
+		return invalid("kind", "请选择来信类型：咨询、建议、投诉、求助、举报或依申请公开。")
+	}
+	if sub.Anonymous && sub.Kind != Report {
+		return invalid("anonymous", "只有举报可以匿名；其他来信请留下姓名和手机号，我们会为您保密。")
+	}
+	if sub.Anonymous {
+		w.Name = ""
+	}
+	title := utf8.RuneCountInString(sub.Title)
+	switch {
+	case title < s.opts.TitleMin || title > s.opts.TitleMax:
+		return invalid("title", "标题应为 %d 到 %d 个字，现在是 %d 个字。", s.opts.TitleMin, s.opts.TitleMax, title)
+	case sub.Text == "":
+		return invalid("text", "请填写来信内容。")
+	case utf8.RuneCountInString(sub.Text) > s.opts.TextMax:
+		return invalid("text", "来信内容最多 %d 个字，现在是 %d 个字；一封来信请只反映一件事。", s.opts.TextMax, utf8.RuneCountInString(sub.Text))
+	case w.Mobile != "" && !mobileRE.MatchString(w.Mobile):
+		return invalid("mobile", "手机号应为 11 位数字，以 1 开头。")
+	case w.Mail != "" && (len(w.Mail) > 254 || !mailRE.MatchString(w.Mail)):
+		return invalid("mail", "电子邮箱的格式不对。")
+	case w.Area != "" && !areaRE.MatchString(w.Area):
+		return invalid("area", "区划代码应为 6 位或 12 位数字。")
+	case utf8.RuneCountInString(w.Name) > 30:
+		return invalid("name", "姓名最多 30 个字。")
+	case utf8.RuneCountInString(w.Address) > 100:
+		return invalid("address", "地址最多 100 个字。")
+	case len(sub.Category) > 40, len(sub.Key) > 200:
+		return invalid("", "来信的分类或标识过长。")
+	}
+	switch sub.Channel {
+	case Web, Phone, Open311:
+		if !sub.Anonymous && w.Name == "" {
+			return invalid("name", "请填写姓名（可以要求保密）。")
+		}
+		if !sub.Anonymous && w.Mobile == "" && sub.Channel != Open311 {
+			return invalid("mobile", "请填写手机号，受理、答复和办结时会短信告诉您。")
+		}
+	case SMS:
+		if w.Mobile == "" {
+			return invalid("mobile", "短信来信没有发信号码。")
+		}
+	case Mail:
+		if w.Mail == "" {
+			return invalid("mail", "邮件来信没有发信地址。")
+		}
+	}
+	if sub.Channel == Phone && sub.By == "" {
+		return invalid("", "电话代录须记下代录人。")
+	}
+	return nil
+}
+
+// codeAlphabet are the characters of a 查询码: capitals and digits
+// without those read alike (0/O, 1/I).
+const codeAlphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+// CodeLen is a 查询码's length: 12 characters of 32, 60 bits.
+const CodeLen = 12
+
+// newCode is a random 查询码.
+func newCode() string {
+	b := make([]byte, CodeLen)
+	rand.Read(b)
+	for i := range b {
+		b[i] = codeAlphabet[int(b[i])%len(codeAlphabet)] // 256 is a multiple of 32: uniform
+	}
+	return string(b)
+}
+
+// NormalCode is a 查询码 as typed, made comparable: capitals, no spaces
+// or dashes, full-width folded, O read as 0's look-alike never occurs.
+func NormalCode(code string) string {
+	var b strings.Builder
+	for _, r := range code {
+		switch {
+		case r >= '０' && r <= '９', r >= 'Ａ' && r <= 'Ｚ', r >= 'ａ' && r <= 'ｚ':
+			r -= 0xFEE0
+		case r == ' ' || r == '-' || r == '\u3000':
+			continue
+		}
+		b.WriteRune(unicode.ToUpper(r))
+	}
+	return b.String()
+}
+
+// validCode reports whether code could be a 查询码 at all.
+func validCode(code string) bool {
+	if len(code) != CodeLen {
+		return false
+	}
+	for i := range len(code) {
+		if strings.IndexByte(codeAlphabet, code[i]) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func ms(t time.Time) int64 { return sqlitedb.Millis(t) }
+
+func fromMS(n int64) time.Time { return sqlitedb.FromMillis(n) }
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// Submit opens a case and returns it with its 查询码; the case is on disk
+// when Submit returns. A submission whose Key was seen returns that case.
+func (s *Store) Submit(ctx context.Context, sub Submission) (Case, error) {
+	if err := s.check(&sub); err != nil {
+		return Case{}, err
+	}
+	if sub.Key != "" {
+		if c, err := s.byKey(ctx, sub.Key); err == nil {
+			return c, nil
+		}
+	}
+	now := s.opts.Now()
+	due := s.due(sub.Kind, now)
+	dup, err := s.duplicate(ctx, sub, now)
+	if err != nil {
+		return Case{}, err
+	}
+	var id int64
+	var number, code string
+	tx, err := s.db.Writer().BeginTx(ctx, nil)
+	if err != nil {
+		return Case{}, err
+	}
+	defer tx.Rollback()
+	year := now.In(workcal.Shanghai()).Year()
+	var n int64
+	if err := tx.QueryRowContext(ctx, `INSERT INTO numbers (year, last) VALUES (?, 1) ON CONFLICT (year) DO UPDATE SET last = last + 1 RETURNING last`, year).Scan(&n); err != nil {
+		return Case{}, fmt.Errorf("cases: number: %w", err)
+	}
+	number = fmt.Sprintf("%d-%06d", year, n)
+	var key any
+	if sub.Key != "" {
+		key = sub.Key
+	}
+	w := sub.Writer
+	for tries := 0; ; tries++ {
+		code = newCode()
+		err = tx.QueryRowContext(ctx, `INSERT INTO cases (number, code, channel, kind, category, name, mobile, mail, address, area, confidential, anonymous, consent,
+			title, text, state, received, due, duplicate_of, key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (code) DO NOTHING RETURNING id`,
+			number, code, sub.Channel, sub.Kind, sub.Category, w.Name, w.Mobile, w.Mail, w.Address, w.Area, boolInt(sub.Confidential), boolInt(sub.Anonymous),
+			boolInt(sub.Consent), sub.Title, sub.Text, Received, ms(now), ms(due), dup, key).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) && tries < 5 {
+			continue // a 查询码 drawn twice: draw again
+		}
+		break
+	}
+	if err != nil {
+		if sub.Key != "" && strings.Contains(err.Error(), "UNIQUE") {
+			tx.Rollback()
+			return s.byKey(ctx, sub.Key) // the same submission, opened meanwhile
+		}
+		return Case{}, fmt.Errorf("cases: open a case: %w", err)
+	}
+	by := string(sub.Channel)
+	if sub.By != "" {
+		by = sub.By
+	}
+	note := ChannelNames[sub.Channel] + "来信"
+	if dup != 0 {
+		note += "；与此前的来信相似，待分办人查看是否合并"
+	}
+	if err := addEvent(ctx, tx, id, now, by, "opened", note, true); err != nil {
+		return Case{}, err
+	}
+	if err := tx.Commit(); err != nil {
+		return Case{}, fmt.Errorf("cases: open a case: %w", err)
+	}
+	s.log.Info("case opened", "number", number, "channel", sub.Channel, "kind", sub.Kind, "duplicate_of", dup)
+	return s.Get(ctx, id)
+}
+
+func addEvent(ctx context.Context, tx *sql.Tx, id int64, at time.Time, by, action, note string, public bool) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO trail (case_id, at, by, action, note, public) VALUES (?, ?, ?, ?, ?, ?)`, id, ms(at), by, action, note, boolInt(public))
+	return err
+}
+
+const caseCols = `id, number, code, channel, kind, category, name, mobile, mail, address, area, confidential, anonymous, consent,
+	title, text, state, received, due, duplicate_of, reply, replied, reason`
+
+func scanCase(row interface{ Scan(...any) error }) (Case, error) {
+	var c Case
+	var rec, due, replied int64
+	err := row.Scan(&c.ID, &c.Number, &c.Code, &c.Channel, &c.Kind, &c.Category, &c.Writer.Name, &c.Writer.Mobile, &c.Writer.Mail, &c.Writer.Address,
+		&c.Writer.Area, &c.Confidential, &c.Anonymous, &c.Consent, &c.Title, &c.Text, &c.State, &rec, &due, &c.DuplicateOf, &c.Reply, &replied, &c.Reason)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, ErrNotFound
+	}
+	c.Received, c.Due, c.Replied = fromMS(rec), fromMS(due), fromMS(replied)
+	return c, err
+}
+
+// Get is a case by id, as the staff see it.
+func (s *Store) Get(ctx context.Context, id int64) (Case, error) {
+	return scanCase(s.db.Reader().QueryRowContext(ctx, `SELECT `+caseCols+` FROM cases WHERE id = ?`, id))
+}
+
+func (s *Store) byKey(ctx context.Context, key string) (Case, error) {
+	return scanCase(s.db.Writer().QueryRowContext(ctx, `SELECT `+caseCols+` FROM cases WHERE key = ?`, key))
+}
+
+// ByCode is a case by its 查询码, as typed: ErrNotFound when there is
+// none, the same whether the code is malformed or unknown.
+func (s *Store) ByCode(ctx context.Context, code string) (Case, error) {
+	code = NormalCode(code)
+	if !validCode(code) {
+		return Case{}, ErrNotFound
+	}
+	return scanCase(s.db.Reader().QueryRowContext(ctx, `SELECT `+caseCols+` FROM cases WHERE code = ?`, code))
+}
+
+// Lookup is what the public lookup page shows of the case with code.
+func (s *Store) Lookup(ctx context.Context, code string) (View, error) {
+	c, err := s.ByCode(ctx, code)
+	if err != nil {
+		return View{}, err
+	}
+	v := View{Code: c.Code, Kind: c.Kind, Title: c.Title, Text: c.Text, State: PublicState(c.State), Received: c.Received, Due: c.Due, Reason: c.Reason}
+	if c.State == Replied || c.State == Closed {
+		v.Reply, v.Replied = c.Reply, c.Replied
+	}
+	trail, err := s.Trail(ctx, c.ID)
+	if err != nil {
+		return View{}, err
+	}
+	for _, e := range trail {
+		if e.Public {
+			v.Trail = append(v.Trail, e)
+		}
+	}
+	return v, nil
+}
+
+// Trail is a case's trail, the oldest line first.
+func (s *Store) Trail(ctx context.Context, id int64) ([]Event, error) {
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT at, by, action, note, public FROM trail WHERE case_id = ? ORDER BY id`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		var e Event
+		var at int64
+		if err := rows.Scan(&at, &e.By, &e.Action, &e.Note, &e.Public); err != nil {
+			return nil, err
+		}
+		e.At = fromMS(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
