@@ -46,7 +46,7 @@ func openTest(t *testing.T) (*Store, *clock) {
 }
 
 func complaint() Submission {
-	return Submission{Channel: Web, Kind: Complain, Category: "城乡建设/市容环境", Title: "新塍镇农贸市场门口垃圾堆放",
+	return Submission{Channel: Phone, By: "liangxiaoyan", Kind: Complain, Category: "城乡建设/市容环境", Title: "新塍镇农贸市场门口垃圾堆放",
 		Text: "新塍镇农贸市场东门口的垃圾已经堆放三天没人清运，气味很大，请尽快处理。", Consent: true,
 		Writer: Writer{Name: "张三", Mobile: "13957311111", Address: "秀洲区新塍镇", Area: "330411"}}
 }
@@ -64,13 +64,13 @@ func TestSubmitChecks(t *testing.T) {
 		{"no text", func(s *Submission) { s.Text = " \n " }, "text"},
 		{"long text", func(s *Submission) { s.Text = strings.Repeat("字", 601) }, "text"},
 		{"bad mobile", func(s *Submission) { s.Writer.Mobile = "1234567" }, "mobile"},
-		{"no mobile on the web", func(s *Submission) { s.Writer.Mobile = "" }, "mobile"},
-		{"no name on the web", func(s *Submission) { s.Writer.Name = "" }, "name"},
+		{"no mobile", func(s *Submission) { s.Writer.Mobile = "" }, "mobile"},
+		{"no name", func(s *Submission) { s.Writer.Name = "" }, "name"},
 		{"bad mail", func(s *Submission) { s.Writer.Mail = "not a mail" }, "mail"},
 		{"bad area", func(s *Submission) { s.Writer.Area = "3304" }, "area"},
 		{"unknown type", func(s *Submission) { s.Kind = "praise" }, "kind"},
 		{"anonymous complaint", func(s *Submission) { s.Anonymous = true }, "anonymous"},
-		{"phone without operator", func(s *Submission) { s.Channel = Phone }, ""},
+		{"phone without operator", func(s *Submission) { s.By = "" }, ""},
 	} {
 		sub := complaint()
 		c.edit(&sub)
@@ -249,6 +249,82 @@ func TestNumbersUnderConcurrency(t *testing.T) {
 		if !numbers[fmt.Sprintf("2026-%06d", i)] {
 			t.Errorf("number %d missing", i)
 		}
+	}
+}
+
+func TestVerification(t *testing.T) {
+	s, clk := openTest(t)
+	ctx := context.Background()
+	web := complaint()
+	web.Channel, web.By = Web, ""
+	if _, err := s.Submit(ctx, web); err == nil {
+		t.Fatal("a web case without a code")
+	}
+	code, _, err := s.StartVerification(ctx, web.Writer.Mobile, "198.51.100.7")
+	if err != nil || len(code) != 6 {
+		t.Fatalf("start: %q %v", code, err)
+	}
+	if _, _, err := s.StartVerification(ctx, web.Writer.Mobile, "198.51.100.7"); err == nil {
+		t.Error("a second code within the minute")
+	}
+	wrong := "000000"
+	if code == wrong {
+		wrong = "111111"
+	}
+	web.Verify = wrong
+	if _, err := s.Submit(ctx, web); err == nil || !strings.Contains(err.Error(), "还可以试 4 次") {
+		t.Fatalf("a wrong code: %v", err)
+	}
+	web.Verify = code
+	c, err := s.Submit(ctx, web)
+	if err != nil || c.Channel != Web {
+		t.Fatalf("the right code: %v", err)
+	}
+	web.Key = "again"
+	if _, err := s.Submit(ctx, web); err == nil {
+		t.Error("a code used twice")
+	}
+	// Five wrong tries use a code up; an old code has expired.
+	clk.add(2 * time.Minute)
+	code, _, _ = s.StartVerification(ctx, web.Writer.Mobile, "198.51.100.7")
+	for range 5 {
+		web.Verify = wrong
+		s.Submit(ctx, web)
+	}
+	web.Verify = code
+	if _, err := s.Submit(ctx, web); err == nil {
+		t.Error("the right code after five wrong tries")
+	}
+	clk.add(2 * time.Minute)
+	code, _, _ = s.StartVerification(ctx, web.Writer.Mobile, "198.51.100.7")
+	clk.add(11 * time.Minute)
+	web.Verify = code
+	if _, err := s.Submit(ctx, web); err == nil {
+		t.Error("an expired code")
+	}
+	// A number gets five an hour (three so far); an address ten.
+	clk.add(2 * time.Minute)
+	if _, _, err := s.StartVerification(ctx, web.Writer.Mobile, "198.51.100.7"); err != nil {
+		t.Fatal(err)
+	}
+	clk.add(2 * time.Minute)
+	if _, _, err := s.StartVerification(ctx, web.Writer.Mobile, "198.51.100.7"); err != nil {
+		t.Fatal(err)
+	}
+	clk.add(2 * time.Minute)
+	if _, _, err := s.StartVerification(ctx, web.Writer.Mobile, "198.51.100.7"); !errors.Is(err, ErrTooMany) {
+		t.Errorf("a sixth code in the hour: %v", err)
+	}
+	for i := range 5 {
+		if _, _, err := s.StartVerification(ctx, fmt.Sprintf("1380000000%d", i), "198.51.100.7"); err != nil {
+			t.Fatalf("number %d: %v", i, err)
+		}
+	}
+	if _, _, err := s.StartVerification(ctx, "13800000009", "198.51.100.7"); !errors.Is(err, ErrTooMany) {
+		t.Errorf("an eleventh code from one address: %v", err)
+	}
+	if _, _, err := s.StartVerification(ctx, "13800000009", "198.51.100.8"); err != nil {
+		t.Errorf("another address: %v", err)
 	}
 }
 

@@ -112,6 +112,9 @@ type Submission struct {
 	Key string
 	// By is the operator who entered a phone case (代录).
 	By string
+	// Verify is the SMS code the web writer received (StartVerification):
+	// a web case opens only with the right one, which it uses up.
+	Verify string
 }
 
 // Case is a case as the staff see it.

@@ -65,6 +65,21 @@ var migrations = []string{
 	CREATE INDEX trail_case ON trail (case_id, id);
 	CREATE TRIGGER trail_append_only_u BEFORE UPDATE ON trail BEGIN SELECT RAISE(ABORT, 'the trail is append-only'); END;
 	CREATE TRIGGER trail_append_only_d BEFORE DELETE ON trail BEGIN SELECT RAISE(ABORT, 'the trail is append-only'); END;`,
+	// verifications: the 6-digit codes sent by SMS to confirm a web
+	// writer's mobile, kept as salted hashes.
+	`CREATE TABLE verifications (
+		id       INTEGER PRIMARY KEY,
+		mobile   TEXT NOT NULL,
+		ip       TEXT NOT NULL,
+		salt     BLOB NOT NULL,
+		hash     BLOB NOT NULL,
+		created  INTEGER NOT NULL,
+		expires  INTEGER NOT NULL,
+		attempts INTEGER NOT NULL DEFAULT 0,
+		used     INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE INDEX verifications_mobile ON verifications (mobile, created);
+	CREATE INDEX verifications_ip ON verifications (ip, created);`,
 }
 
 // Options configure a Store. Start from DefaultOptions.
@@ -330,6 +345,15 @@ func (s *Store) Submit(ctx context.Context, sub Submission) (Case, error) {
 	}
 	defer tx.Rollback()
 	year := now.In(workcal.Shanghai()).Year()
+	if sub.Channel == Web {
+		if err := s.useVerification(ctx, tx, sub.Writer.Mobile, sub.Verify, now); err != nil {
+			if w, ok := errors.AsType[*wrongCode](err); ok {
+				tx.Rollback()
+				return Case{}, s.countWrong(ctx, w)
+			}
+			return Case{}, err
+		}
+	}
 	var n int64
 	if err := tx.QueryRowContext(ctx, `INSERT INTO numbers (year, last) VALUES (?, 1) ON CONFLICT (year) DO UPDATE SET last = last + 1 RETURNING last`, year).Scan(&n); err != nil {
 		return Case{}, fmt.Errorf("cases: number: %w", err)
