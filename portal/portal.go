@@ -16,11 +16,14 @@ import (
 	"nanhu/internal/ratelimit"
 	"nanhu/internal/web"
 	"nanhu/internal/web/session"
+	"nanhu/internal/workcal"
+	"nanhu/portal/cases"
 	"nanhu/portal/cms"
 	"nanhu/portal/content"
 	"nanhu/portal/enterprise"
 	"nanhu/portal/site"
 	"nanhu/queue"
+	"nanhu/queue/contract"
 )
 
 // Options are the portal's settings. Start from DefaultOptions.
@@ -51,6 +54,8 @@ type Options struct {
 	// portal (/qiye/, enterprise.db and qiye-sessions.db): their failed
 	// sign-ins lock out as staff ones do.
 	Limiter *ratelimit.Limiter
+	// Calendar counts cases' deadlines in working days.
+	Calendar *workcal.Calendar
 	// Now is the clock.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -70,6 +75,7 @@ type Portal struct {
 	store    *content.Store
 	site     *site.Site
 	accounts *enterprise.Store // nil without Limiter
+	cases    *cases.Store      // nil without Limiter and Queue
 	sessions *session.Store    // the enterprises'
 }
 
@@ -108,6 +114,14 @@ func New(ctx context.Context, opts Options) (*Portal, error) {
 			return nil, err
 		}
 		so.Enterprises = &site.Enterprises{Accounts: p.accounts, Sessions: p.sessions, Limiter: opts.Limiter}
+		if opts.Queue != nil {
+			if p.cases, err = cases.Open(ctx, cases.Options{Path: filepath.Join(opts.DataDir, "cases.db"), Calendar: opts.Calendar, Now: opts.Now,
+				Logger: opts.Logger.With("part", "cases")}); err != nil {
+				p.Close()
+				return nil, err
+			}
+			so.Letters = &site.Letters{Store: p.cases, Limiter: opts.Limiter, Send: p.sendSMS}
+		}
 	}
 	if p.site, err = site.New(so); err != nil {
 		p.Close()
@@ -167,6 +181,9 @@ func (p *Portal) Run(ctx context.Context) error {
 
 // Close closes portal.db.
 func (p *Portal) Close() error {
+	if p.cases != nil {
+		p.cases.Close()
+	}
 	if p.sessions != nil {
 		p.sessions.Close()
 	}
@@ -190,4 +207,15 @@ func (p *Portal) openEnterprises(ctx context.Context) error {
 		return p.seedEnterprise(ctx)
 	}
 	return nil
+}
+
+// Cases is the store of citizens' cases (nil when the letter pages are
+// off: no queue to send their SMS).
+func (p *Portal) Cases() *cases.Store { return p.cases }
+
+// sendSMS sends an SMS to a citizen's mobile through the queue; key names
+// it for the gateway, which sends it once however often it is asked.
+func (p *Portal) sendSMS(ctx context.Context, to, text, key, reason string) error {
+	return queue.Publish(ctx, p.opts.Queue, contract.NotifySMS{V: contract.NotifySMSVersion, ID: contract.NewID(), To: "+86" + to, Text: text,
+		IdempotencyKey: key, Reason: reason})
 }

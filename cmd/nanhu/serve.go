@@ -313,6 +313,11 @@ func (s *server) portalURL() string {
 func startPortal(ctx context.Context, cfg Config, q *queue.Queue, lim *ratelimit.Limiter, logger *slog.Logger) (*portal.Portal, error) {
 	o := portal.DefaultOptions(cfg.Data)
 	o.Demo, o.Queue, o.Limiter = cfg.Demo, q, lim
+	cal, err := cfg.Calendar.calendar()
+	if err != nil {
+		return nil, err
+	}
+	o.Calendar = cal
 	o.Inspectors, o.CheckExternalLinks = cfg.Portal.Inspectors, cfg.Portal.CheckExternalLinks
 	pc := cfg.Portal
 	o.Site = site.Info{Name: pc.Name, Domain: pc.SiteDomain, IDCode: pc.IDCode, Sponsor: pc.Sponsor, Operator: pc.Operator,

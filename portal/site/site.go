@@ -29,6 +29,7 @@ import (
 
 	"nanhu/internal/web"
 	"nanhu/internal/workcal"
+	"nanhu/portal/cases"
 	"nanhu/portal/content"
 )
 
@@ -77,18 +78,21 @@ type Options struct {
 	MaxAge time.Duration
 	// Enterprises, when set, opens the enterprise account pages (/qiye/).
 	Enterprises *Enterprises
-	Logger      *slog.Logger
+	// Letters, when set, opens the letter pages (/xiexin, /chaxun).
+	Letters *Letters
+	Logger  *slog.Logger
 }
 
 // Site is the public portal.
 type Site struct {
-	opts  Options
-	store *content.Store
-	kit   *web.Kit
-	log   *slog.Logger
-	h     http.Handler
-	pages map[string]*web.Page
-	ent   *Enterprises
+	opts    Options
+	store   *content.Store
+	kit     *web.Kit
+	log     *slog.Logger
+	h       http.Handler
+	pages   map[string]*web.Page
+	ent     *Enterprises
+	letters *Letters
 
 	mu    sync.RWMutex
 	cache map[string]cached // rendered pages of this generation
@@ -189,17 +193,20 @@ func New(opts Options) (*Site, error) {
 			"lines": func(s string) []string {
 				return strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' })
 			},
-			"safe":   func(s string) template.HTML { return template.HTML(s) }, // bodies, sanitised on save
-			"add":    func(a, b int) int { return a + b },
-			"info":   s.info,
-			"chrome": chromeOf,
-			"bytes":  web.FormatBytes,
+			"safe":       func(s string) template.HTML { return template.HTML(s) }, // bodies, sanitised on save
+			"add":        func(a, b int) int { return a + b },
+			"info":       s.info,
+			"chrome":     chromeOf,
+			"bytes":      web.FormatBytes,
+			"letters":    func() bool { return s.letters != nil },
+			"kindName":   func(k cases.Kind) string { return cases.KindNames[k] },
+			"caseAction": cases.ActionName,
 		}})
 	if err != nil {
 		return nil, err
 	}
 	s.kit = kit
-	for _, name := range []string{"home", "area", "column", "article", "section", "search", "sitemap", "qiye", "qiye-login", "qiye-password"} {
+	for _, name := range []string{"home", "area", "column", "article", "section", "search", "sitemap", "qiye", "qiye-login", "qiye-password", "xiexin", "xiexin-done", "chaxun"} {
 		p, err := kit.Page(embedded, "templates/"+name+".html", "templates/parts.html")
 		if err != nil {
 			return nil, fmt.Errorf("site: %w", err)
@@ -227,6 +234,13 @@ func New(opts Options) (*Site, error) {
 		}
 		s.ent = e
 		s.qiyeRoutes(rt)
+	}
+	if l := opts.Letters; l != nil {
+		if l.Store == nil || l.Limiter == nil || l.Send == nil {
+			return nil, errors.New("site: Options.Letters needs Store, Limiter and Send")
+		}
+		s.letters = l
+		s.letterRoutes(rt)
 	}
 	s.h = kit.Secure(mux)
 	return s, nil

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"nanhu/portal/cases"
+)
+
+// smsTo waits for an SMS to mobile (11 digits) that the simulated modem
+// carried with text matching re, and returns re's first group.
+func (ts *testServer) smsTo(t *testing.T, mobile string, re *regexp.Regexp) string {
+	t.Helper()
+	var got string
+	waitFor(t, 60*time.Second, "an SMS to "+mobile, func() bool {
+		for _, m := range ts.sim.Messages() {
+			if m.To == "+86"+mobile {
+				if g := re.FindStringSubmatch(m.Text); g != nil {
+					got = g[1]
+					return true
+				}
+			}
+		}
+		return false
+	})
+	return got
+}
+
+// TestPortalLetter: a citizen writes a 投诉 on the portal, confirms the
+// mobile with the code the simulated modem carried, gets the 查询码 on
+// the page and by SMS, and follows the case on the lookup page as it is
+// accepted, handled and answered. Wrong codes, guessed 查询码s and forms
+// from other sites are refused.
+func TestPortalLetter(t *testing.T) {
+	ts := startDemoServer(t)
+	portalURL := "http://" + ts.addr("portal")
+	dir := screenshotDir(t)
+	root := newBrowsers(t)
+	c := person(t, root, portalURL, dir)
+	const mobile = "13957366666"
+
+	c.visit("/area/hdjl")
+	ldxx := eval[string](c, `[...document.querySelectorAll('a')].find(a => a.textContent.trim() === '领导信箱').getAttribute('href')`)
+	c.visit(ldxx)
+	c.click("a[href='/xiexin']")
+	pageRules(t, c, "letter")
+	c.do(chromedp.SetValue(chromedp.CSS("#kind"), "complain"))
+	c.typeInto("#title", "新塍镇农贸市场门口垃圾堆放")
+	c.typeInto("#text", "新塍镇农贸市场东门口的垃圾已经堆放三天没人清运，气味很大。\n请尽快安排清运。")
+	c.typeInto("#name", "张三")
+	c.typeInto("#mobile", mobile)
+	// Sending without the code is refused, and the form keeps what was typed.
+	c.click("#send-letter")
+	if !strings.Contains(c.text(".problem"), "验证码") || eval[string](c, `document.querySelector('#title').value`) != "新塍镇农贸市场门口垃圾堆放" {
+		c.shot("no-code")
+		t.Fatalf("sent without a code: %s", c.text("main"))
+	}
+	c.click("#get-code")
+	if !strings.Contains(c.text(".notice"), "139****6666") {
+		c.shot("code-not-sent")
+		t.Fatalf("no code sent: %s", c.text("main"))
+	}
+	code := ts.smsTo(t, mobile, regexp.MustCompile(`验证码：([0-9]{6})`))
+	wrong := "000000"
+	if code == wrong {
+		wrong = "111111"
+	}
+	c.typeInto("#verify", wrong)
+	c.click("#send-letter")
+	if !strings.Contains(c.text(".problem"), "验证码不对") {
+		t.Fatalf("a wrong code: %s", c.text("main"))
+	}
+	c.typeInto("#verify", code)
+	c.shot("letter-form")
+	c.click("#send-letter")
+	lookup := c.text(".case-code")
+	if len(lookup) != cases.CodeLen {
+		c.shot("not-sent")
+		t.Fatalf("no 查询码: %s", c.text("main"))
+	}
+	c.shot("letter-sent")
+	if got := ts.smsTo(t, mobile, regexp.MustCompile(`查询码 ([0-9A-Z]{12})`)); got != lookup {
+		t.Fatalf("the SMS carried %q, the page %q", got, lookup)
+	}
+
+	// The lookup page, by the code typed in lower case with spaces.
+	c.visit("/chaxun")
+	c.typeInto("#code", strings.ToLower(lookup[:6])+" "+strings.ToLower(lookup[6:]))
+	c.click("form[action='/chaxun'] button")
+	if c.text(".case-state") != "已受理" || !strings.Contains(c.text(".case"), "请尽快安排清运") {
+		c.shot("lookup")
+		t.Fatalf("lookup: %s", c.text("main"))
+	}
+	pageRules(t, c, "lookup")
+
+	// Handling, as OA will report it; the citizen sees each step.
+	st := ts.portal.Cases()
+	ctx := context.Background()
+	k, err := st.ByCode(ctx, lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []cases.Step{{Action: "accept", By: "liangxiaoyan"}, {Action: "assign", By: "liangxiaoyan", Note: "主办：区城市管理局"},
+		{Action: "reply", By: "heping", Note: "已于当日清运完毕，并增加了清运频次。"}} {
+		if _, err := st.Apply(ctx, k.ID, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.typeInto("#code", lookup)
+	c.click("form[action='/chaxun'] button")
+	if c.text(".case-state") != "已答复" || !strings.Contains(c.text(".case-reply"), "已于当日清运完毕") || strings.Contains(c.text("main"), "城市管理局") {
+		c.shot("replied")
+		t.Fatalf("after the reply: %s", c.text("main"))
+	}
+	c.shot("lookup-replied")
+
+	// Guessed codes get one answer, whatever they are.
+	for _, guess := range []string{"ABCDEFGHJKLM", "x", "' OR 1=1 --"} {
+		c.typeInto("#code", guess)
+		c.click("form[action='/chaxun'] button")
+		if !strings.Contains(c.text(".problem"), "没有查到") {
+			t.Fatalf("guess %q: %s", guess, c.text("main"))
+		}
+	}
+	// A form from another site, and one without the form token.
+	req, _ := http.NewRequest("POST", portalURL+"/xiexin/code", strings.NewReader(url.Values{"mobile": {mobile}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a cross-site code request: %d", resp.StatusCode)
+	}
+	resp, err = http.PostForm(portalURL+"/xiexin", url.Values{"mobile": {mobile}, "title": {"新塍镇农贸市场门口垃圾堆放"}, "text": {"x"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a letter without the form token: %d", resp.StatusCode)
+	}
+}

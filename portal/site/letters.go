@@ -1,0 +1,192 @@
+package site
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"nanhu/internal/ratelimit"
+	"nanhu/internal/web"
+	"nanhu/portal/cases"
+)
+
+// The letter pages: a citizen writes (/xiexin) after confirming their
+// mobile with a code sent by SMS, and follows the case by its 查询码
+// (/chaxun). No image CAPTCHA: the SMS code, its limits per number and
+// per address, and the form token keep robots out. The pages are never
+// cached.
+
+// Letters is what the letter pages need.
+type Letters struct {
+	Store   *cases.Store
+	Limiter *ratelimit.Limiter
+	// Send sends an SMS (through the queue and the gateway): to is the
+	// 11-digit mobile, key names it for the gateway's sent-once rule.
+	Send func(ctx context.Context, to, text, key, reason string) error
+}
+
+type letterForm struct {
+	Kind, Title, Text, Name, Mobile, Mail, Address, Verify, Key string
+	Confidential, Consent                                       bool
+}
+
+type letterView struct {
+	chrome
+	Form    letterForm
+	Kinds   []kindChoice
+	Problem string
+	Field   string // the field the problem is about
+	Notice  string
+	Case    *cases.Case
+	View    *cases.View
+	Code    string
+	Limits  map[cases.Kind]int
+	Hotline string
+}
+
+type kindChoice struct {
+	Kind cases.Kind
+	Name string
+	Days int
+}
+
+func (s *Site) letterRoutes(rt *web.Router) {
+	rt.Page("GET /xiexin", web.Public, s.letterForm)
+	rt.Page("POST /xiexin/code", web.Public, s.letterCode)
+	rt.Page("POST /xiexin", web.Public, s.letterSubmit)
+	rt.Page("GET /chaxun", web.Public, s.lookupForm)
+	rt.Page("POST /chaxun", web.Public, s.lookupCase)
+}
+
+func (s *Site) letterChrome(r *http.Request, name string) chrome {
+	return newChrome(r, "hdjl", home, crumb{Name: "互动交流", Href: "/area/hdjl"}, crumb{Name: name})
+}
+
+func (s *Site) renderLetter(w http.ResponseWriter, r *http.Request, v *letterView, status int) error {
+	private(w)
+	v.chrome = s.letterChrome(r, "我要写信")
+	v.Hotline = s.info().Hotline
+	for _, k := range cases.Kinds {
+		if k == cases.Disclosure {
+			continue // 依申请公开 has its own form
+		}
+		v.Kinds = append(v.Kinds, kindChoice{Kind: k, Name: cases.KindNames[k], Days: cases.DefaultLimits[k]})
+	}
+	if v.Form.Key == "" {
+		b := make([]byte, 16)
+		rand.Read(b)
+		v.Form.Key = hex.EncodeToString(b)
+	}
+	return s.kit.RenderStatus(w, r, s.pages["xiexin"], status, web.View{Title: "我要写信", Data: v})
+}
+
+func (s *Site) letterForm(w http.ResponseWriter, r *http.Request) error {
+	f := letterForm{Kind: string(cases.Consult)}
+	if k := r.URL.Query().Get("kind"); cases.KindNames[cases.Kind(k)] != "" {
+		f.Kind = k
+	}
+	return s.renderLetter(w, r, &letterView{Form: f}, http.StatusOK)
+}
+
+func readLetter(r *http.Request) letterForm {
+	return letterForm{Kind: r.PostFormValue("kind"), Title: r.PostFormValue("title"), Text: r.PostFormValue("text"), Name: r.PostFormValue("name"),
+		Mobile: r.PostFormValue("mobile"), Mail: r.PostFormValue("mail"), Address: r.PostFormValue("address"), Verify: r.PostFormValue("verify"),
+		Key: r.PostFormValue("key"), Confidential: r.PostFormValue("confidential") == "1", Consent: r.PostFormValue("consent") == "1"}
+}
+
+// masked is a mobile as a page may show it: 139****1111.
+func masked(m string) string {
+	if len(m) != 11 {
+		return m
+	}
+	return m[:3] + "****" + m[7:]
+}
+
+func (s *Site) letterCode(w http.ResponseWriter, r *http.Request) error {
+	f := readLetter(r)
+	v := &letterView{Form: f}
+	code, id, err := s.letters.Store.StartVerification(r.Context(), f.Mobile, visitorIP(r).String())
+	if inv, ok := errors.AsType[*cases.Invalid](err); ok {
+		v.Problem, v.Field = inv.Msg, "mobile"
+		return s.renderLetter(w, r, v, http.StatusTooManyRequests)
+	}
+	if err != nil {
+		return err
+	}
+	text := "【" + s.info().Name + "】您的来信验证码：" + code + "，10分钟内有效。如非本人操作，请忽略本短信。"
+	// The key is unique even if the store is ever restored from a backup
+	// and its ids come again: the gateway sends a key once, for ever.
+	nonce := make([]byte, 6)
+	rand.Read(nonce)
+	if err := s.letters.Send(r.Context(), f.Mobile, text, "case-verify-"+itoa(id)+"-"+hex.EncodeToString(nonce), "case.verify"); err != nil {
+		s.log.Error("send a verification code", "err", err)
+		return &web.Error{Status: http.StatusServiceUnavailable, Message: "短信暂时发不出去，请稍后再试，或拨打政务服务热线。", Cause: err}
+	}
+	v.Notice = "验证码已发送到 " + masked(f.Mobile) + "，10 分钟内有效。"
+	return s.renderLetter(w, r, v, http.StatusOK)
+}
+
+func (s *Site) letterSubmit(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	f := readLetter(r)
+	sub := cases.Submission{Channel: cases.Web, Kind: cases.Kind(f.Kind), Title: f.Title, Text: f.Text, Confidential: f.Confidential, Consent: f.Consent,
+		Writer: cases.Writer{Name: f.Name, Mobile: f.Mobile, Mail: f.Mail, Address: f.Address}, Verify: f.Verify, Key: "web-" + f.Key}
+	if sub.Kind == cases.Disclosure {
+		sub.Kind = "" // its own form, not this one
+	}
+	c, err := s.letters.Store.Submit(ctx, sub)
+	if inv, ok := errors.AsType[*cases.Invalid](err); ok {
+		return s.renderLetter(w, r, &letterView{Form: f, Problem: inv.Msg, Field: inv.Field}, http.StatusUnprocessableEntity)
+	}
+	if err != nil {
+		return err
+	}
+	// The 查询码 by SMS too; the case is on disk already, so a failure
+	// here loses nothing: the page shows the code.
+	text := "【" + s.info().Name + "】您的来信已收到，工单编号 " + c.Number + "，查询码 " + c.Code + "。可在网站“来信查询”中查看办理情况。"
+	if err := s.letters.Send(ctx, c.Writer.Mobile, text, "case-"+c.Code+"-opened", "case.opened"); err != nil {
+		s.log.Error("send a case's code", "case", c.Number, "err", err)
+	}
+	private(w)
+	v := &letterView{chrome: s.letterChrome(r, "来信已收到"), Case: &c}
+	return s.kit.RenderStatus(w, r, s.pages["xiexin-done"], http.StatusOK, web.View{Title: "来信已收到", Data: v})
+}
+
+func (s *Site) lookupForm(w http.ResponseWriter, r *http.Request) error {
+	private(w)
+	v := &letterView{chrome: s.letterChrome(r, "来信查询")}
+	return s.kit.RenderStatus(w, r, s.pages["chaxun"], http.StatusOK, web.View{Title: "来信查询", Data: v})
+}
+
+// lookupCase shows a case by its 查询码. Wrong codes count against the
+// address as failed sign-ins do, so codes cannot be guessed; a wrong code
+// and a malformed one get the same answer.
+func (s *Site) lookupCase(w http.ResponseWriter, r *http.Request) error {
+	private(w)
+	ctx := r.Context()
+	code := cases.NormalCode(r.PostFormValue("code"))
+	v := &letterView{chrome: s.letterChrome(r, "来信查询"), Code: code}
+	ip := visitorIP(r)
+	const key = "chaxun"
+	if wait := s.letters.Limiter.AuthLocked(ip, key); wait > 0 {
+		v.Problem = "查询次数过多，请 " + itoa(int64(wait.Minutes())+1) + " 分钟后再试。"
+		return s.kit.RenderStatus(w, r, s.pages["chaxun"], http.StatusTooManyRequests, web.View{Title: "来信查询", Data: v})
+	}
+	view, err := s.letters.Store.Lookup(ctx, code)
+	if errors.Is(err, cases.ErrNotFound) {
+		f := s.letters.Limiter.AuthFailed(ip, key)
+		f.Wait(ctx)
+		v.Problem = "没有查到这个查询码的来信，请核对后再输入（12 位字母和数字）。"
+		return s.kit.RenderStatus(w, r, s.pages["chaxun"], http.StatusNotFound, web.View{Title: "来信查询", Data: v})
+	}
+	if err != nil {
+		return err
+	}
+	v.View = &view
+	return s.kit.RenderStatus(w, r, s.pages["chaxun"], http.StatusOK, web.View{Title: "来信查询", Data: v})
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
