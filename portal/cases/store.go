@@ -246,7 +246,7 @@ func (s *Store) check(sub *Submission) error {
 			return invalid("name", "请填写姓名（可以要求保密）。")
 		}
 		if !sub.Anonymous && w.Mobile == "" && sub.Channel != Open311 {
-			return invalid("mobile", "请填写手机号，受理、答复和办结时会短信告诉您。")
+			return invalid("mobile", "请填写手机号，用来接收验证码和查询码。")
 		}
 	case SMS:
 		if w.Mobile == "" {
