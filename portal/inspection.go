@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"nanhu/internal/workcal"
 	"nanhu/portal/content"
 	"nanhu/queue"
 	"nanhu/queue/contract"
@@ -30,6 +31,11 @@ func (p *Portal) inspect(ctx context.Context) (content.Report, error) {
 	if err != nil {
 		return rep, err
 	}
+	more, err := p.caseRules(ctx)
+	if err != nil {
+		return rep, err
+	}
+	rep.Rules = append(rep.Rules, more...)
 	p.log.Info("portal inspection", "state", rep.Worst(), "broken_links", len(rep.Links))
 	if p.opts.Queue == nil || len(p.opts.Inspectors) == 0 {
 		return rep, nil
@@ -103,4 +109,42 @@ func (p *Portal) inspectLoop(ctx context.Context) {
 		}
 		t.Reset(p.opts.InspectEvery)
 	}
+}
+
+// The 留言办理 rule: a valid message unanswered for 60 days warns, for 90
+// fails the site.
+const (
+	unansweredWarn = 60 * 24 * time.Hour
+	unansweredFail = 90 * 24 * time.Hour
+)
+
+// caseRules are the inspection's rules that look at citizens' cases
+// (none when the letter pages are off).
+func (p *Portal) caseRules(ctx context.Context) ([]content.Rule, error) {
+	if p.cases == nil {
+		return nil, nil
+	}
+	now := time.Now()
+	if p.opts.Now != nil {
+		now = p.opts.Now()
+	}
+	r := content.Rule{Key: "unanswered", Name: "留言办理", Limit: "有效留言超过 3 个月未回复即单项否决", State: content.CheckOK,
+		Detail: "没有超过 60 天未答复的来信。", Advice: "督促承办部门尽快答复；确实无法按期答复的，应说明理由并办理延期。"}
+	warn, oldest, err := p.cases.Unanswered(ctx, now.Add(-unansweredWarn))
+	if err != nil {
+		return nil, err
+	}
+	fail, _, err := p.cases.Unanswered(ctx, now.Add(-unansweredFail))
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case fail > 0:
+		r.State = content.CheckFail
+		r.Detail = fmt.Sprintf("%d 件来信超过 90 天未答复（最早的来信于 %s）。", fail, oldest.In(workcal.Shanghai()).Format("2006-01-02"))
+	case warn > 0:
+		r.State = content.CheckWarn
+		r.Detail = fmt.Sprintf("%d 件来信超过 60 天未答复（最早的来信于 %s）。", warn, oldest.In(workcal.Shanghai()).Format("2006-01-02"))
+	}
+	return []content.Rule{r}, nil
 }

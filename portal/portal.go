@@ -146,7 +146,7 @@ var StaffStatic = cms.Static
 
 // Routes adds the CMS pages to the staff web.
 func (p *Portal) Routes(mux *http.ServeMux, kit *web.Kit, publicURL string) {
-	o := cms.Options{Kit: kit, Store: p.store, PublicURL: publicURL, Inspect: p.inspect, External: p.opts.CheckExternalLinks,
+	o := cms.Options{Kit: kit, Store: p.store, PublicURL: publicURL, Inspect: p.inspect, MoreRules: p.caseRules, External: p.opts.CheckExternalLinks,
 		Logger: p.log.With("part", "cms")}
 	if p.accounts != nil {
 		o.Accounts = p.accounts

@@ -457,7 +457,7 @@ func TestPortalInspection(t *testing.T) {
 	a.signIn("admin", "admin2004")
 	a.visit("/portal/inspect")
 	page := a.text("main")
-	for _, want := range []string{"首页更新", "动态要闻类栏目更新", "通知公告、政策文件类栏目更新", "空白栏目", "链接可用性", "站外链接检查：关闭"} {
+	for _, want := range []string{"首页更新", "动态要闻类栏目更新", "通知公告、政策文件类栏目更新", "空白栏目", "链接可用性", "留言办理", "站外链接检查：关闭"} {
 		if !strings.Contains(page, want) {
 			t.Fatalf("the inspection page lacks %s", want)
 		}

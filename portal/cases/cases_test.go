@@ -358,3 +358,23 @@ func FuzzNormalCode(f *testing.F) {
 		}
 	})
 }
+
+func TestUnanswered(t *testing.T) {
+	s, clk := openTest(t)
+	ctx := context.Background()
+	old, _ := s.Submit(ctx, complaint())
+	answered, _ := s.Submit(ctx, complaint())
+	s.Apply(ctx, answered.ID, Step{Action: "accept", By: "d"})
+	s.Apply(ctx, answered.ID, Step{Action: "reply", By: "d", Note: "已答复"})
+	refused, _ := s.Submit(ctx, complaint())
+	s.Apply(ctx, refused.ID, Step{Action: "reject", By: "d", Note: "不属于受理范围"})
+	clk.add(61 * 24 * time.Hour)
+	s.Submit(ctx, complaint()) // new
+	n, oldest, err := s.Unanswered(ctx, clk.now().Add(-60*24*time.Hour))
+	if err != nil || n != 1 || !oldest.Equal(old.Received) {
+		t.Errorf("unanswered for 60 days: %d, %s, %v", n, oldest, err)
+	}
+	if n, _, _ := s.Unanswered(ctx, clk.now().Add(-90*24*time.Hour)); n != 0 {
+		t.Errorf("unanswered for 90 days: %d", n)
+	}
+}

@@ -222,3 +222,15 @@ func ActionName(action string) string {
 	return map[string]string{"opened": "来信", "info-added": "补充", "accepted": "受理", "rejected": "不予受理", "assigned": "分办",
 		"handling": "办理中", "extended": "延期", "replied": "答复", "closed": "办结", "reopened": "重办"}[action]
 }
+
+// Unanswered counts the cases waiting for their answer (not refused, not
+// yet replied) that came in before cutoff, and the oldest one's date.
+func (s *Store) Unanswered(ctx context.Context, cutoff time.Time) (n int, oldest time.Time, err error) {
+	var first sql.NullInt64
+	err = s.db.Reader().QueryRowContext(ctx, `SELECT count(*), min(received) FROM cases WHERE state IN (?, ?, ?) AND received < ?`,
+		Received, Accepted, Assigned, ms(cutoff)).Scan(&n, &first)
+	if first.Valid {
+		oldest = fromMS(first.Int64)
+	}
+	return n, oldest, err
+}

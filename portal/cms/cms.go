@@ -47,8 +47,11 @@ type Options struct {
 	PublicURL string
 	// Inspect runs the whole inspection and tells the inspectors (the
 	// 立即检查 button); External says whether it checks outside links.
-	Inspect  func(ctx context.Context) (content.Report, error)
-	External bool
+	Inspect func(ctx context.Context) (content.Report, error)
+	// MoreRules are rules of the inspection that other stores answer
+	// (留言办理, from the cases), for the page's quick look.
+	MoreRules func(ctx context.Context) ([]content.Rule, error)
+	External  bool
 	// Accounts, when set, are the enterprise accounts the site's
 	// administrator opens (企业账户).
 	Accounts Accounts

@@ -22,6 +22,13 @@ func (c *CMS) inspectPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if c.opts.MoreRules != nil {
+		more, err := c.opts.MoreRules(r.Context())
+		if err != nil {
+			return err
+		}
+		rep.Rules = append(rep.Rules, more...)
+	}
 	return c.renderInspect(w, r, rep, false)
 }
 
