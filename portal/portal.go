@@ -54,6 +54,11 @@ type Options struct {
 	// portal (/qiye/, enterprise.db and qiye-sessions.db): their failed
 	// sign-ins lock out as staff ones do.
 	Limiter *ratelimit.Limiter
+	// StaffMobile reports whether an E.164 number is a staff member's
+	// registered mobile (the organisation's directory answers it): their
+	// texts are notification routing's, everyone else's open cases.
+	// Without it the portal reads no SMS.
+	StaffMobile func(ctx context.Context, e164 string) (bool, error)
 	// Calendar counts cases' deadlines in working days.
 	Calendar *workcal.Calendar
 	// Now is the clock.
@@ -160,6 +165,16 @@ func (p *Portal) Run(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() { defer close(done); p.inspectLoop(ctx) }()
 	defer func() { <-done }()
+	if p.cases != nil && p.opts.StaffMobile != nil {
+		smsDone := make(chan struct{})
+		go func() {
+			defer close(smsDone)
+			if err := p.consumeSMS(ctx); err != nil {
+				p.log.Error("citizens' SMS not read", "err", err)
+			}
+		}()
+		defer func() { <-smsDone }()
+	}
 	t := time.NewTicker(p.opts.PublishEvery)
 	defer t.Stop()
 	for {

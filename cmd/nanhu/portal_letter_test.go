@@ -150,3 +150,54 @@ func TestPortalLetter(t *testing.T) {
 		t.Errorf("a letter without the form token: %d", resp.StatusCode)
 	}
 }
+
+// TestPortalLetterBySMS: a text from a number that is no staff member's
+// opens a case and is answered with its 查询码 through the queue and the
+// simulated modem; a text starting with the 查询码 adds to the case; a
+// staff member's text opens nothing.
+func TestPortalLetterBySMS(t *testing.T) {
+	ts := startDemoServer(t)
+	st := ts.portal.Cases()
+	ctx := context.Background()
+	const citizen = "13957377777"
+	if _, err := ts.sim.Inbound("+86"+citizen, "南虹路王江泾镇段的路灯一周没亮了，晚上很黑，请尽快修理。"); err != nil {
+		t.Fatal(err)
+	}
+	code := ts.smsTo(t, citizen, regexp.MustCompile(`查询码 ([0-9A-Z]{12})`))
+	c, err := st.ByCode(ctx, code)
+	if err != nil || c.Channel != cases.SMS || c.Writer.Mobile != citizen || !strings.HasPrefix(c.Title, "南虹路王江泾镇段的路灯") {
+		t.Fatalf("the case: %+v %v", c, err)
+	}
+	if _, err := ts.sim.Inbound("+86"+citizen, strings.ToLower(code)+" 补充：是南虹路和环镇路交叉口往北一段。"); err != nil {
+		t.Fatal(err)
+	}
+	ts.smsTo(t, citizen, regexp.MustCompile(`(已加入来信)`))
+	trail, _ := st.Trail(ctx, c.ID)
+	if n := len(trail); n != 2 || trail[1].Action != "info-added" || !strings.Contains(trail[1].Note, "环镇路交叉口") {
+		t.Fatalf("the trail: %+v", trail)
+	}
+	// A staff member's text is a reply to a to-do, not a letter.
+	before, _, _ := st.Unanswered(ctx, time.Now().Add(time.Hour))
+	if _, err := ts.sim.Inbound("+8613800000102", "南湖区的路灯问题请关注一下谢谢"); err != nil {
+		t.Fatal(err)
+	}
+	// The routing answers the staff member (a help text); by then the
+	// portal has seen the SMS too.
+	waitFor(t, 60*time.Second, "routing's answer to the staff member", func() bool {
+		for _, m := range ts.sim.Messages() {
+			if m.To == "+8613800000102" {
+				return true
+			}
+		}
+		return false
+	})
+	// A citizen's text sent after it is answered: the portal has read
+	// the staff member's by then, and only the citizen's opened a case.
+	if _, err := ts.sim.Inbound("+8613957388888", "请问新生儿医保在哪里办理？需要带什么材料？"); err != nil {
+		t.Fatal(err)
+	}
+	ts.smsTo(t, "13957388888", regexp.MustCompile(`查询码 ([0-9A-Z]{12})`))
+	if after, _, _ := st.Unanswered(ctx, time.Now().Add(time.Hour)); after != before+1 {
+		t.Errorf("a staff member's text opened a case: %d cases → %d", before, after)
+	}
+}

@@ -241,7 +241,7 @@ func start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 	s.smsAPI(mux)
 	// The public portal: its CMS on the staff web, its site on its own
 	// listeners.
-	if s.portal, err = startPortal(ctx, cfg, s.queue, limiter, logger); err != nil {
+	if s.portal, err = startPortal(ctx, cfg, s.queue, limiter, staffMobile(s.oa.Org()), logger); err != nil {
 		httpSrv.Close()
 		return nil, err
 	}
@@ -310,7 +310,8 @@ func (s *server) portalURL() string {
 }
 
 // startPortal opens the portal, seeding the demo portal with --demo.
-func startPortal(ctx context.Context, cfg Config, q *queue.Queue, lim *ratelimit.Limiter, logger *slog.Logger) (*portal.Portal, error) {
+func startPortal(ctx context.Context, cfg Config, q *queue.Queue, lim *ratelimit.Limiter, staff func(context.Context, string) (bool, error),
+	logger *slog.Logger) (*portal.Portal, error) {
 	o := portal.DefaultOptions(cfg.Data)
 	o.Demo, o.Queue, o.Limiter = cfg.Demo, q, lim
 	cal, err := cfg.Calendar.calendar()
@@ -318,6 +319,7 @@ func startPortal(ctx context.Context, cfg Config, q *queue.Queue, lim *ratelimit
 		return nil, err
 	}
 	o.Calendar = cal
+	o.StaffMobile = staff
 	o.Inspectors, o.CheckExternalLinks = cfg.Portal.Inspectors, cfg.Portal.CheckExternalLinks
 	pc := cfg.Portal
 	o.Site = site.Info{Name: pc.Name, Domain: pc.SiteDomain, IDCode: pc.IDCode, Sponsor: pc.Sponsor, Operator: pc.Operator,
@@ -450,4 +452,13 @@ func (s *server) shutdown() error {
 	s.lock.Close()
 	s.log.Info("stopped")
 	return err
+}
+
+// staffMobile tells the portal whether a number is a staff member's
+// registered mobile: their texts are notification routing's.
+func staffMobile(d *org.Directory) func(context.Context, string) (bool, error) {
+	return func(ctx context.Context, e164 string) (bool, error) {
+		users, err := d.UsersByMobile(ctx, e164)
+		return len(users) > 0, err
+	}
 }

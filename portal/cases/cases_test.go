@@ -144,13 +144,17 @@ func TestLifeOfACase(t *testing.T) {
 			t.Errorf("the departments leak onto the public trail: %+v", e)
 		}
 	}
-	if _, err := s.AddInfo(ctx, c.Code, SMS, "补充：东门口右侧也有。"); err != nil {
+	if _, err := s.AddInfo(ctx, c.Code, SMS, "补充：东门口右侧也有。", "sms-1"); err != nil {
+		t.Fatal(err)
+	}
+	// The same SMS delivered again adds nothing (the trail below has one).
+	if _, err := s.AddInfo(ctx, c.Code, SMS, "补充：东门口右侧也有。", "sms-1"); err != nil {
 		t.Fatal(err)
 	}
 	if c, err = s.Apply(ctx, c.ID, Step{Action: "close", By: "liangxiaoyan"}); err != nil || c.State != Closed {
 		t.Fatalf("close: %v", err)
 	}
-	if _, err := s.AddInfo(ctx, c.Code, Web, "还有"); err == nil {
+	if _, err := s.AddInfo(ctx, c.Code, Web, "还有", ""); err == nil {
 		t.Error("information added to a closed case")
 	}
 	if c, err = s.Apply(ctx, c.ID, Step{Action: "reopen", By: "citizen", Note: "又堆起来了"}); err != nil || c.State != Assigned {

@@ -78,7 +78,10 @@ func dice(a, b map[[2]rune]int) float64 {
 // AddInfo adds what the citizen sends later (a text that starts with the
 // 查询码, a mail whose subject carries it, the lookup page) to the case
 // with code. A case that is closed or not accepted takes nothing more.
-func (s *Store) AddInfo(ctx context.Context, code string, by Channel, text string) (Case, error) {
+//
+// key names the message (an SMS's id): one already added is not added
+// again. "" for none.
+func (s *Store) AddInfo(ctx context.Context, code string, by Channel, text, key string) (Case, error) {
 	text = clean(text)
 	switch {
 	case text == "":
@@ -93,8 +96,18 @@ func (s *Store) AddInfo(ctx context.Context, code string, by Channel, text strin
 	if c.State == Closed || c.State == Rejected {
 		return Case{}, invalid("", "这件来信已%s，不能再补充；如有新的情况，请另写一封来信。", PublicState(c.State))
 	}
+	now := s.opts.Now()
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		return addEvent(ctx, tx, c.ID, s.opts.Now(), string(by), "info-added", text, true)
+		if key != "" {
+			res, err := tx.ExecContext(ctx, `INSERT INTO handled (key, at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`, key, ms(now))
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return nil // added before
+			}
+		}
+		return addEvent(ctx, tx, c.ID, now, string(by), "info-added", text, true)
 	})
 	return c, err
 }

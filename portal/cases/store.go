@@ -80,6 +80,12 @@ var migrations = []string{
 	);
 	CREATE INDEX verifications_mobile ON verifications (mobile, created);
 	CREATE INDEX verifications_ip ON verifications (ip, created);`,
+	// handled: the messages (an SMS's id, a mail's) already added to a
+	// case, so that a redelivered one adds nothing.
+	`CREATE TABLE handled (
+		key TEXT PRIMARY KEY,
+		at  INTEGER NOT NULL
+	);`,
 }
 
 // Options configure a Store. Start from DefaultOptions.
@@ -219,10 +225,22 @@ func (s *Store) check(sub *Submission) error {
 	if sub.Anonymous {
 		w.Name = ""
 	}
+	if sub.Channel == SMS || sub.Channel == Mail {
+		// A text or a mail has no title of its own: its subject or its
+		// first words, cut to fit.
+		if sub.Title == "" {
+			sub.Title = firstLine(sub.Text)
+		}
+		if r := []rune(sub.Title); len(r) > s.opts.TitleMax {
+			sub.Title = string(r[:s.opts.TitleMax-1]) + "…"
+		}
+	}
 	title := utf8.RuneCountInString(sub.Title)
 	switch {
-	case title < s.opts.TitleMin || title > s.opts.TitleMax:
+	case sub.Channel != SMS && sub.Channel != Mail && (title < s.opts.TitleMin || title > s.opts.TitleMax):
 		return invalid("title", "标题应为 %d 到 %d 个字，现在是 %d 个字。", s.opts.TitleMin, s.opts.TitleMax, title)
+	case sub.Title == "":
+		return invalid("title", "来信没有标题。")
 	case sub.Text == "":
 		return invalid("text", "请填写来信内容。")
 	case utf8.RuneCountInString(sub.Text) > s.opts.TextMax:
@@ -261,6 +279,12 @@ func (s *Store) check(sub *Submission) error {
 		return invalid("", "电话代录须记下代录人。")
 	}
 	return nil
+}
+
+// firstLine is the first line of text.
+func firstLine(text string) string {
+	line, _, _ := strings.Cut(text, "\n")
+	return strings.TrimSpace(line)
 }
 
 // codeAlphabet are the characters of a 查询码: capitals and digits

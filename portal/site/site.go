@@ -246,6 +246,9 @@ func New(opts Options) (*Site, error) {
 	return s, nil
 }
 
+// Name is the site's name now (网站名称).
+func (s *Site) Name() string { return s.info().Name }
+
 // Handler is the site's whole handler.
 func (s *Site) Handler() http.Handler { return s.h }
 

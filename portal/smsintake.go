@@ -1,0 +1,101 @@
+package portal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"nanhu/portal/cases"
+	"nanhu/queue"
+	"nanhu/queue/contract"
+)
+
+// SMSChannel is the channel the portal reads sms.inbound on, beside
+// notification routing's: every received SMS reaches both, and each takes
+// its own (staff replies there, citizens' texts here).
+const SMSChannel = "portal"
+
+// consumeSMS reads citizens' texts from the queue until ctx ends.
+func (p *Portal) consumeSMS(ctx context.Context) error {
+	c, err := queue.Consume(p.opts.Queue, SMSChannel, p.handleSMS)
+	if err != nil {
+		return fmt.Errorf("portal: read sms.inbound: %w", err)
+	}
+	<-ctx.Done()
+	c.Stop()
+	return nil
+}
+
+// handleSMS takes a received SMS from a number that is not a staff
+// member's registered mobile: a text that starts with a case's 查询码 adds
+// to that case, any other opens one; either way the citizen is answered
+// by SMS. A staff member's text is notification routing's. A
+// redelivered SMS opens or adds nothing again (its id is the key).
+func (p *Portal) handleSMS(ctx context.Context, m contract.SMSInbound) error {
+	mobile, ok := strings.CutPrefix(m.From, "+86")
+	if !ok || len(mobile) != 11 {
+		p.log.Info("sms from a number outside mainland China ignored", "from", m.From, "id", m.ID)
+		return nil
+	}
+	staff, err := p.opts.StaffMobile(ctx, m.From)
+	if err != nil {
+		return err // redelivered later
+	}
+	if staff {
+		return nil
+	}
+	text := strings.TrimSpace(m.Text)
+	name := p.site.Name()
+	if code, rest, ok := leadingCode(text); ok {
+		c, err := p.cases.AddInfo(ctx, code, cases.SMS, rest, "sms-"+m.ID)
+		switch {
+		case err == nil:
+			return p.sendSMS(ctx, mobile, "【"+name+"】您补充的内容已加入来信 "+c.Number+"（查询码 "+c.Code+"）。", "case-info-"+m.ID, "case.info")
+		case errors.Is(err, cases.ErrNotFound):
+			// Not a code after all: a new case, the text whole.
+		default:
+			if inv, ok := errors.AsType[*cases.Invalid](err); ok {
+				return p.sendSMS(ctx, mobile, "【"+name+"】"+inv.Msg, "case-info-"+m.ID, "case.info")
+			}
+			return err
+		}
+	}
+	c, err := p.cases.Submit(ctx, cases.Submission{Channel: cases.SMS, Kind: cases.Consult, Text: text, Writer: cases.Writer{Mobile: mobile}, Key: "sms-" + m.ID})
+	if inv, ok := errors.AsType[*cases.Invalid](err); ok {
+		p.log.Info("sms not taken as a case", "from", m.From, "why", inv.Msg)
+		return p.sendSMS(ctx, mobile, "【"+name+"】您的短信未能受理："+inv.Msg, "case-refused-"+m.ID, "case.refused")
+	}
+	if err != nil {
+		return err
+	}
+	return p.sendSMS(ctx, mobile, "【"+name+"】您的短信来信已收到，工单编号 "+c.Number+"，查询码 "+c.Code+
+		"。补充情况请以查询码开头回复本号码，也可在网站“来信查询”中查看办理情况。", "case-"+c.Code+"-opened", "case.opened")
+}
+
+// leadingCode finds a 查询码 at the start of text (spaces and a separator
+// after it allowed) and the rest of the text.
+func leadingCode(text string) (code, rest string, ok bool) {
+	var b strings.Builder
+	i := 0
+	for i < len(text) && b.Len() < cases.CodeLen {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		switch {
+		case r == ' ' || r == '\u3000' || r == '-':
+		case r < utf8.RuneSelf && (r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z'):
+			b.WriteRune(r)
+		default:
+			return "", "", false
+		}
+		i += size
+	}
+	if b.Len() != cases.CodeLen {
+		return "", "", false
+	}
+	rest = strings.TrimLeft(text[i:], " \u3000:：,，")
+	if rest == "" {
+		return "", "", false
+	}
+	return cases.NormalCode(b.String()), rest, true
+}
