@@ -21,6 +21,7 @@ import (
 	"nanhu/portal/cms"
 	"nanhu/portal/content"
 	"nanhu/portal/enterprise"
+	"nanhu/portal/open311"
 	"nanhu/portal/site"
 	"nanhu/queue"
 	"nanhu/queue/contract"
@@ -126,6 +127,8 @@ func New(ctx context.Context, opts Options) (*Portal, error) {
 				return nil, err
 			}
 			so.Letters = &site.Letters{Store: p.cases, Limiter: opts.Limiter, Send: p.sendSMS}
+			so.Open311 = open311.New(open311.Options{Store: p.cases, Agency: opts.Site.Sponsor, Notify: p.tellOpened,
+				Logger: opts.Logger.With("part", "open311")})
 		}
 	}
 	if p.site, err = site.New(so); err != nil {
@@ -155,6 +158,9 @@ func (p *Portal) Routes(mux *http.ServeMux, kit *web.Kit, publicURL string) {
 		Logger: p.log.With("part", "cms")}
 	if p.accounts != nil {
 		o.Accounts = p.accounts
+	}
+	if p.cases != nil {
+		o.Keys = p.cases
 	}
 	cms.New(o).Routes(mux)
 }
@@ -233,4 +239,16 @@ func (p *Portal) Cases() *cases.Store { return p.cases }
 func (p *Portal) sendSMS(ctx context.Context, to, text, key, reason string) error {
 	return queue.Publish(ctx, p.opts.Queue, contract.NotifySMS{V: contract.NotifySMSVersion, ID: contract.NewID(), To: "+86" + to, Text: text,
 		IdempotencyKey: key, Reason: reason})
+}
+
+// tellOpened sends the writer of a case opened through Open311 its
+// 查询码, when they gave a mobile.
+func (p *Portal) tellOpened(ctx context.Context, c cases.Case) {
+	if c.Writer.Mobile == "" {
+		return
+	}
+	text := "【" + p.site.Name() + "】您的来信已收到，工单编号 " + c.Number + "，查询码 " + c.Code + "。可在网站“来信查询”中查看办理情况。"
+	if err := p.sendSMS(ctx, c.Writer.Mobile, text, "case-"+c.Code+"-opened", "case.opened"); err != nil {
+		p.log.Error("send a case's code", "case", c.Number, "err", err)
+	}
 }

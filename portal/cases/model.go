@@ -112,6 +112,11 @@ type Submission struct {
 	Key string
 	// By is the operator who entered a phone case (代录).
 	By string
+	// Place is where the matter is, when the channel knows it (Open311's
+	// lat and long).
+	Place *Place
+	// APIKey is the Open311 key it came with.
+	APIKey int64
 	// Verify is the SMS code the web writer received (StartVerification):
 	// a web case opens only with the right one, which it uses up.
 	Verify string
@@ -139,7 +144,12 @@ type Case struct {
 	Replied time.Time
 	// Reason is why the case was not accepted.
 	Reason string
+	Place  *Place
+	APIKey int64
 }
+
+// Place is a point (WGS 84).
+type Place struct{ Lat, Long float64 }
 
 // Event is a line of a case's trail.
 type Event struct {

@@ -86,6 +86,19 @@ var migrations = []string{
 		key TEXT PRIMARY KEY,
 		at  INTEGER NOT NULL
 	);`,
+	// api_keys: the Open311 clients' keys, kept as SHA-256 hashes.
+	`CREATE TABLE api_keys (
+		id         INTEGER PRIMARY KEY,
+		name       TEXT NOT NULL,
+		hash       BLOB NOT NULL UNIQUE,
+		created    INTEGER NOT NULL,
+		created_by TEXT NOT NULL,
+		revoked    INTEGER NOT NULL DEFAULT 0,
+		last_used  INTEGER NOT NULL DEFAULT 0
+	);
+	ALTER TABLE cases ADD COLUMN lat REAL;
+	ALTER TABLE cases ADD COLUMN long REAL;
+	ALTER TABLE cases ADD COLUMN api_key INTEGER NOT NULL DEFAULT 0;`,
 }
 
 // Options configure a Store. Start from DefaultOptions.
@@ -225,7 +238,7 @@ func (s *Store) check(sub *Submission) error {
 	if sub.Anonymous {
 		w.Name = ""
 	}
-	if sub.Channel == SMS || sub.Channel == Mail {
+	if sub.Channel == SMS || sub.Channel == Mail || sub.Channel == Open311 {
 		// A text or a mail has no title of its own: its subject or its
 		// first words, cut to fit.
 		if sub.Title == "" {
@@ -237,7 +250,7 @@ func (s *Store) check(sub *Submission) error {
 	}
 	title := utf8.RuneCountInString(sub.Title)
 	switch {
-	case sub.Channel != SMS && sub.Channel != Mail && (title < s.opts.TitleMin || title > s.opts.TitleMax):
+	case (sub.Channel == Web || sub.Channel == Phone) && (title < s.opts.TitleMin || title > s.opts.TitleMax):
 		return invalid("title", "标题应为 %d 到 %d 个字，现在是 %d 个字。", s.opts.TitleMin, s.opts.TitleMax, title)
 	case sub.Title == "":
 		return invalid("title", "来信没有标题。")
@@ -259,12 +272,16 @@ func (s *Store) check(sub *Submission) error {
 		return invalid("", "来信的分类或标识过长。")
 	}
 	switch sub.Channel {
-	case Web, Phone, Open311:
+	case Web, Phone:
 		if !sub.Anonymous && w.Name == "" {
 			return invalid("name", "请填写姓名（可以要求保密）。")
 		}
-		if !sub.Anonymous && w.Mobile == "" && sub.Channel != Open311 {
+		if !sub.Anonymous && w.Mobile == "" {
 			return invalid("mobile", "请填写手机号，用来接收验证码和查询码。")
+		}
+	case Open311:
+		if !sub.Anonymous && w.Mobile == "" && w.Mail == "" {
+			return invalid("phone", "须有来信人的手机号（phone）或电子邮箱（email）。")
 		}
 	case SMS:
 		if w.Mobile == "" {
@@ -388,13 +405,17 @@ func (s *Store) Submit(ctx context.Context, sub Submission) (Case, error) {
 		key = sub.Key
 	}
 	w := sub.Writer
+	var lat, long any
+	if sub.Place != nil {
+		lat, long = sub.Place.Lat, sub.Place.Long
+	}
 	for tries := 0; ; tries++ {
 		code = newCode()
 		err = tx.QueryRowContext(ctx, `INSERT INTO cases (number, code, channel, kind, category, name, mobile, mail, address, area, confidential, anonymous, consent,
-			title, text, state, received, due, duplicate_of, key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			title, text, state, received, due, duplicate_of, key, lat, long, api_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (code) DO NOTHING RETURNING id`,
 			number, code, sub.Channel, sub.Kind, sub.Category, w.Name, w.Mobile, w.Mail, w.Address, w.Area, boolInt(sub.Confidential), boolInt(sub.Anonymous),
-			boolInt(sub.Consent), sub.Title, sub.Text, Received, ms(now), ms(due), dup, key).Scan(&id)
+			boolInt(sub.Consent), sub.Title, sub.Text, Received, ms(now), ms(due), dup, key, lat, long, sub.APIKey).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) && tries < 5 {
 			continue // a 查询码 drawn twice: draw again
 		}
@@ -431,13 +452,18 @@ func addEvent(ctx context.Context, tx *sql.Tx, id int64, at time.Time, by, actio
 }
 
 const caseCols = `id, number, code, channel, kind, category, name, mobile, mail, address, area, confidential, anonymous, consent,
-	title, text, state, received, due, duplicate_of, reply, replied, reason`
+	title, text, state, received, due, duplicate_of, reply, replied, reason, lat, long, api_key`
 
 func scanCase(row interface{ Scan(...any) error }) (Case, error) {
 	var c Case
 	var rec, due, replied int64
+	var lat, long sql.NullFloat64
 	err := row.Scan(&c.ID, &c.Number, &c.Code, &c.Channel, &c.Kind, &c.Category, &c.Writer.Name, &c.Writer.Mobile, &c.Writer.Mail, &c.Writer.Address,
-		&c.Writer.Area, &c.Confidential, &c.Anonymous, &c.Consent, &c.Title, &c.Text, &c.State, &rec, &due, &c.DuplicateOf, &c.Reply, &replied, &c.Reason)
+		&c.Writer.Area, &c.Confidential, &c.Anonymous, &c.Consent, &c.Title, &c.Text, &c.State, &rec, &due, &c.DuplicateOf, &c.Reply, &replied, &c.Reason,
+		&lat, &long, &c.APIKey)
+	if lat.Valid && long.Valid {
+		c.Place = &Place{Lat: lat.Float64, Long: long.Float64}
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, ErrNotFound
 	}

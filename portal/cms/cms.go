@@ -55,7 +55,9 @@ type Options struct {
 	// Accounts, when set, are the enterprise accounts the site's
 	// administrator opens (企业账户).
 	Accounts Accounts
-	Logger   *slog.Logger
+	// Keys, when set, are the Open311 clients' keys.
+	Keys   Keys
+	Logger *slog.Logger
 }
 
 // CMS serves the editing desk.
@@ -64,7 +66,7 @@ type CMS struct {
 	kit   *web.Kit
 	store *content.Store
 	log   *slog.Logger
-	tmpl  struct{ list, edit, version, inspect, settings, columns, enterprises *web.Page }
+	tmpl  struct{ list, edit, version, inspect, settings, columns, enterprises, keys *web.Page }
 }
 
 // New parses the templates.
@@ -80,6 +82,7 @@ func New(o Options) *CMS {
 	c.tmpl.settings = o.Kit.MustPage(templates, "templates/settings.html")
 	c.tmpl.columns = o.Kit.MustPage(templates, "templates/columns.html")
 	c.tmpl.enterprises = o.Kit.MustPage(templates, "templates/enterprises.html")
+	c.tmpl.keys = o.Kit.MustPage(templates, "templates/open311.html")
 	return c
 }
 
@@ -124,6 +127,12 @@ func (c *CMS) Routes(mux *http.ServeMux) {
 		rt.Page("POST /portal/enterprises/{id}/disable", webmaster, c.enterpriseAction("disable"))
 		rt.Page("POST /portal/enterprises/{id}/enable", webmaster, c.enterpriseAction("enable"))
 		c.kit.AddNav(web.NavItem{Label: "企业账户", Path: "/portal/enterprises", Rule: webmaster, Group: "管理", Order: 143})
+	}
+	if c.opts.Keys != nil {
+		rt.Page("GET /portal/open311", webmaster, c.keys)
+		rt.Page("POST /portal/open311", webmaster, c.keyCreate)
+		rt.Page("POST /portal/open311/{id}/revoke", webmaster, c.keyRevoke)
+		c.kit.AddNav(web.NavItem{Label: "Open311 接口", Path: "/portal/open311", Rule: webmaster, Group: "管理", Order: 144})
 	}
 }
 

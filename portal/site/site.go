@@ -80,6 +80,8 @@ type Options struct {
 	Enterprises *Enterprises
 	// Letters, when set, opens the letter pages (/xiexin, /chaxun).
 	Letters *Letters
+	// Open311, when set, answers under /open311/v2/.
+	Open311 http.Handler
 	Logger  *slog.Logger
 }
 
@@ -241,6 +243,9 @@ func New(opts Options) (*Site, error) {
 		}
 		s.letters = l
 		s.letterRoutes(rt)
+	}
+	if opts.Open311 != nil {
+		rt.APIHandler("/open311/v2/", web.Public, opts.Open311)
 	}
 	s.h = kit.Secure(mux)
 	return s, nil
