@@ -81,7 +81,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func split(file string) (name, format string, ok bool) {
 	name, format, ok = strings.Cut(file, ".")
 	if !ok || (format != "json" && format != "xml") {
-		return name, "json", false
+		return name, formatOf(file), false // the error in the form the path ends with
 	}
 	return name, format, true
 }
