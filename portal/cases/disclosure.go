@@ -65,7 +65,9 @@ func DisclosureClock(received time.Time, events []ClockEvent, cal *workcal.Calen
 	if cal != nil {
 		working = cal.IsWorkingDay
 	}
-	add := func(t time.Time, n int) time.Time { return workcal.AddWorkingDays(t.In(workcal.Shanghai()), n, working) }
+	add := func(t time.Time, n int) time.Time {
+		return workcal.AddWorkingDays(t.In(workcal.Shanghai()), n, working)
+	}
 	between := func(a, b time.Time) int {
 		n := 0
 		for d := a.In(workcal.Shanghai()).AddDate(0, 0, 1); !dayAfter(d, b.In(workcal.Shanghai())); d = d.AddDate(0, 0, 1) {
