@@ -29,29 +29,9 @@ func TestCasesKill9(t *testing.T) {
 	data := t.TempDir()
 	httpAddr, portalAddr := freePort(t), freePort(t)
 	start := func() (*exec.Cmd, *bytes.Buffer) {
-		t.Helper()
-		cmd := exec.Command(bin, "serve", "--demo", "--data", data, "--http", httpAddr, "--https", "", "--smtp", "", "--submission", "",
-			"--submissions", "", "--imap", "", "--imaps", "", "--portal", portalAddr, "--portal-tls", "", "--nsqd-tcp", "127.0.0.1:0",
-			"--nsqd-http", "127.0.0.1:0", "--log-level", "warn")
-		var logs bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &logs, &logs
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		deadline := time.Now().Add(60 * time.Second)
-		for time.Now().Before(deadline) {
-			if resp, err := http.Get("http://" + portalAddr + "/open311/v2/services.json"); err == nil {
-				resp.Body.Close()
-				if resp.StatusCode == 200 {
-					return cmd, &logs
-				}
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		cmd.Process.Kill()
-		t.Fatalf("nanhu serve did not come up:\n%s", logs.String())
-		return nil, nil
+		return demoProcess(t, bin, data, httpAddr, portalAddr, "http://"+portalAddr+"/open311/v2/services.json")
 	}
+
 	cmd, _ := start()
 	// A key, issued through the store as the administrator's page does.
 	st, err := cases.Open(context.Background(), cases.DefaultOptions(filepath.Join(data, "cases.db")))

@@ -187,3 +187,31 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 		t.Errorf("%d acknowledged messages lost and %d stored twice", lost, dup)
 	}
 }
+
+// demoProcess starts `nanhu serve --demo` as its own process on data,
+// with the staff web on httpAddr and the portal on portalAddr ("" for
+// none), and waits until ready (a URL) answers 200.
+func demoProcess(t *testing.T, bin, data, httpAddr, portalAddr, ready string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(bin, "serve", "--demo", "--data", data, "--http", httpAddr, "--https", "", "--smtp", "", "--submission", "",
+		"--submissions", "", "--imap", "", "--imaps", "", "--portal", portalAddr, "--portal-tls", "", "--nsqd-tcp", "127.0.0.1:0",
+		"--nsqd-http", "127.0.0.1:0", "--log-level", "warn")
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(ready); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return cmd, &logs
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cmd.Process.Kill()
+	t.Fatalf("nanhu serve did not come up:\n%s", logs.String())
+	return nil, nil
+}

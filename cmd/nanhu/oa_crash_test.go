@@ -26,28 +26,9 @@ func TestOAKill9(t *testing.T) {
 	data := t.TempDir()
 	httpAddr := freePort(t)
 	start := func() (*exec.Cmd, *bytes.Buffer) {
-		t.Helper()
-		cmd := exec.Command(bin, "serve", "--demo", "--data", data, "--http", httpAddr, "--https", "", "--smtp", "", "--submission", "",
-			"--submissions", "", "--imap", "", "--imaps", "", "--portal", "", "--portal-tls", "", "--nsqd-tcp", "127.0.0.1:0", "--nsqd-http", "127.0.0.1:0", "--log-level", "warn")
-		var logs bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &logs, &logs
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		deadline := time.Now().Add(60 * time.Second)
-		for time.Now().Before(deadline) {
-			if resp, err := http.Get("http://" + httpAddr + "/healthz"); err == nil {
-				resp.Body.Close()
-				if resp.StatusCode == 200 {
-					return cmd, &logs
-				}
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		cmd.Process.Kill()
-		t.Fatalf("nanhu serve did not come up:\n%s", logs.String())
-		return nil, nil
+		return demoProcess(t, bin, data, httpAddr, "", "http://"+httpAddr+"/healthz")
 	}
+
 	cmd, _ := start()
 	tokenOf := func(login string) string {
 		out, err := exec.Command(bin, "token", "add", login, "--name", "crash", "--data", data).CombinedOutput()

@@ -316,3 +316,17 @@ func FromMillis(n int64) time.Time {
 	}
 	return time.UnixMilli(n)
 }
+
+// Write runs f in a transaction on the writer pool, committing when f
+// returns nil and rolling back otherwise.
+func (db *DB) Write(ctx context.Context, f func(tx *sql.Tx) error) error {
+	tx, err := db.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := f(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}

@@ -218,17 +218,7 @@ func (s *Store) extend(due time.Time, days int) time.Time {
 	return workcal.AddWorkingDays(local, days, workcal.Weekday)
 }
 
-func (s *Store) write(ctx context.Context, f func(tx *sql.Tx) error) error {
-	tx, err := s.db.Writer().BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := f(tx); err != nil {
-		return err
-	}
-	return tx.Commit()
-}
+func (s *Store) write(ctx context.Context, f func(tx *sql.Tx) error) error { return s.db.Write(ctx, f) }
 
 // ActionName is a trail line's action in words.
 func ActionName(action string) string {

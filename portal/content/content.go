@@ -155,17 +155,7 @@ var ErrNotFound = errf("not-found", "没有找到这篇文章或栏目，可能�
 var ms, fromMS = sqlitedb.Millis, sqlitedb.FromMillis
 
 // tx runs f in a write transaction.
-func (s *Store) tx(ctx context.Context, f func(tx *sql.Tx) error) error {
-	tx, err := s.db.Writer().BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := f(tx); err != nil {
-		return err
-	}
-	return tx.Commit()
-}
+func (s *Store) tx(ctx context.Context, f func(tx *sql.Tx) error) error { return s.db.Write(ctx, f) }
 
 // isWebmaster reports whether a may do everything.
 func (a Actor) isWebmaster() bool {
