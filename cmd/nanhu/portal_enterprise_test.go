@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"nanhu/portal"
+
+	"github.com/chromedp/chromedp"
 )
 
 // TestPortalEnterprise walks an enterprise's page through the portal as
@@ -140,6 +142,14 @@ func TestPortalEnterprise(t *testing.T) {
 	if !strings.Contains(company.text(".state-box"), "已发布") {
 		t.Fatalf("the company does not see it published: %s", company.text(".state-box"))
 	}
+	company.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)))
+	company.visit("/qiye/")
+	if w := eval[int](company, `document.documentElement.scrollWidth`); w > 400 {
+		company.shot("too-wide")
+		t.Fatalf("the enterprise page is %d px wide on a phone", w)
+	}
+	company.shot("account-phone")
+	company.do(chromedp.EmulateViewport(1366, 768))
 
 	// Forbidden paths: a form from another site, a form without the
 	// session, a staff page with the company's session.

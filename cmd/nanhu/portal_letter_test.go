@@ -120,6 +120,17 @@ func TestPortalLetter(t *testing.T) {
 		t.Fatalf("after the reply: %s", c.text("main"))
 	}
 	c.shot("lookup-replied")
+	// At phone width: the form and the lookup fit.
+	c.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)))
+	for _, p := range []string{"/xiexin", "/chaxun"} {
+		c.visit(p)
+		if w := eval[int](c, `document.documentElement.scrollWidth`); w > 400 {
+			c.shot("too-wide")
+			t.Fatalf("%s is %d px wide on a phone", p, w)
+		}
+		c.shot(strings.Trim(p, "/") + "-phone")
+	}
+	c.do(chromedp.EmulateViewport(1366, 768))
 
 	// Guessed codes get one answer, whatever they are.
 	for _, guess := range []string{"ABCDEFGHJKLM", "x", "' OR 1=1 --"} {

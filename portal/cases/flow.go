@@ -148,9 +148,8 @@ func (s *Store) Apply(ctx context.Context, id int64, st Step) (Case, error) {
 	switch {
 	case st.By == "":
 		return Case{}, invalid("", "这一步须记下办理人。")
-	case (st.Action == "reject" || st.Action == "reopen" || st.Action == "reply" || st.Action == "assign") && st.Note == "":
-		return Case{}, invalid("note", "%s", map[string]string{"reject": "不予受理须写明理由。", "reopen": "重办须写明不满意的原因。",
-			"reply": "答复的内容是空的。", "assign": "请写明主办和协办部门。"}[st.Action])
+	case noteNeeded[st.Action] != "" && st.Note == "":
+		return Case{}, invalid("note", "%s", noteNeeded[st.Action])
 	case st.Action == "extend" && (st.Days <= 0 || st.Days > 60):
 		return Case{}, invalid("days", "延期应为 1 到 60 个工作日。")
 	}
@@ -167,7 +166,7 @@ func (s *Store) Apply(ctx context.Context, id int64, st Step) (Case, error) {
 		if !okFrom {
 			return invalid("", "来信现在是「%s」，不能%s。", StateNames[c.State], actionNames[st.Action])
 		}
-		public, note := true, st.Note
+		note := st.Note
 		switch st.Action {
 		case "reject":
 			_, err = tx.ExecContext(ctx, `UPDATE cases SET state = ?, reason = ? WHERE id = ?`, rule.to, st.Note, id)
@@ -196,13 +195,17 @@ func (s *Store) Apply(ctx context.Context, id int64, st Step) (Case, error) {
 		if err != nil {
 			return err
 		}
-		return addEvent(ctx, tx, id, now, st.By, pastTense[st.Action], note, public)
+		return addEvent(ctx, tx, id, now, st.By, pastTense[st.Action], note, true)
 	})
 	if err != nil {
 		return Case{}, err
 	}
 	return s.Get(ctx, id)
 }
+
+// noteNeeded says what a step that needs a note lacks.
+var noteNeeded = map[string]string{"reject": "不予受理须写明理由。", "reopen": "重办须写明不满意的原因。",
+	"reply": "答复的内容是空的。", "assign": "请写明主办和协办部门。"}
 
 var actionNames = map[string]string{"accept": "受理", "reject": "不予受理", "assign": "分办", "extend": "延期", "reply": "答复", "close": "办结", "reopen": "重办"}
 
@@ -221,10 +224,10 @@ func (s *Store) extend(due time.Time, days int) time.Time {
 func (s *Store) write(ctx context.Context, f func(tx *sql.Tx) error) error { return s.db.Write(ctx, f) }
 
 // ActionName is a trail line's action in words.
-func ActionName(action string) string {
-	return map[string]string{"opened": "来信", "info-added": "补充", "accepted": "受理", "rejected": "不予受理", "assigned": "分办",
-		"handling": "办理中", "extended": "延期", "replied": "答复", "closed": "办结", "reopened": "重办"}[action]
-}
+func ActionName(action string) string { return trailNames[action] }
+
+var trailNames = map[string]string{"opened": "来信", "info-added": "补充", "accepted": "受理", "rejected": "不予受理", "assigned": "分办",
+	"handling": "办理中", "extended": "延期", "replied": "答复", "closed": "办结", "reopened": "重办"}
 
 // Unanswered counts the cases waiting for their answer (not refused, not
 // yet replied) that came in before cutoff, and the oldest one's date.

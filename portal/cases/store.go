@@ -321,8 +321,8 @@ func newCode() string {
 	return string(b)
 }
 
-// NormalCode is a 查询码 as typed, made comparable: capitals, no spaces
-// or dashes, full-width folded, O read as 0's look-alike never occurs.
+// NormalCode is a 查询码 as typed, made comparable: capitals, without
+// spaces or dashes, full-width letters and digits folded to half-width.
 func NormalCode(code string) string {
 	var b strings.Builder
 	for _, r := range code {
@@ -350,16 +350,8 @@ func validCode(code string) bool {
 	return true
 }
 
-func ms(t time.Time) int64 { return sqlitedb.Millis(t) }
-
-func fromMS(n int64) time.Time { return sqlitedb.FromMillis(n) }
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
+// ms and fromMS keep times as Unix milliseconds (0: none).
+var ms, fromMS = sqlitedb.Millis, sqlitedb.FromMillis
 
 // Submit opens a case and returns it with its 查询码; the case is on disk
 // when Submit returns. A submission whose Key was seen returns that case.
@@ -414,8 +406,8 @@ func (s *Store) Submit(ctx context.Context, sub Submission) (Case, error) {
 		err = tx.QueryRowContext(ctx, `INSERT INTO cases (number, code, channel, kind, category, name, mobile, mail, address, area, confidential, anonymous, consent,
 			title, text, state, received, due, duplicate_of, key, lat, long, api_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (code) DO NOTHING RETURNING id`,
-			number, code, sub.Channel, sub.Kind, sub.Category, w.Name, w.Mobile, w.Mail, w.Address, w.Area, boolInt(sub.Confidential), boolInt(sub.Anonymous),
-			boolInt(sub.Consent), sub.Title, sub.Text, Received, ms(now), ms(due), dup, key, lat, long, sub.APIKey).Scan(&id)
+			number, code, sub.Channel, sub.Kind, sub.Category, w.Name, w.Mobile, w.Mail, w.Address, w.Area, sub.Confidential, sub.Anonymous,
+			sub.Consent, sub.Title, sub.Text, Received, ms(now), ms(due), dup, key, lat, long, sub.APIKey).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) && tries < 5 {
 			continue // a 查询码 drawn twice: draw again
 		}
@@ -447,7 +439,7 @@ func (s *Store) Submit(ctx context.Context, sub Submission) (Case, error) {
 }
 
 func addEvent(ctx context.Context, tx *sql.Tx, id int64, at time.Time, by, action, note string, public bool) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO trail (case_id, at, by, action, note, public) VALUES (?, ?, ?, ?, ?, ?)`, id, ms(at), by, action, note, boolInt(public))
+	_, err := tx.ExecContext(ctx, `INSERT INTO trail (case_id, at, by, action, note, public) VALUES (?, ?, ?, ?, ?, ?)`, id, ms(at), by, action, note, public)
 	return err
 }
 

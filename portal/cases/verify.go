@@ -23,7 +23,8 @@ const (
 	perIPHour     = 10
 )
 
-// ErrTooMany is a verification asked for too often.
+// ErrTooMany is a verification asked for too often (it wraps the
+// *Invalid to show).
 var ErrTooMany = errors.New("cases: too many verification codes")
 
 func codeHash(salt []byte, code string) []byte {
@@ -48,7 +49,7 @@ func (s *Store) StartVerification(ctx context.Context, mobile, ip string) (code 
 			return err
 		}
 		if last.Valid && now.Sub(fromMS(last.Int64)) < perMobileGap {
-			return &Invalid{Field: "mobile", Msg: "验证码已发送，请稍等一分钟再重新获取。"}
+			return fmt.Errorf("%w: %w", ErrTooMany, invalid("mobile", "验证码已发送，请稍等一分钟再重新获取。"))
 		}
 		if hour >= perMobileHour {
 			return fmt.Errorf("%w: %w", ErrTooMany, invalid("mobile", "这个手机号一小时内获取验证码的次数太多，请稍后再试。"))

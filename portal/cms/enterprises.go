@@ -13,6 +13,7 @@ import (
 // Accounts are the enterprise accounts as the desk manages them.
 type Accounts interface {
 	List(ctx context.Context) ([]enterprise.Account, error)
+	Get(ctx context.Context, id int64) (enterprise.Account, error)
 	Create(ctx context.Context, by string, n enterprise.New) (enterprise.Account, string, error)
 	SetPage(ctx context.Context, id, page int64) error
 	ResetPassword(ctx context.Context, id int64, by string) (string, error)
@@ -89,19 +90,14 @@ func (c *CMS) enterpriseAction(action string) web.Handler {
 			return err
 		}
 		by := actor(r).Login
-		var acc *enterprise.Account
-		list, err := c.opts.Accounts.List(ctx)
+		a, err := c.opts.Accounts.Get(ctx, id)
+		if errors.Is(err, enterprise.ErrNotFound) {
+			return web.NotFound("企业账户")
+		}
 		if err != nil {
 			return err
 		}
-		for i := range list {
-			if list[i].ID == id {
-				acc = &list[i]
-			}
-		}
-		if acc == nil {
-			return web.NotFound("企业账户")
-		}
+		acc := &a
 		switch action {
 		case "reset":
 			pw, err := c.opts.Accounts.ResetPassword(ctx, id, by)

@@ -42,7 +42,6 @@ type qiyeView struct {
 	Notice   string
 	Fields   content.Fields
 	CanEdit  bool
-	CanSend  bool
 	Recall   bool
 	Public   string
 	Opinion  string // the last return's
@@ -237,7 +236,7 @@ func (s *Site) qiyeLogout(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// signedIn is the account of a page that needs one; it has answered r
+// signedInQiye is the account of a page that needs one; it has answered r
 // (sent the visitor to sign in) when ok is false.
 func (s *Site) signedInQiye(w http.ResponseWriter, r *http.Request) (enterprise.Account, session.Session, bool) {
 	private(w)
@@ -331,7 +330,6 @@ func (s *Site) renderQiye(w http.ResponseWriter, r *http.Request, a enterprise.A
 	}
 	v.Text = content.PlainText(v.Fields.Body)
 	v.CanEdit = art.State != content.StateReview && art.State != content.StateScheduled
-	v.CanSend = v.CanEdit
 	v.Recall = art.State == content.StateReview
 	if art.Live {
 		v.Public = "/art/" + strconv.FormatInt(art.ID, 10)

@@ -43,7 +43,6 @@ type letterView struct {
 	Case    *cases.Case
 	View    *cases.View
 	Code    string
-	Limits  map[cases.Kind]int
 	Hotline string
 }
 
@@ -111,7 +110,11 @@ func (s *Site) letterCode(w http.ResponseWriter, r *http.Request) error {
 	code, id, err := s.letters.Store.StartVerification(r.Context(), f.Mobile, visitorIP(r).String())
 	if inv, ok := errors.AsType[*cases.Invalid](err); ok {
 		v.Problem, v.Field = inv.Msg, "mobile"
-		return s.renderLetter(w, r, v, http.StatusTooManyRequests)
+		status := http.StatusUnprocessableEntity // a number that is none
+		if errors.Is(err, cases.ErrTooMany) {
+			status = http.StatusTooManyRequests
+		}
+		return s.renderLetter(w, r, v, status)
 	}
 	if err != nil {
 		return err
