@@ -27,6 +27,8 @@
 //	sms.inbound  SMSInbound   SMS gateways → routing (replies), portal (citizens)
 //	sms.status   SMSStatus    SMS gateways → routing: queued, sending, sent, delivered, failed
 //	oa.action    OAAction     routing → oa: an action on a to-do asked for by SMS reply
+//	portal.case  PortalCase   portal → oa: a citizen's case opened, added to, rated or reopened
+//	oa.case      OACase       oa → portal: a case accepted, not accepted, assigned, extended, replied, closed
 //	<topic>.dead DeadLetter   messages a consumer gave up on, with the reason
 //
 // Version 1 of each, by example:

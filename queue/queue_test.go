@@ -29,6 +29,9 @@ func samples() []contract.Event {
 			State: contract.SMSDelivered, To: "+8613800138000", At: at, Modem: "modem0"},
 		contract.OAAction{V: contract.OAActionVersion, ID: contract.NewID(), TodoID: "todo-8812", Login: "zhangwei",
 			Action: "approve", Source: contract.SourceSMS, SourceRef: "sms-in-1", At: at},
+		contract.PortalCase{V: contract.PortalCaseVersion, ID: contract.NewID(), Type: contract.CaseOpened, Case: 7, Number: "2026-000007",
+			Kind: "咨询", Channel: "sms", Title: "社保卡补办需要带什么材料", Text: "社保卡补办需要带什么材料？", Mobile: "+8613800138000", Received: at, Due: "2026-11-28"},
+		contract.OACase{V: contract.OACaseVersion, ID: contract.NewID(), Case: 7, Action: contract.CaseAccepted, By: "梁晓燕", At: at},
 	}
 }
 
@@ -77,6 +80,10 @@ func TestRoundTripEveryTopic(t *testing.T) {
 			case contract.SMSStatus:
 				roundTrip(t, q, ev)
 			case contract.OAAction:
+				roundTrip(t, q, ev)
+			case contract.PortalCase:
+				roundTrip(t, q, ev)
+			case contract.OACase:
 				roundTrip(t, q, ev)
 			default:
 				t.Fatalf("no case for %T", ev)

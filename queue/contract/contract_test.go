@@ -81,6 +81,9 @@ func samples() []Event {
 		SMSInbound{V: 1, ID: NewID(), From: "+8613800138000", Text: "1", Received: at, Modem: "modem0"},
 		SMSStatus{V: 1, ID: NewID(), SMSID: "42", IdempotencyKey: "todo-1/created", State: SMSFailed, To: "+8613800138000", Error: "+CMS ERROR: 38", At: at},
 		OAAction{V: 1, ID: NewID(), TodoID: "todo-1", Login: "zhangwei", Action: "approve", Source: SourceSMS, SourceRef: "01J"},
+		PortalCase{V: 1, ID: NewID(), Type: CaseOpened, Case: 42, Number: "2026-000042", Kind: "投诉", Category: "szss", Channel: "web",
+			Title: "小区门口路灯不亮", Text: "小区门口的路灯坏了一个月。", Writer: "王某", Mobile: "+8613800138000", Received: at, Due: "2026-12-14"},
+		OACase{V: 1, ID: NewID(), Case: 42, Action: CaseReplied, By: "梁晓燕", Note: "路灯已于12月1日修复。", At: at},
 	}
 }
 
@@ -142,6 +145,12 @@ func TestValidateRules(t *testing.T) {
 		{"status unknown state", SMSStatus{V: 1, ID: "x", SMSID: "1", IdempotencyKey: "k", State: "lost", To: "+8613800138000"}, "state"},
 		{"inbound no time", SMSInbound{V: 1, ID: "x", From: "10086", Modem: "m"}, "received"},
 		{"action upper", OAAction{V: 1, ID: "x", TodoID: "t", Login: "a", Action: "Approve", Source: "sms", SourceRef: "r"}, "action"},
+		{"case confidential mobile", PortalCase{V: 1, ID: "x", Type: CaseOpened, Case: 1, Number: "2026-000001", Title: "t", Mobile: "+8613800138000", Confidential: true}, "confidential"},
+		{"case anonymous writer", PortalCase{V: 1, ID: "x", Type: CaseOpened, Case: 1, Number: "2026-000001", Title: "t", Writer: "王某", Anonymous: true}, "anonymous"},
+		{"case rating 6", PortalCase{V: 1, ID: "x", Type: CaseRated, Case: 1, Number: "2026-000001", Rating: 6}, "rating"},
+		{"case due not a date", PortalCase{V: 1, ID: "x", Type: CaseOpened, Case: 1, Number: "2026-000001", Title: "t", Due: "12/14"}, "due"},
+		{"oa case reply without text", OACase{V: 1, ID: "x", Case: 1, Action: CaseReplied, By: "梁晓燕"}, "note is empty"},
+		{"oa case unknown action", OACase{V: 1, ID: "x", Case: 1, Action: "lost", By: "梁晓燕"}, "action"},
 		{"todo done needs no title", TodoEvent{V: 1, ID: "x", Type: TodoDone, Todo: Todo{ID: "t", Assignee: "a"}}, ""},
 		{"todo created needs a title", TodoEvent{V: 1, ID: "x", Type: TodoCreated, Todo: Todo{ID: "t", Assignee: "a", Urgency: UrgencyTop}}, "title"},
 	}
@@ -212,6 +221,10 @@ func decodeAny(topic string, body []byte) (Event, error) {
 		return Decode[SMSStatus](body)
 	case TopicOAAction:
 		return Decode[OAAction](body)
+	case TopicPortalCase:
+		return Decode[PortalCase](body)
+	case TopicOACase:
+		return Decode[OACase](body)
 	}
 	panic(topic)
 }

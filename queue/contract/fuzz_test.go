@@ -62,6 +62,8 @@ func FuzzDecodeNotifyMail(f *testing.F) { fuzzDecode[NotifyMail](f) }
 func FuzzDecodeSMSInbound(f *testing.F) { fuzzDecode[SMSInbound](f) }
 func FuzzDecodeSMSStatus(f *testing.F)  { fuzzDecode[SMSStatus](f) }
 func FuzzDecodeOAAction(f *testing.F)   { fuzzDecode[OAAction](f) }
+func FuzzDecodePortalCase(f *testing.F) { fuzzDecode[PortalCase](f) }
+func FuzzDecodeOACase(f *testing.F)     { fuzzDecode[OACase](f) }
 
 func FuzzDecodeDeadLetter(f *testing.F) {
 	f.Add([]byte(`{"v":1,"topic":"oa.todo","body":"{"}`))

@@ -24,6 +24,13 @@ const (
 	// TopicOAAction carries [OAAction]: an action on a to-do asked for
 	// from outside the workbench, such as an SMS reply. Read by oa/.
 	TopicOAAction = "oa.action"
+	// TopicPortalCase carries [PortalCase]: a citizen's case opened,
+	// added to, rated or reopened on the portal. Read by oa/.
+	TopicPortalCase = "portal.case"
+	// TopicOACase carries [OACase]: a step of a case's handling in OA
+	// (accepted, not accepted, assigned, extended, replied, closed).
+	// Read by the portal.
+	TopicOACase = "oa.case"
 )
 
 // DeadLetterSuffix makes a topic's dead-letter topic: "oa.todo" →
@@ -51,6 +58,8 @@ func Topics() []TopicInfo {
 		{Name: TopicSMSInbound, Version: SMSInboundVersion, Type: "SMSInbound", Doc: "an SMS received by a modem"},
 		{Name: TopicSMSStatus, Version: SMSStatusVersion, Type: "SMSStatus", Doc: "a sent SMS changed state"},
 		{Name: TopicOAAction, Version: OAActionVersion, Type: "OAAction", Doc: "an action on a to-do from outside the workbench"},
+		{Name: TopicPortalCase, Version: PortalCaseVersion, Type: "PortalCase", Doc: "a citizen's case opened, added to, rated or reopened"},
+		{Name: TopicOACase, Version: OACaseVersion, Type: "OACase", Doc: "a step of a case's handling in OA"},
 	}
 	for i := range t {
 		t[i].Dead = DeadLetterTopic(t[i].Name)
