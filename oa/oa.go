@@ -26,6 +26,9 @@ import (
 	"nanhu/queue"
 )
 
+// CaseChannel is the channel OA reads portal.case on.
+const CaseChannel = "oa"
+
 // Options are the settings of OA. Start from DefaultOptions.
 type Options struct {
 	// DataDir holds org.db and notify.db.
@@ -133,6 +136,12 @@ func New(ctx context.Context, opts Options) (_ *OA, err error) {
 			return nil, err
 		}
 		o.consumers = append(o.consumers, c)
+		// Citizens' cases from the portal start their 来信办理 flows.
+		cases, err := queue.Consume(opts.Queue, CaseChannel, o.docs.HandlePortal)
+		if err != nil {
+			return nil, err
+		}
+		o.consumers = append(o.consumers, cases)
 	}
 	return o, nil
 }

@@ -121,8 +121,9 @@ func New(ctx context.Context, opts Options) (*Portal, error) {
 		}
 		so.Enterprises = &site.Enterprises{Accounts: p.accounts, Sessions: p.sessions, Limiter: opts.Limiter}
 		if opts.Queue != nil {
-			if p.cases, err = cases.Open(ctx, cases.Options{Path: filepath.Join(opts.DataDir, "cases.db"), Calendar: opts.Calendar, Now: opts.Now,
-				Logger: opts.Logger.With("part", "cases")}); err != nil {
+			co := cases.DefaultOptions(filepath.Join(opts.DataDir, "cases.db"))
+			co.Calendar, co.Now, co.Logger, co.Sign = opts.Calendar, opts.Now, opts.Logger.With("part", "cases"), opts.Site.Name
+			if p.cases, err = cases.Open(ctx, co); err != nil {
 				p.Close()
 				return nil, err
 			}
@@ -171,6 +172,16 @@ func (p *Portal) Run(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() { defer close(done); p.inspectLoop(ctx) }()
 	defer func() { <-done }()
+	if p.cases != nil {
+		outDone := make(chan struct{})
+		go func() { defer close(outDone); p.cases.Outbox().Run(ctx, p.opts.Queue) }()
+		defer func() { <-outDone }()
+		c, err := queue.Consume(p.opts.Queue, SMSChannel, p.cases.HandleOA)
+		if err != nil {
+			return fmt.Errorf("portal: read oa.case: %w", err)
+		}
+		defer c.Stop()
+	}
 	if p.cases != nil && p.opts.StaffMobile != nil {
 		smsDone := make(chan struct{})
 		go func() {

@@ -48,6 +48,25 @@ func (p *Portal) handleSMS(ctx context.Context, m contract.SMSInbound) error {
 	}
 	text := strings.TrimSpace(m.Text)
 	name := p.site.Name()
+	if level, ok := ratingReply(text); ok {
+		if c, err := p.cases.LatestRateable(ctx, mobile); err == nil {
+			c, err = p.cases.Rate(ctx, c.Code, level, cases.SMS, "", "sms-"+m.ID)
+			if inv, ok := errors.AsType[*cases.Invalid](err); ok {
+				return p.sendSMS(ctx, mobile, "【"+name+"】"+inv.Msg, "case-rate-"+m.ID, "case.rated")
+			}
+			if err != nil {
+				return err
+			}
+			reply := "感谢您的评价（" + cases.Ratings[level] + "）。"
+			if level >= 4 {
+				reply += "我们将督促承办部门整改，并回访您。"
+			}
+			return p.sendSMS(ctx, mobile, "【"+name+"】您对来信 "+c.Number+" 的"+reply, "case-rate-"+m.ID, "case.rated")
+		} else if !errors.Is(err, cases.ErrNotFound) {
+			return err
+		}
+		// No answer waits for a rating: the digit is a text like any other.
+	}
 	if code, rest, ok := leadingCode(text); ok {
 		c, err := p.cases.AddInfo(ctx, code, cases.SMS, rest, "sms-"+m.ID)
 		switch {
@@ -72,6 +91,20 @@ func (p *Portal) handleSMS(ctx context.Context, m contract.SMSInbound) error {
 	}
 	return p.sendSMS(ctx, mobile, "【"+name+"】您的短信来信已收到，工单编号 "+c.Number+"，查询码 "+c.Code+
 		"。补充情况请以查询码开头回复本号码，也可在网站“来信查询”中查看办理情况。", "case-"+c.Code+"-opened", "case.opened")
+}
+
+// ratingReply reads an SMS reply of one digit 1–5 (full-width too) as a
+// rating of the answer the citizen was sent.
+func ratingReply(text string) (int, bool) {
+	text = strings.TrimRight(text, "。. ")
+	switch text {
+	case "1", "2", "3", "4", "5":
+		return int(text[0] - '0'), true
+	case "１", "２", "３", "４", "５":
+		r, _ := utf8.DecodeRuneInString(text)
+		return int(r - '０'), true
+	}
+	return 0, false
 }
 
 // leadingCode finds a 查询码 at the start of text (spaces and a separator

@@ -375,3 +375,9 @@ func lookupNodes(ctx context.Context, addr string) ([]string, error) {
 	}
 	return out, nil
 }
+
+// PublishEvents is PublishBatch for events of any type (all of one
+// topic): an outbox's Publisher.
+func (q *Queue) PublishEvents(ctx context.Context, evs []contract.Event) error {
+	return PublishBatch(ctx, q, evs)
+}

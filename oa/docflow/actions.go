@@ -34,6 +34,9 @@ func (s *Store) Create(ctx context.Context, login string, dr Draft) (*Document, 
 	if err != nil {
 		return nil, Task{}, err
 	}
+	if def.Kind == "来信" {
+		return nil, Task{}, errf("not_allowed", "来信由门户网站、短信、邮件和 Open311 转来，不能在这里新建；电话来信请在门户的代录页面登记。")
+	}
 	var first int64
 	err = s.begin(ctx, login, func(o *op) error {
 		o.src = "web"
@@ -352,8 +355,14 @@ func (o *op) act(t taskRow, login string, a Action) error {
 		}
 		if n.RejectTo == "" {
 			state := "作废"
-			if o.doc.Kind == "收文" {
+			switch o.doc.Kind {
+			case "收文":
 				state = "已退文"
+			case "来信":
+				state = "不予受理"
+				if err := o.tellPortal(contract.CaseRejected, a.Opinion, ""); err != nil {
+					return err
+				}
 			}
 			if err := o.trail(flow.Reject, t.Node, "", a.Opinion, nil); err != nil {
 				return err
@@ -564,6 +573,11 @@ func (o *op) approve(t taskRow, n *flow.Node, a Action) error {
 		}
 		people = append(people, l)
 	}
+	if n.Effect == flow.EffectCaseAssign {
+		if err := o.caseAssigned(people); err != nil {
+			return err
+		}
+	}
 	var detail map[string]any
 	if len(people) > 0 {
 		detail = map[string]any{"people": people}
@@ -652,6 +666,10 @@ func (o *op) effect(n *flow.Node) error {
 				"收文:"+o.doc.Organ, local.Year(), seq, o.doc.InNumber, o.doc.ID, ts(o.now), who); err != nil {
 				return err
 			}
+		}
+	case flow.EffectCaseAccept, flow.EffectCaseReply, flow.EffectCaseClose:
+		if err := o.caseEffect(n); err != nil {
+			return err
 		}
 	case flow.EffectReply:
 		var text string

@@ -48,6 +48,9 @@ type Options struct {
 	AllowClassified bool
 	// MaxUpload is the largest 正文 or attachment taken, in bytes.
 	MaxUpload int64
+	// CaseOrgan is the organ (department code) whose 受理员 take
+	// citizens' cases; "" is CaseOrgan, the 信访局.
+	CaseOrgan string
 	// BaseURL prefixes the links in to-dos ("" gives paths only).
 	BaseURL string
 	Logger  *slog.Logger

@@ -234,4 +234,26 @@ CREATE TABLE actions_done (
 	at TEXT NOT NULL
 );
 `,
+	// 2: citizens' cases (来信) as the portal hands them over.
+	`
+CREATE TABLE cases (
+	doc          INTEGER PRIMARY KEY REFERENCES documents(id),
+	case_id      INTEGER NOT NULL,
+	number       TEXT NOT NULL,
+	kind         TEXT NOT NULL DEFAULT '',
+	category     TEXT NOT NULL DEFAULT '',
+	channel      TEXT NOT NULL DEFAULT '',
+	writer       TEXT NOT NULL DEFAULT '',
+	mobile       TEXT NOT NULL DEFAULT '',
+	address      TEXT NOT NULL DEFAULT '',
+	confidential INTEGER NOT NULL DEFAULT 0,
+	anonymous    INTEGER NOT NULL DEFAULT 0,
+	received     TEXT NOT NULL,
+	round        TEXT NOT NULL,
+	rating       INTEGER NOT NULL DEFAULT 0,
+	title        TEXT NOT NULL DEFAULT '',
+	text         TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX cases_case ON cases(case_id);
+`,
 }

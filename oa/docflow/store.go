@@ -245,15 +245,7 @@ func (s *Store) PublishOutbox(ctx context.Context, p Publisher) (int, error) {
 				break // one topic per batch
 			}
 			topic = t
-			var ev contract.Event
-			switch t {
-			case contract.TopicTodo:
-				ev, err = contract.Decode[contract.TodoEvent]([]byte(body))
-			case contract.TopicNotifySMS:
-				ev, err = contract.Decode[contract.NotifySMS]([]byte(body))
-			default:
-				err = fmt.Errorf("unknown topic %q", t)
-			}
+			ev, err := contract.DecodeTopic(t, []byte(body))
 			if err != nil {
 				s.log.Error("outbox row dropped: it cannot be read", "id", id, "err", err)
 			} else {

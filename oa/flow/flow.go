@@ -90,9 +90,15 @@ const (
 	EffectReceive    = "receive"     // 签收: 签收人 and 签收时间
 	EffectRegisterIn = "register_in" // 收文登记: the 收文号
 	EffectReply      = "reply"       // 答复 to the 来文单位
+	// A citizen's case (来信): each tells the portal (oa.case).
+	EffectCaseAccept = "case_accept" // 受理
+	EffectCaseAssign = "case_assign" // 分办: the 主办 department is the chosen handler's
+	EffectCaseReply  = "case_reply"  // the 答复 approved: the citizen reads it
+	EffectCaseClose  = "case_close"  // 办结
 )
 
-var effects = []string{EffectSign, EffectRegister, EffectPrint, EffectIssue, EffectArchive, EffectReceive, EffectRegisterIn, EffectReply}
+var effects = []string{EffectSign, EffectRegister, EffectPrint, EffectIssue, EffectArchive, EffectReceive, EffectRegisterIn, EffectReply,
+	EffectCaseAccept, EffectCaseAssign, EffectCaseReply, EffectCaseClose}
 
 // Expiry says what happens when a task's deadline passes.
 const (
@@ -160,14 +166,15 @@ type Def struct {
 	Key     string `json:"key"` // e.g. 发文
 	Name    string `json:"name"`
 	Version int    `json:"version,omitempty"` // set when published
-	// Kind is the kind of document it carries: 发文, 收文 or 签报.
+	// Kind is the kind of document it carries: 发文, 收文, 签报, or 来信
+	// (a citizen's case, started by the portal's portal.case events).
 	Kind  string `json:"kind"`
 	Nodes []Node `json:"nodes"`
 	Edges []Edge `json:"edges"`
 }
 
 // Kinds of document a flow may carry.
-var Kinds = []string{"发文", "收文", "签报"}
+var Kinds = []string{"发文", "收文", "签报", "来信"}
 
 // Parse reads a definition from JSON; unknown fields are an error, so a
 // misspelt key is not silently ignored. The definition is not validated:

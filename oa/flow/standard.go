@@ -9,7 +9,8 @@ import (
 //go:embed standard/*.json
 var standard embed.FS
 
-// Standard are the flows Nanhu ships published: 发文, 收文 and 签报.
+// Standard are the flows Nanhu ships published: 发文, 收文, 签报, and
+// for citizens' cases 来信 and 来信整改.
 func Standard() ([]*Def, error) {
 	ents, err := standard.ReadDir("standard")
 	if err != nil {

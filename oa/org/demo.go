@@ -131,7 +131,7 @@ var demoGrants = []Grant{
 	{"huanglei", RoleHandler, "qzf"}, {"huanglei", RoleHandler, "bgs"},
 	{"wufang", RoleArchivist, "qzf"}, {"wufang", RoleArchivist, "bgs"},
 	{"suntao", RoleSigner, "czj"}, {"hubin", RoleSigner, "fgj"}, {"zhuhong", RoleSigner, "jyj"},
-	{"luogang", RoleSigner, "xfj"}, {"liangxiaoyan", RoleClerk, "xfj"}, {"liangxiaoyan", RoleReceiver, "xfj"},
+	{"luogang", RoleSigner, "xfj"}, {"liangxiaoyan", RoleClerk, "xfj"}, {"liangxiaoyan", RoleReceiver, "xfj"}, {"liangxiaoyan", RoleCases, "xfj"},
 	{"songbo", RoleSigner, "xcz"}, {"xieyong", RoleClerk, "xcz"}, {"xieyong", RoleReceiver, "xcz"},
 }
 

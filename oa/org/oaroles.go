@@ -18,10 +18,13 @@ const (
 	RoleOffice    = "办公室主任"
 	RoleHandler   = "承办人"
 	RoleArchivist = "归档员"
+	// RoleCases accepts and assigns citizens' cases (来信受理分办), for
+	// the organ that handles them (the 信访局).
+	RoleCases = "受理员"
 )
 
 // OARoles are the OA roles, in the order the pages list them.
-var OARoles = []string{RoleClerk, RoleReceiver, RoleReviewer, RoleSigner, RoleOffice, RoleHandler, RoleArchivist}
+var OARoles = []string{RoleClerk, RoleReceiver, RoleReviewer, RoleSigner, RoleOffice, RoleHandler, RoleArchivist, RoleCases}
 
 // Grant is an OA role held by a person for an organ.
 type Grant struct {

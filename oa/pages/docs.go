@@ -413,6 +413,9 @@ type docPageView struct {
 	PrintView  bool
 	Classified bool
 	Readers    []readerView
+	// Case is the citizen's case a 来信 carries.
+	Case        *docflow.CaseInfo
+	CaseChannel string
 }
 
 type opinionView struct {
@@ -483,6 +486,15 @@ func (p *Pages) docView(w http.ResponseWriter, r *http.Request, id int64, proble
 	d := v.Doc
 	pv := docPageView{V: v, D: d, Problem: problem, PrintView: printView, Classified: d.Classified(),
 		Organ: c.DeptName(d.Organ), Lead: c.DeptName(d.LeadDept)}
+	if d.Kind == "来信" {
+		ci, ok, err := p.opts.Docs.Case(ctx, d.ID)
+		if err != nil {
+			return err
+		}
+		if ok {
+			pv.Case, pv.CaseChannel = &ci, docflow.ChannelNames[ci.Channel]
+		}
+	}
 	var joint, assist, counter []string
 	for _, o := range d.JointOrgans {
 		joint = append(joint, c.DeptName(o))

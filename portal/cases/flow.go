@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"nanhu/internal/workcal"
+	"nanhu/queue/contract"
 )
 
 // duplicate is an earlier case of the same writer (mobile, or mail
@@ -98,17 +99,17 @@ func (s *Store) AddInfo(ctx context.Context, code string, by Channel, text, key 
 	}
 	now := s.opts.Now()
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		if key != "" {
-			res, err := tx.ExecContext(ctx, `INSERT INTO handled (key, at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`, key, ms(now))
-			if err != nil {
-				return err
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				return nil // added before
-			}
+		if done, err := s.seen(ctx, tx, key, now); err != nil || done {
+			return err // added before
 		}
-		return addEvent(ctx, tx, c.ID, now, string(by), "info-added", text, true)
+		if err := addEvent(ctx, tx, c.ID, now, string(by), "info-added", text, true); err != nil {
+			return err
+		}
+		return s.announce(ctx, tx, c, contract.CaseInfoAdded, func(ev *contract.PortalCase) { ev.Info = text })
 	})
+	if err == nil {
+		s.out.Kick()
+	}
 	return c, err
 }
 
@@ -122,6 +123,11 @@ type Step struct {
 	Note string
 	// Days is an extension's working days (extend).
 	Days int
+	// Dept is the 主办 department (assign).
+	Dept string
+	// Key names the event the step came in (an oa.case id): a step seen
+	// before changes nothing. "" for none.
+	Key string
 }
 
 // steps are the states each action may start from, and where it leads.
@@ -155,6 +161,9 @@ func (s *Store) Apply(ctx context.Context, id int64, st Step) (Case, error) {
 	}
 	now := s.opts.Now()
 	err := s.write(ctx, func(tx *sql.Tx) error {
+		if done, err := s.seen(ctx, tx, st.Key, now); err != nil || done {
+			return err
+		}
 		c, err := scanCase(tx.QueryRowContext(ctx, `SELECT `+caseCols+` FROM cases WHERE id = ?`, id))
 		if err != nil {
 			return err
@@ -173,7 +182,7 @@ func (s *Store) Apply(ctx context.Context, id int64, st Step) (Case, error) {
 		case "assign":
 			// The departments are the staff's to know; the public line
 			// says the case is with them.
-			if _, err = tx.ExecContext(ctx, `UPDATE cases SET state = ? WHERE id = ?`, rule.to, id); err == nil {
+			if _, err = tx.ExecContext(ctx, `UPDATE cases SET state = ?, dept = ? WHERE id = ?`, rule.to, st.Dept, id); err == nil {
 				err = addEvent(ctx, tx, id, now, st.By, "assigned", st.Note, false)
 			}
 			st.Action, note = "handling", "已转交承办部门办理"
@@ -188,18 +197,36 @@ func (s *Store) Apply(ctx context.Context, id int64, st Step) (Case, error) {
 			_, err = tx.ExecContext(ctx, `UPDATE cases SET state = ?, reply = ?, replied = ? WHERE id = ?`, rule.to, st.Note, ms(now), id)
 			note = "已答复"
 		case "reopen":
-			_, err = tx.ExecContext(ctx, `UPDATE cases SET state = ?, due = ? WHERE id = ?`, rule.to, ms(s.due(c.Kind, now)), id)
+			c.Due = s.due(c.Kind, now)
+			_, err = tx.ExecContext(ctx, `UPDATE cases SET state = ?, due = ?, rework = rework + 1, rating = 0, rated = 0 WHERE id = ?`, rule.to, ms(c.Due), id)
+			if err == nil && st.By == "citizen" {
+				c.Received = now
+				err = s.announce(ctx, tx, c, contract.CaseReopened, func(ev *contract.PortalCase) { ev.Note = st.Note })
+			}
+		case "close":
+			_, err = tx.ExecContext(ctx, `UPDATE cases SET state = ?, closed = ? WHERE id = ?`, rule.to, ms(now), id)
 		default:
 			_, err = tx.ExecContext(ctx, `UPDATE cases SET state = ? WHERE id = ?`, rule.to, id)
 		}
 		if err != nil {
 			return err
 		}
-		return addEvent(ctx, tx, id, now, st.By, pastTense[st.Action], note, true)
+		if err := addEvent(ctx, tx, id, now, st.By, pastTense[st.Action], note, true); err != nil {
+			return err
+		}
+		switch st.Action {
+		case "accept", "reject", "reply", "close":
+			if st.Action == "reject" {
+				c.Reason = st.Note
+			}
+			return s.tell(ctx, tx, c, st.Action, s.citizenText(c, st.Action))
+		}
+		return nil
 	})
 	if err != nil {
 		return Case{}, err
 	}
+	s.out.Kick()
 	return s.Get(ctx, id)
 }
 
@@ -227,7 +254,7 @@ func (s *Store) write(ctx context.Context, f func(tx *sql.Tx) error) error { ret
 func ActionName(action string) string { return trailNames[action] }
 
 var trailNames = map[string]string{"opened": "来信", "info-added": "补充", "accepted": "受理", "rejected": "不予受理", "assigned": "分办",
-	"handling": "办理中", "extended": "延期", "replied": "答复", "closed": "办结", "reopened": "重办"}
+	"handling": "办理中", "extended": "延期", "replied": "答复", "closed": "办结", "reopened": "重办", "rated": "评价"}
 
 // Unanswered counts the cases waiting for their answer (not refused, not
 // yet replied) that came in before cutoff, and the oldest one's date.

@@ -146,7 +146,18 @@ type Case struct {
 	Reason string
 	Place  *Place
 	APIKey int64
+	// Dept is the 主办 department OA assigned it to.
+	Dept   string
+	Closed time.Time
+	// Rating is the citizen's 1 (非常满意) to 5 (非常不满意), 0 until rated.
+	Rating int
+	Rated  time.Time
+	// Rework counts the times the case was handled again (重办).
+	Rework int
 }
+
+// Ratings are the five levels of 好差评, Ratings[1] to Ratings[5].
+var Ratings = [...]string{"", "非常满意", "满意", "基本满意", "不满意", "非常不满意"}
 
 // Place is a point (WGS 84).
 type Place struct{ Lat, Long float64 }
@@ -174,4 +185,8 @@ type View struct {
 	Replied  time.Time
 	Reason   string
 	Trail    []Event // the public lines
+	Rating   int
+	// RateBy is the last day the reply may be rated, or the case
+	// reopened (zero: not now).
+	RateBy time.Time
 }

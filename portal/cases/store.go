@@ -15,6 +15,8 @@ import (
 
 	"nanhu/internal/sqlitedb"
 	"nanhu/internal/workcal"
+	"nanhu/queue/contract"
+	"nanhu/queue/outbox"
 )
 
 var migrations = []string{
@@ -99,6 +101,15 @@ var migrations = []string{
 	ALTER TABLE cases ADD COLUMN lat REAL;
 	ALTER TABLE cases ADD COLUMN long REAL;
 	ALTER TABLE cases ADD COLUMN api_key INTEGER NOT NULL DEFAULT 0;`,
+	// The handling's side: the events for OA and the citizens' SMS, in
+	// the transaction of the change (queue/outbox); the 主办 department
+	// OA named; the rating.
+	outbox.Schema + `
+	ALTER TABLE cases ADD COLUMN dept TEXT NOT NULL DEFAULT '';
+	ALTER TABLE cases ADD COLUMN closed INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE cases ADD COLUMN rating INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE cases ADD COLUMN rated INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE cases ADD COLUMN rework INTEGER NOT NULL DEFAULT 0;`,
 }
 
 // Options configure a Store. Start from DefaultOptions.
@@ -114,14 +125,23 @@ type Options struct {
 	// DuplicateWindow is how far back a case of the same writer with
 	// nearly the same text counts as a duplicate.
 	DuplicateWindow time.Duration
-	Now             func() time.Time
-	Logger          *slog.Logger
+	// RateDays is the working days after the reply in which the citizen
+	// may rate it or ask for it to be handled again (20).
+	RateDays int
+	// UnratedAs is the level a reply not rated in time counts as in the
+	// statistics (2, 满意), 0 to leave it out.
+	UnratedAs int
+	// Sign opens the citizens' SMS: the site's name, 【中国南湖】.
+	Sign   string
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // DefaultOptions are the defaults: titles of 10–25 characters, texts up
 // to 600, duplicates looked for over 30 days.
 func DefaultOptions(path string) Options {
-	return Options{Path: path, TitleMin: 10, TitleMax: 25, TextMax: 600, DuplicateWindow: 30 * 24 * time.Hour}
+	return Options{Path: path, TitleMin: 10, TitleMax: 25, TextMax: 600, DuplicateWindow: 30 * 24 * time.Hour, RateDays: 20, UnratedAs: 2,
+		Sign: "中国南湖"}
 }
 
 // Store is the open case store.
@@ -129,6 +149,7 @@ type Store struct {
 	opts Options
 	db   *sqlitedb.DB
 	log  *slog.Logger
+	out  *outbox.Outbox
 }
 
 // Errors.
@@ -163,6 +184,12 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if opts.DuplicateWindow <= 0 {
 		opts.DuplicateWindow = d.DuplicateWindow
 	}
+	if opts.RateDays <= 0 {
+		opts.RateDays = d.RateDays
+	}
+	if opts.Sign == "" {
+		opts.Sign = d.Sign
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -173,8 +200,17 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cases: %w", err)
 	}
-	return &Store{opts: opts, db: db, log: opts.Logger}, nil
+	out, err := outbox.New(ctx, db.Writer(), opts.Logger, opts.Now)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("cases: %w", err)
+	}
+	return &Store{opts: opts, db: db, log: opts.Logger, out: out}, nil
 }
+
+// Outbox is the store's events for the queue: run it (Outbox().Run) to
+// publish them.
+func (s *Store) Outbox() *outbox.Outbox { return s.out }
 
 // Close closes the store.
 func (s *Store) Close() error { return s.db.Close() }
@@ -431,9 +467,15 @@ func (s *Store) Submit(ctx context.Context, sub Submission) (Case, error) {
 	if err := addEvent(ctx, tx, id, now, by, "opened", note, true); err != nil {
 		return Case{}, err
 	}
+	opened := Case{ID: id, Number: number, Channel: sub.Channel, Kind: sub.Kind, Category: sub.Category, Writer: sub.Writer, Confidential: sub.Confidential,
+		Anonymous: sub.Anonymous, Title: sub.Title, Text: sub.Text, Received: now, Due: due}
+	if err := s.announce(ctx, tx, opened, contract.CaseOpened, nil); err != nil {
+		return Case{}, err
+	}
 	if err := tx.Commit(); err != nil {
 		return Case{}, fmt.Errorf("cases: open a case: %w", err)
 	}
+	s.out.Kick()
 	s.log.Info("case opened", "number", number, "channel", sub.Channel, "kind", sub.Kind, "duplicate_of", dup)
 	return s.Get(ctx, id)
 }
@@ -444,15 +486,16 @@ func addEvent(ctx context.Context, tx *sql.Tx, id int64, at time.Time, by, actio
 }
 
 const caseCols = `id, number, code, channel, kind, category, name, mobile, mail, address, area, confidential, anonymous, consent,
-	title, text, state, received, due, duplicate_of, reply, replied, reason, lat, long, api_key`
+	title, text, state, received, due, duplicate_of, reply, replied, reason, lat, long, api_key, dept, closed, rating, rated, rework`
 
 func scanCase(row interface{ Scan(...any) error }) (Case, error) {
 	var c Case
-	var rec, due, replied int64
+	var rec, due, replied, closed, rated int64
 	var lat, long sql.NullFloat64
 	err := row.Scan(&c.ID, &c.Number, &c.Code, &c.Channel, &c.Kind, &c.Category, &c.Writer.Name, &c.Writer.Mobile, &c.Writer.Mail, &c.Writer.Address,
 		&c.Writer.Area, &c.Confidential, &c.Anonymous, &c.Consent, &c.Title, &c.Text, &c.State, &rec, &due, &c.DuplicateOf, &c.Reply, &replied, &c.Reason,
-		&lat, &long, &c.APIKey)
+		&lat, &long, &c.APIKey, &c.Dept, &closed, &c.Rating, &rated, &c.Rework)
+	c.Closed, c.Rated = fromMS(closed), fromMS(rated)
 	if lat.Valid && long.Valid {
 		c.Place = &Place{Lat: lat.Float64, Long: long.Float64}
 	}
@@ -491,6 +534,10 @@ func (s *Store) Lookup(ctx context.Context, code string) (View, error) {
 	v := View{Code: c.Code, Kind: c.Kind, Title: c.Title, Text: c.Text, State: PublicState(c.State), Received: c.Received, Due: c.Due, Reason: c.Reason}
 	if c.State == Replied || c.State == Closed {
 		v.Reply, v.Replied = c.Reply, c.Replied
+		v.Rating = c.Rating
+		if by := s.rateBy(c); c.Rating == 0 && !s.opts.Now().After(by) {
+			v.RateBy = by
+		}
 	}
 	trail, err := s.Trail(ctx, c.ID)
 	if err != nil {

@@ -58,6 +58,8 @@ func (s *Site) letterRoutes(rt *web.Router) {
 	rt.Page("POST /xiexin", web.Public, s.letterSubmit)
 	rt.Page("GET /chaxun", web.Public, s.lookupForm)
 	rt.Page("POST /chaxun", web.Public, s.lookupCase)
+	rt.Page("POST /chaxun/pingjia", web.Public, s.rateCase)
+	rt.Page("POST /chaxun/chongban", web.Public, s.reopenCase)
 }
 
 func (s *Site) letterChrome(r *http.Request, name string) chrome {
@@ -190,6 +192,60 @@ func (s *Site) lookupCase(w http.ResponseWriter, r *http.Request) error {
 	}
 	v.View = &view
 	return s.kit.RenderStatus(w, r, s.pages["chaxun"], http.StatusOK, web.View{Title: "来信查询", Data: v})
+}
+
+// rateCase takes the citizen's 好差评 of the reply, from the lookup page
+// (the 查询码 is the credential, checked as the lookup checks it).
+func (s *Site) rateCase(w http.ResponseWriter, r *http.Request) error {
+	level, _ := strconv.Atoi(r.PostFormValue("rating"))
+	return s.caseAction(w, r, "评价已收到，谢谢您。", func(ctx context.Context, code string) error {
+		_, err := s.letters.Store.Rate(ctx, code, level, cases.Web, r.PostFormValue("note"), "")
+		return err
+	})
+}
+
+// reopenCase is the citizen's request to handle the case again (重办).
+func (s *Site) reopenCase(w http.ResponseWriter, r *http.Request) error {
+	return s.caseAction(w, r, "已申请重办，来信重新交承办部门办理。", func(ctx context.Context, code string) error {
+		_, err := s.letters.Store.Reopen(ctx, code, r.PostFormValue("reason"))
+		return err
+	})
+}
+
+// caseAction does what the citizen asked on the case with the posted
+// 查询码 and shows the case again, with notice or the reason it was
+// refused. Wrong codes count as the lookup's do.
+func (s *Site) caseAction(w http.ResponseWriter, r *http.Request, notice string, do func(ctx context.Context, code string) error) error {
+	private(w)
+	ctx := r.Context()
+	code := cases.NormalCode(r.PostFormValue("code"))
+	v := &letterView{chrome: s.letterChrome(r, "来信查询"), Code: code}
+	ip := visitorIP(r)
+	const key = "chaxun"
+	if wait := s.letters.Limiter.AuthLocked(ip, key); wait > 0 {
+		v.Problem = "查询次数过多，请 " + itoa(int64(wait.Minutes())+1) + " 分钟后再试。"
+		return s.kit.RenderStatus(w, r, s.pages["chaxun"], http.StatusTooManyRequests, web.View{Title: "来信查询", Data: v})
+	}
+	status := http.StatusOK
+	err := do(ctx, code)
+	if errors.Is(err, cases.ErrNotFound) {
+		s.letters.Limiter.AuthFailed(ip, key).Wait(ctx)
+		v.Problem = "没有查到这个查询码的来信，请核对后再输入（12 位字母和数字）。"
+		return s.kit.RenderStatus(w, r, s.pages["chaxun"], http.StatusNotFound, web.View{Title: "来信查询", Data: v})
+	}
+	if inv, ok := errors.AsType[*cases.Invalid](err); ok {
+		v.Problem, status = inv.Msg, http.StatusUnprocessableEntity
+	} else if err != nil {
+		return err
+	} else {
+		v.Notice = notice
+	}
+	view, err := s.letters.Store.Lookup(ctx, code)
+	if err != nil {
+		return err
+	}
+	v.View = &view
+	return s.kit.RenderStatus(w, r, s.pages["chaxun"], status, web.View{Title: "来信查询", Data: v})
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

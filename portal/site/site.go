@@ -203,6 +203,20 @@ func New(opts Options) (*Site, error) {
 			"letters":    func() bool { return s.letters != nil },
 			"kindName":   func(k cases.Kind) string { return cases.KindNames[k] },
 			"caseAction": cases.ActionName,
+			"rating": func(n int) string {
+				if n < 1 || n >= len(cases.Ratings) {
+					return ""
+				}
+				return cases.Ratings[n]
+			},
+			// ratings are the five levels by number, for the form.
+			"ratings": func() map[int]string {
+				m := map[int]string{}
+				for i := 1; i < len(cases.Ratings); i++ {
+					m[i] = cases.Ratings[i]
+				}
+				return m
+			},
 		}})
 	if err != nil {
 		return nil, err

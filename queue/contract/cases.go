@@ -161,6 +161,9 @@ type OACase struct {
 	// By is the official's name, for the trail.
 	By   string `json:"by"`
 	Note string `json:"note,omitempty"`
+	// Dept is the 主办 department's name (assigned): the statistics
+	// count the case as its.
+	Dept string `json:"dept,omitempty"`
 	// Days is an extension's working days.
 	Days int       `json:"days,omitempty"`
 	At   time.Time `json:"at,omitzero"`
@@ -191,6 +194,9 @@ func (c OACase) Validate() error {
 		return invalid(t, "action %q is not one of %v", c.Action, OACaseActions)
 	}
 	if err := checkText(t, "by", c.By, 100, true, false); err != nil {
+		return err
+	}
+	if err := checkText(t, "dept", c.Dept, 100, c.Action == CaseAssigned, false); err != nil {
 		return err
 	}
 	needNote := c.Action == CaseRejected || c.Action == CaseReplied || c.Action == CaseAssigned

@@ -207,24 +207,4 @@ func TestDeadLetterBody(t *testing.T) {
 }
 
 // decodeAny decodes body as the type of topic.
-func decodeAny(topic string, body []byte) (Event, error) {
-	switch topic {
-	case TopicTodo:
-		return Decode[TodoEvent](body)
-	case TopicNotifySMS:
-		return Decode[NotifySMS](body)
-	case TopicNotifyMail:
-		return Decode[NotifyMail](body)
-	case TopicSMSInbound:
-		return Decode[SMSInbound](body)
-	case TopicSMSStatus:
-		return Decode[SMSStatus](body)
-	case TopicOAAction:
-		return Decode[OAAction](body)
-	case TopicPortalCase:
-		return Decode[PortalCase](body)
-	case TopicOACase:
-		return Decode[OACase](body)
-	}
-	panic(topic)
-}
+func decodeAny(topic string, body []byte) (Event, error) { return DecodeTopic(topic, body) }

@@ -197,3 +197,26 @@ func checkToken(topic, field, s string) error {
 	}
 	return nil
 }
+
+// DecodeTopic reads body as the message type of topic.
+func DecodeTopic(topic string, body []byte) (Event, error) {
+	switch topic {
+	case TopicTodo:
+		return Decode[TodoEvent](body)
+	case TopicNotifySMS:
+		return Decode[NotifySMS](body)
+	case TopicNotifyMail:
+		return Decode[NotifyMail](body)
+	case TopicSMSInbound:
+		return Decode[SMSInbound](body)
+	case TopicSMSStatus:
+		return Decode[SMSStatus](body)
+	case TopicOAAction:
+		return Decode[OAAction](body)
+	case TopicPortalCase:
+		return Decode[PortalCase](body)
+	case TopicOACase:
+		return Decode[OACase](body)
+	}
+	return nil, fmt.Errorf("%w: unknown topic %q", ErrMalformed, topic)
+}

@@ -1,0 +1,390 @@
+package docflow
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"nanhu/internal/workcal"
+	"nanhu/oa/flow"
+	"nanhu/queue/contract"
+)
+
+// The flows citizens' cases run on (oa/flow/standard).
+const (
+	CaseFlow    = "来信"   // 受理 → 分办 → 办理答复 → 审核答复 → 办结
+	RectifyFlow = "来信整改" // a 不满意 rating: 整改 → 回访
+)
+
+// CaseOrgan is the organ whose 受理员 take citizens' cases when Options
+// names none: the 信访局.
+const CaseOrgan = "xfj"
+
+// CaseInfo is what OA knows of the citizen's case a 来信 document
+// carries. A writer who asked for 保密 reaches OA without name, mobile or
+// address: the portal leaves them out.
+type CaseInfo struct {
+	Doc          int64     `json:"doc"`
+	Case         int64     `json:"case"`
+	Number       string    `json:"number"` // 工单编号
+	Kind         string    `json:"kind"`   // 咨询, 投诉…
+	Category     string    `json:"category,omitempty"`
+	Channel      string    `json:"channel,omitempty"`
+	Writer       string    `json:"writer,omitempty"`
+	Mobile       string    `json:"mobile,omitempty"`
+	Address      string    `json:"address,omitempty"`
+	Confidential bool      `json:"confidential,omitempty"`
+	Anonymous    bool      `json:"anonymous,omitempty"`
+	Received     time.Time `json:"received"`
+	Round        string    `json:"round"` // handle (first), rework (重办), rectify (整改)
+	Rating       int       `json:"rating,omitempty"`
+}
+
+// Rounds of a case in OA.
+const (
+	RoundHandle  = "handle"
+	RoundRework  = "rework"
+	RoundRectify = "rectify"
+)
+
+// ChannelNames are a case's channels in words.
+var ChannelNames = map[string]string{"web": "网站", "sms": "短信", "mail": "邮件", "open311": "Open311 接口", "phone": "电话代录"}
+
+// HandlePortal carries out a portal.case event: a new or reopened case
+// starts a 来信办理 flow whose first step waits for the 受理员; what
+// the citizen adds is noted on the running flow; a rating of 不满意 or
+// worse starts a 整改 for the case's handler. An event handled before
+// changes nothing.
+func (s *Store) HandlePortal(ctx context.Context, ev contract.PortalCase) error {
+	switch ev.Type {
+	case contract.CaseOpened:
+		return s.openCase(ctx, ev, CaseFlow, RoundHandle, "accept", nil)
+	case contract.CaseReopened:
+		return s.openCase(ctx, ev, CaseFlow, RoundRework, "dispatch", nil)
+	case contract.CaseInfoAdded:
+		return s.caseInfo(ctx, ev)
+	case contract.CaseRated:
+		return s.caseRated(ctx, ev)
+	}
+	return nil
+}
+
+// caseSeen records the event's id in tx and reports whether it was
+// handled before.
+func caseSeen(ctx context.Context, tx *sql.Tx, id string, now time.Time) (bool, error) {
+	res, err := tx.ExecContext(ctx, `INSERT INTO actions_done (id, at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING`, "portal.case/"+id, ts(now))
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n == 0, nil
+}
+
+func (s *Store) caseOrgan() string {
+	if s.opts.CaseOrgan != "" {
+		return s.opts.CaseOrgan
+	}
+	return CaseOrgan
+}
+
+// openCase starts flow key for the case of ev, entering node at (the
+// step after the start) with people (nil: the node's own).
+func (s *Store) openCase(ctx context.Context, ev contract.PortalCase, key, round, at string, people []string) error {
+	def, err := s.Flow(ctx, key, 0)
+	if err != nil {
+		return err
+	}
+	return s.begin(ctx, System, func(o *op) error {
+		o.src = "portal"
+		if seen, err := caseSeen(o.ctx, o.tx, ev.ID, o.now); err != nil || seen {
+			return err
+		}
+		prev, err := s.caseOf(o.ctx, o.tx, ev.Case)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		info := CaseInfo{Case: ev.Case, Number: ev.Number, Kind: ev.Kind, Category: ev.Category, Channel: ev.Channel, Writer: ev.Writer,
+			Mobile: ev.Mobile, Address: ev.Address, Confidential: ev.Confidential, Anonymous: ev.Anonymous, Received: ev.Received, Round: round}
+		title, text := ev.Title, ev.Text
+		if round != RoundHandle && prev.info.Doc != 0 {
+			// 重办 and 整改 carry what the first round knew.
+			info = prev.info
+			info.Round, info.Rating = round, ev.Rating
+			title, text = prev.title, prev.text
+		}
+		if info.Received.IsZero() {
+			info.Received = o.now
+		}
+		organ := s.caseOrgan()
+		d := &Document{Kind: "来信", Flow: def.Key, Type: ev.Kind, Title: title, Body: text, Organ: organ, Starter: "", StarterDept: organ,
+			Created: o.now, Updated: o.now, Year: o.now.In(workcal.Shanghai()).Year(), OrigNumber: info.Number, FromUnit: writerLine(info),
+			HandleBy: ev.Due, Disclosure: "不予公开", DisclosureReason: "来信涉及个人信息", Retention: "10年"}
+		switch round {
+		case RoundRework:
+			d.Title = "【重办】" + title
+			d.Remark = "来信人对答复不满意，申请重办：" + ev.Note
+		case RoundRectify:
+			d.Title = "【整改】" + title
+			d.Remark = fmt.Sprintf("来信人评价为「%s」%s，须整改并回访。", ratingName(ev.Rating), noteSuffix(ev.Note))
+			d.HandleBy = ""
+		}
+		start := def.StartNode()
+		d.State = start.StateName()
+		if err := insertDocument(o.ctx, o.tx, d); err != nil {
+			return err
+		}
+		o.doc = d
+		res, err := o.tx.ExecContext(o.ctx, `INSERT INTO instances (doc, flow, flow_version, status, started) VALUES (?, ?, ?, 'running', ?)`,
+			d.ID, def.Key, def.Version, ts(o.now))
+		if err != nil {
+			return err
+		}
+		o.inst = instance{Doc: d.ID, Flow: def.Key, Version: def.Version, Status: "running"}
+		o.inst.ID, _ = res.LastInsertId()
+		o.def = def
+		info.Doc = d.ID
+		if err := insertCase(o.ctx, o.tx, info, title, text); err != nil {
+			return err
+		}
+		if d.Body != "" {
+			if err := o.addBody("来信内容.txt", "text/plain; charset=utf-8", nil, d.Body); err != nil {
+				return err
+			}
+		}
+		if _, err := o.newToken(start.ID, "done", 0); err != nil {
+			return err
+		}
+		o.docDirty = true
+		if err := o.trail("create", "", at, "", map[string]any{"flow": def.Key, "version": def.Version, "case": info.Number, "round": round}); err != nil {
+			return err
+		}
+		var a Action
+		if people != nil {
+			a.People = map[string][]string{at: people}
+		}
+		return o.enter(at, a, 0, map[string]int{})
+	})
+}
+
+func ratingName(n int) string {
+	names := [...]string{"", "非常满意", "满意", "基本满意", "不满意", "非常不满意"}
+	if n < 1 || n > 5 {
+		return ""
+	}
+	return names[n]
+}
+
+func noteSuffix(note string) string {
+	if note == "" {
+		return ""
+	}
+	return "（" + note + "）"
+}
+
+// writerLine is the writer as the handling pages show them.
+func writerLine(c CaseInfo) string {
+	switch {
+	case c.Anonymous:
+		return "匿名来信"
+	case c.Confidential:
+		return "来信人要求保密"
+	case c.Writer == "":
+		return "来信人"
+	}
+	return c.Writer
+}
+
+type caseRow struct {
+	info        CaseInfo
+	title, text string
+}
+
+func insertCase(ctx context.Context, tx *sql.Tx, c CaseInfo, title, text string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO cases (doc, case_id, number, kind, category, channel, writer, mobile, address, confidential, anonymous,
+		received, round, rating, title, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.Doc, c.Case, c.Number, c.Kind, c.Category, c.Channel, c.Writer, c.Mobile, c.Address, c.Confidential, c.Anonymous, ts(c.Received),
+		c.Round, c.Rating, title, text)
+	if err != nil {
+		return fmt.Errorf("docflow: a case: %w", err)
+	}
+	return nil
+}
+
+const caseCols = `doc, case_id, number, kind, category, channel, writer, mobile, address, confidential, anonymous, received, round, rating, title, text`
+
+func scanCaseRow(row interface{ Scan(...any) error }) (caseRow, error) {
+	var r caseRow
+	var rec string
+	c := &r.info
+	err := row.Scan(&c.Doc, &c.Case, &c.Number, &c.Kind, &c.Category, &c.Channel, &c.Writer, &c.Mobile, &c.Address, &c.Confidential, &c.Anonymous,
+		&rec, &c.Round, &c.Rating, &r.title, &r.text)
+	c.Received = parseTS(rec)
+	return r, err
+}
+
+// caseOf is the newest handling round (not a 整改) of the portal's case.
+func (s *Store) caseOf(ctx context.Context, tx *sql.Tx, caseID int64) (caseRow, error) {
+	return scanCaseRow(tx.QueryRowContext(ctx, `SELECT `+caseCols+` FROM cases WHERE case_id = ? AND round != ? ORDER BY doc DESC LIMIT 1`,
+		caseID, RoundRectify))
+}
+
+// Case is the citizen's case document doc carries; ok is false when
+// it carries none.
+func (s *Store) Case(ctx context.Context, doc int64) (c CaseInfo, ok bool, err error) {
+	r, err := scanCaseRow(s.db.Reader().QueryRowContext(ctx, `SELECT `+caseCols+` FROM cases WHERE doc = ?`, doc))
+	if errors.Is(err, sql.ErrNoRows) {
+		return CaseInfo{}, false, nil
+	}
+	return r.info, err == nil, err
+}
+
+// caseInfo notes what the citizen added on the running round of the
+// case: in its 正文 and the trail, and to whoever holds its task.
+func (s *Store) caseInfo(ctx context.Context, ev contract.PortalCase) error {
+	return s.begin(ctx, System, func(o *op) error {
+		o.src = "portal"
+		if seen, err := caseSeen(o.ctx, o.tx, ev.ID, o.now); err != nil || seen {
+			return err
+		}
+		r, err := s.caseOf(o.ctx, o.tx, ev.Case)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // a case OA never heard of (opened before this version)
+		}
+		if err != nil {
+			return err
+		}
+		if err := o.load(r.info.Doc); err != nil {
+			return err
+		}
+		o.doc.Body += "\n\n【来信人补充 " + o.now.In(workcal.Shanghai()).Format("2006-01-02 15:04") + "】\n" + ev.Info
+		if err := o.addBody("来信内容.txt", "text/plain; charset=utf-8", nil, o.doc.Body); err != nil {
+			return err
+		}
+		o.docDirty = true
+		open, err := o.tasksWhere(`instance = ? AND kind = 'task' AND state = 'open'`, o.inst.ID)
+		if err != nil {
+			return err
+		}
+		for _, t := range open {
+			o.emit(contract.TodoReassigned, t.ID, "") // the holder hears of it again
+		}
+		return o.trail("case_info", "", "", ev.Info, nil)
+	})
+}
+
+// caseRated records the rating; 不满意 or worse starts a 整改 for whoever
+// answered the case.
+func (s *Store) caseRated(ctx context.Context, ev contract.PortalCase) error {
+	if ev.Rating < 4 {
+		return s.begin(ctx, System, func(o *op) error {
+			if seen, err := caseSeen(o.ctx, o.tx, ev.ID, o.now); err != nil || seen {
+				return err
+			}
+			_, err := o.tx.ExecContext(o.ctx, `UPDATE cases SET rating = ? WHERE case_id = ? AND round != ?`, ev.Rating, ev.Case, RoundRectify)
+			return err
+		})
+	}
+	var handler string
+	err := s.db.Reader().QueryRowContext(ctx, `SELECT t.done_by FROM tasks t JOIN cases c ON c.doc = t.doc
+		WHERE c.case_id = ? AND t.node = 'handle' AND t.state = 'done' AND t.action = 'approve' ORDER BY t.id DESC LIMIT 1`, ev.Case).Scan(&handler)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	var people []string
+	if handler != "" {
+		people = []string{handler}
+	} else {
+		chart, err := s.chartNow(ctx)
+		if err != nil {
+			return err
+		}
+		people = chart.Holders("受理员", s.caseOrgan())
+		if len(people) > 1 {
+			people = people[:1]
+		}
+	}
+	return s.openCase(ctx, ev, RectifyFlow, RoundRectify, "rectify", people)
+}
+
+// caseEffect tells the portal what completing node n of a 来信 did.
+func (o *op) caseEffect(n *flow.Node) error {
+	var action string
+	switch n.Effect {
+	case flow.EffectCaseAccept:
+		action = contract.CaseAccepted
+	case flow.EffectCaseReply:
+		var text string
+		err := o.tx.QueryRowContext(o.ctx, `SELECT text FROM opinions WHERE doc = ? AND node = 'handle' AND action = 'approve' ORDER BY id DESC LIMIT 1`,
+			o.doc.ID).Scan(&text)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if strings.TrimSpace(text) == "" {
+			return errf("invalid", "办理人还没有写答复意见，不能通过审核。")
+		}
+		o.doc.Reply, o.doc.RepliedAt = text, o.now
+		o.docDirty = true
+		return o.tellPortal(contract.CaseReplied, text, "")
+	case flow.EffectCaseClose:
+		action = contract.CaseClosed
+	default:
+		return nil
+	}
+	return o.tellPortal(action, "", "")
+}
+
+// caseAssigned tells the portal the case went to the departments of
+// people (the 主办 first).
+func (o *op) caseAssigned(people []string) error {
+	var depts []string
+	for _, p := range people {
+		if d := o.chart.DeptName(o.chart.FirstDept(p)); d != "" && !contains(depts, d) {
+			depts = append(depts, d)
+		}
+	}
+	if len(depts) == 0 {
+		return nil
+	}
+	o.doc.LeadDept = o.chart.FirstDept(people[0])
+	o.docDirty = true
+	note := "主办：" + depts[0]
+	if len(depts) > 1 {
+		note += "；协办：" + strings.Join(depts[1:], "、")
+	}
+	return o.tellPortal(contract.CaseAssigned, note, depts[0])
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// tellPortal enqueues an oa.case event for the case the document
+// carries, in the action's transaction. 整改 rounds tell nothing: the
+// citizen's case is answered already.
+func (o *op) tellPortal(action, note, dept string) error {
+	r, err := scanCaseRow(o.tx.QueryRowContext(o.ctx, `SELECT `+caseCols+` FROM cases WHERE doc = ?`, o.doc.ID))
+	if errors.Is(err, sql.ErrNoRows) || r.info.Round == RoundRectify {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	who := o.actor
+	if o.as != "" {
+		who = o.as
+	}
+	name := o.chart.Name(who)
+	if name == "" || who == System {
+		name = "系统"
+	}
+	return o.s.enqueue(o.ctx, o.tx, contract.OACase{V: contract.OACaseVersion, ID: contract.NewID(), Case: r.info.Case, Action: action,
+		By: name, Note: note, Dept: dept, At: o.now})
+}
