@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -39,7 +40,8 @@ func (ts *testServer) smsTo(t *testing.T, mobile string, re *regexp.Regexp) stri
 // accepted, handled and answered. Wrong codes, guessed 查询码s and forms
 // from other sites are refused.
 func TestPortalLetter(t *testing.T) {
-	ts := startDemoServer(t)
+	// Night or day, 何平's to-do reaches him by SMS at once.
+	ts := startDemoServer(t, func(c *Config) { c.Notify.QuietHours, c.Notify.DigestWindow = "none", Duration{} })
 	portalURL := "http://" + ts.addr("portal")
 	dir := screenshotDir(t)
 	root := newBrowsers(t)
@@ -100,19 +102,44 @@ func TestPortalLetter(t *testing.T) {
 	}
 	pageRules(t, c, "lookup")
 
-	// Handling, as OA will report it; the citizen sees each step.
+	// Handling in OA, each step a to-do: 梁晓燕 (受理员 of the 信访局)
+	// accepts the case and gives it to 何平 of 城管局; 何平, offline,
+	// hears of it by SMS and writes the answer; 梁晓燕 approves it.
 	st := ts.portal.Cases()
 	ctx := context.Background()
 	k, err := st.ByCode(ctx, lookup)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []cases.Step{{Action: "accept", By: "liangxiaoyan"}, {Action: "assign", By: "liangxiaoyan", Note: "主办：区城市管理局"},
-		{Action: "reply", By: "heping", Note: "已于当日清运完毕，并增加了清运频次。"}} {
-		if _, err := st.Apply(ctx, k.ID, s); err != nil {
-			t.Fatal(err)
-		}
+	var doc int64
+	waitFor(t, 60*time.Second, "OA to start the case's flow", func() bool {
+		return ts.oa.Docs().DB().QueryRow(`SELECT doc FROM cases WHERE case_id = ?`, k.ID).Scan(&doc) == nil
+	})
+	w := newDocWalk(t, ts, "新塍镇农贸市场门口垃圾堆放", false)
+	w.doc = fmt.Sprintf("/oa/docs/%d", doc)
+	lx := w.open("liangxiaoyan", "受理")
+	if body := lx.text("main"); !strings.Contains(body, "张三") || !strings.Contains(body, "请尽快安排清运") {
+		lx.shot("case-in-oa")
+		t.Fatalf("the case in OA: %s", body)
 	}
+	lx.shot("case-accept")
+	w.approve(lx, "分办：梁晓燕")
+	ts.smsTo(t, mobile, regexp.MustCompile(`(已受理)`))
+	lx = w.open("liangxiaoyan", "分办")
+	lx.do(chromedp.Click(chromedp.CSS("input[name$='.handle'][value=heping]")))
+	lx.typeInto("textarea[name=opinion]", "请城管局核实处理。")
+	lx.shot("case-dispatch")
+	w.approve(lx, "办理答复：何平")
+	ts.smsTo(t, "13900000306", regexp.MustCompile(`(新塍镇农贸市场)`))
+	hp := w.open("heping", "办理答复")
+	hp.typeInto("textarea[name=opinion]", "已于当日清运完毕，并增加了清运频次。")
+	hp.shot("case-reply")
+	w.approve(hp, "审核答复：梁晓燕")
+	lx = w.open("liangxiaoyan", "审核答复")
+	w.approve(lx, "办结：梁晓燕")
+	ts.smsTo(t, mobile, regexp.MustCompile(`(已答复)`))
+
+	c.visit("/chaxun")
 	c.typeInto("#code", lookup)
 	c.click("form[action='/chaxun'] button")
 	if c.text(".case-state") != "已答复" || !strings.Contains(c.text(".case-reply"), "已于当日清运完毕") || strings.Contains(c.text("main"), "城市管理局") {
@@ -131,6 +158,30 @@ func TestPortalLetter(t *testing.T) {
 		c.shot(strings.Trim(p, "/") + "-phone")
 	}
 	c.do(chromedp.EmulateViewport(1366, 768))
+
+	// The citizen rates the answer 不满意 by replying "4" to the SMS: a
+	// 整改 with its 回访 opens for 何平.
+	if _, err := ts.sim.Inbound("+86"+mobile, "4"); err != nil {
+		t.Fatal(err)
+	}
+	ts.smsTo(t, mobile, regexp.MustCompile(`(感谢您的评价（不满意）)`))
+	waitFor(t, 60*time.Second, "a 整改 for 何平", func() bool {
+		todos, _ := ts.oa.Docs().Todos(ctx, "heping", 20)
+		for _, x := range todos {
+			if x.Step == "整改" && strings.Contains(x.Title, "新塍镇农贸市场") {
+				return true
+			}
+		}
+		return false
+	})
+	c.visit("/chaxun")
+	c.typeInto("#code", lookup)
+	c.click("form[action='/chaxun'] button")
+	if c.text(".case-rating") != "不满意" {
+		c.shot("rated")
+		t.Fatalf("the rating on the lookup page: %s", c.text("main"))
+	}
+	c.shot("lookup-rated")
 
 	// Guessed codes get one answer, whatever they are.
 	for _, guess := range []string{"ABCDEFGHJKLM", "x", "' OR 1=1 --"} {

@@ -158,7 +158,7 @@ func (s *Store) openCase(ctx context.Context, ev contract.PortalCase, key, round
 			return err
 		}
 		o.docDirty = true
-		if err := o.trail("create", "", at, "", map[string]any{"flow": def.Key, "version": def.Version, "case": info.Number, "round": round}); err != nil {
+		if err := o.trail("case_open", "", at, "", map[string]any{"flow": def.Key, "version": def.Version, "case": info.Number, "round": round}); err != nil {
 			return err
 		}
 		var a Action

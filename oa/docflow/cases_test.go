@@ -1,0 +1,150 @@
+package docflow
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"nanhu/oa/flow"
+	"nanhu/queue/contract"
+)
+
+// caseEvents are the oa.case events in the outbox, in order.
+func caseEvents(t *testing.T, s *Store) []contract.OACase {
+	t.Helper()
+	rows, err := s.DB().Query(`SELECT body FROM outbox WHERE topic = 'oa.case' ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []contract.OACase
+	for rows.Next() {
+		var b string
+		rows.Scan(&b)
+		var ev contract.OACase
+		if err := json.Unmarshal([]byte(b), &ev); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, ev)
+	}
+	return out
+}
+
+func opened(id string, c int64) contract.PortalCase {
+	return contract.PortalCase{V: 1, ID: id, Type: contract.CaseOpened, Case: c, Number: "2026-000042", Kind: "投诉", Channel: "web",
+		Title: "小区门口路灯一个月不亮", Text: "新城街道某小区门口的路灯坏了一个月，晚上出行不便。", Writer: "王芳", Mobile: "+8613900001111", Due: "2026-12-18"}
+}
+
+func caseDoc(t *testing.T, s *Store, c int64) int64 {
+	t.Helper()
+	var doc int64
+	if err := s.DB().QueryRow(`SELECT doc FROM cases WHERE case_id = ? ORDER BY doc DESC LIMIT 1`, c).Scan(&doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+func TestCaseFlowWalk(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openStore(t)
+	ev := opened("ev-1", 42)
+	for range 2 { // a redelivered event opens nothing again
+		if err := s.HandlePortal(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var n int
+	s.DB().QueryRow(`SELECT count(*) FROM cases`).Scan(&n)
+	if n != 1 {
+		t.Fatalf("%d case documents after a redelivery, want 1", n)
+	}
+	doc := caseDoc(t, s, 42)
+	if _, _, err := s.Create(ctx, "liangxiaoyan", Draft{Flow: CaseFlow, Title: "x"}); CodeOf(err) != "not_allowed" {
+		t.Fatalf("a 来信 created by hand: %v", err)
+	}
+	// heping is not given the case yet: he cannot see it.
+	if ok, _ := s.CanSee(ctx, "heping", doc); ok {
+		t.Fatal("a department sees a case it was not given")
+	}
+	act(t, s, "liangxiaoyan", doc, Action{Kind: flow.Approve, Opinion: "属于受理范围。"})
+	act(t, s, "liangxiaoyan", doc, Action{Kind: flow.Approve, People: map[string][]string{"handle": {"heping"}}})
+	if ok, _ := s.CanSee(ctx, "heping", doc); !ok {
+		t.Fatal("the handler cannot see the case given to him")
+	}
+	if ok, _ := s.CanSee(ctx, "suntao", doc); ok {
+		t.Fatal("another department sees the case")
+	}
+	act(t, s, "heping", doc, Action{Kind: flow.Approve, Opinion: "路灯已于12月3日修复，今后加强巡查。"})
+	act(t, s, "liangxiaoyan", doc, Action{Kind: flow.Approve})
+	act(t, s, "liangxiaoyan", doc, Action{Kind: flow.Approve})
+	d, err := s.Document(ctx, doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.State != "已办结" || d.Reply == "" || d.LeadDept != "cgj" {
+		t.Fatalf("document at the end: state %q, reply %q, lead %q", d.State, d.Reply, d.LeadDept)
+	}
+	evs := caseEvents(t, s)
+	var got []string
+	for _, e := range evs {
+		got = append(got, e.Action)
+		if e.Case != 42 || e.Validate() != nil {
+			t.Fatalf("event %+v: %v", e, e.Validate())
+		}
+	}
+	want := []string{"accepted", "assigned", "replied", "closed"}
+	if len(got) != len(want) {
+		t.Fatalf("oa.case events %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("oa.case events %v, want %v", got, want)
+		}
+	}
+	if evs[1].Dept != "区城市管理局" || evs[2].Note != "路灯已于12月3日修复，今后加强巡查。" || evs[2].By != "梁晓燕" {
+		t.Fatalf("assigned %+v, replied %+v", evs[1], evs[2])
+	}
+
+	// 不满意 (4): a 整改 for the handler, 15 working days.
+	rated := contract.PortalCase{V: 1, ID: "ev-2", Type: contract.CaseRated, Case: 42, Number: "2026-000042", Rating: 4, Note: "路灯又坏了"}
+	if err := s.HandlePortal(ctx, rated); err != nil {
+		t.Fatal(err)
+	}
+	fix := caseDoc(t, s, 42)
+	task := open(t, s, "heping", fix)
+	if task.Step != "整改" || task.Due.IsZero() {
+		t.Fatalf("整改 task %+v", task)
+	}
+	act(t, s, "heping", fix, Action{Kind: flow.Approve, Opinion: "已更换灯具。"})
+	act(t, s, "liangxiaoyan", fix, Action{Kind: flow.Approve, Opinion: "电话回访，来信人表示满意。"})
+	if len(caseEvents(t, s)) != 4 {
+		t.Fatal("a 整改 told the portal something")
+	}
+}
+
+func TestCaseRejectedAndConfidential(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openStore(t)
+	ev := opened("ev-3", 7)
+	ev.Writer, ev.Mobile, ev.Confidential = "", "", true
+	if err := s.HandlePortal(ctx, ev); err != nil {
+		t.Fatal(err)
+	}
+	doc := caseDoc(t, s, 7)
+	ci, ok, err := s.Case(ctx, doc)
+	if err != nil || !ok || ci.Writer != "" || ci.Mobile != "" {
+		t.Fatalf("case %+v %v %v", ci, ok, err)
+	}
+	if _, err := s.Act(ctx, "liangxiaoyan", open(t, s, "liangxiaoyan", doc).ID, Action{Kind: flow.Reject}); CodeOf(err) != "invalid" {
+		t.Fatalf("不予受理 without a reason: %v", err)
+	}
+	act(t, s, "liangxiaoyan", doc, Action{Kind: flow.Reject, Opinion: "属于诉讼程序，请通过司法途径解决"})
+	evs := caseEvents(t, s)
+	if len(evs) != 1 || evs[0].Action != "rejected" || evs[0].Note != "属于诉讼程序，请通过司法途径解决" {
+		t.Fatalf("events %+v", evs)
+	}
+	d, _ := s.Document(ctx, doc)
+	if d.State != "不予受理" {
+		t.Fatalf("state %q", d.State)
+	}
+}

@@ -1,0 +1,119 @@
+package cases
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"nanhu/queue/contract"
+)
+
+// outboxOf is what waits in the store's outbox: topic and body.
+func outboxOf(t *testing.T, s *Store) (topics []string, bodies []string) {
+	t.Helper()
+	rows, err := s.db.Reader().Query(`SELECT topic, body FROM outbox ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var tp, b string
+		rows.Scan(&tp, &b)
+		topics, bodies = append(topics, tp), append(bodies, b)
+	}
+	return topics, bodies
+}
+
+func TestHandlingThroughOA(t *testing.T) {
+	s, clk := openTest(t)
+	ctx := context.Background()
+	sub := complaint()
+	sub.Confidential = true
+	c, err := s.Submit(ctx, sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	topics, bodies := outboxOf(t, s)
+	if len(topics) != 1 || topics[0] != contract.TopicPortalCase {
+		t.Fatalf("outbox after a submission: %v", topics)
+	}
+	// 保密: the writer's identity never leaves for OA.
+	for _, secret := range []string{"张三", "13957311111", "新塍镇\"", "address"} {
+		if strings.Contains(bodies[0], secret) {
+			t.Fatalf("portal.case of a confidential writer carries %q: %s", secret, bodies[0])
+		}
+	}
+	step := func(id, action, note, dept string) {
+		t.Helper()
+		ev := contract.OACase{V: 1, ID: id, Case: c.ID, Action: action, By: "梁晓燕", Note: note, Dept: dept}
+		for range 2 { // redelivered: once
+			if err := s.HandleOA(ctx, ev); err != nil {
+				t.Fatalf("%s: %v", action, err)
+			}
+		}
+	}
+	step("e1", contract.CaseAccepted, "", "")
+	step("e2", contract.CaseAssigned, "主办：区城市管理局", "区城市管理局")
+	if _, err := s.Rate(ctx, c.Code, 2, Web, "", ""); err == nil {
+		t.Fatal("a case rated before its reply")
+	}
+	step("e3", contract.CaseReplied, "垃圾已于当天清运，今后每日清运两次。", "")
+	step("e4", contract.CaseClosed, "", "")
+	got, _ := s.Get(ctx, c.ID)
+	if got.State != Closed || got.Dept != "区城市管理局" || got.Reply == "" {
+		t.Fatalf("case after OA: %+v", got)
+	}
+	topics, bodies = outboxOf(t, s)
+	var sms []string
+	for i, tp := range topics {
+		if tp == contract.TopicNotifySMS {
+			sms = append(sms, bodies[i])
+		}
+	}
+	if len(sms) != 3 || !strings.Contains(sms[0], "已受理") || !strings.Contains(sms[1], "已答复") || !strings.Contains(sms[2], "已办结") {
+		t.Fatalf("the citizen's SMS: %v", sms)
+	}
+	for _, m := range sms {
+		if !strings.Contains(m, c.Code) {
+			t.Fatalf("an SMS without the 查询码: %s", m)
+		}
+	}
+	v, _ := s.Lookup(ctx, c.Code)
+	if v.RateBy.IsZero() || v.Reply == "" {
+		t.Fatalf("lookup after the reply: %+v", v)
+	}
+	// The SMS digit rates the newest answered case of the number.
+	r, err := s.LatestRateable(ctx, "13957311111")
+	if err != nil || r.ID != c.ID {
+		t.Fatalf("rateable %v %v", r.ID, err)
+	}
+	for range 2 {
+		if _, err := s.Rate(ctx, c.Code, 4, SMS, "", "sms-1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Rate(ctx, c.Code, 1, Web, "", ""); err == nil {
+		t.Fatal("rated twice")
+	}
+	topics, bodies = outboxOf(t, s)
+	if last := bodies[len(bodies)-1]; topics[len(topics)-1] != contract.TopicPortalCase || !strings.Contains(last, `"rating":4`) {
+		t.Fatalf("no rated event: %s", last)
+	}
+	// 重办 within the window, then no more after it.
+	if _, err := s.Reopen(ctx, c.Code, "垃圾又堆起来了"); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s.Get(ctx, c.ID)
+	if got.State != Assigned || got.Rework != 1 || got.Rating != 0 {
+		t.Fatalf("reopened: %+v", got)
+	}
+	step("e5", contract.CaseReplied, "已安排每日巡查。", "")
+	clk.add(40 * 24 * time.Hour)
+	if _, err := s.Rate(ctx, c.Code, 2, Web, "", ""); err == nil || !strings.Contains(err.Error(), "期限") {
+		t.Fatalf("rated after the window: %v", err)
+	}
+	if _, err := s.Reopen(ctx, c.Code, "还是不行"); err == nil {
+		t.Fatal("reopened after the window")
+	}
+}
