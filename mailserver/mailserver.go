@@ -88,6 +88,10 @@ type Options struct {
 	// Queue, when set, brings notification mail (notify.mail) into the
 	// users' INBOXes.
 	Queue *queue.Queue
+	// CaseAddresses are the citizens' case addresses (xinxiang@…): mail
+	// to them goes to the queue (mail.case) for the portal, not into a
+	// mailbox. Needs Queue.
+	CaseAddresses []string
 	// ShutdownGrace is how long Run lets SMTP transactions and IMAP
 	// commands in progress finish once its context ends.
 	ShutdownGrace time.Duration
@@ -208,6 +212,9 @@ func New(ctx context.Context, opts Options) (_ *Server, err error) {
 	sm.Registerer = opts.Registerer
 	sm.InternalNetworks = opts.InternalNetworks
 	sm.SendAs = opts.SendAs
+	if len(opts.CaseAddresses) > 0 && opts.Queue != nil {
+		sm.Cases = newCaseMail(opts.CaseAddresses, opts.Queue)
+	}
 	sm.Checker = mailauth.New(mailauth.Options{
 		Hostname:     opts.Hostname,
 		LocalDomains: opts.Domains,

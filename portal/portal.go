@@ -181,6 +181,11 @@ func (p *Portal) Run(ctx context.Context) error {
 			return fmt.Errorf("portal: read oa.case: %w", err)
 		}
 		defer c.Stop()
+		mc, err := queue.Consume(p.opts.Queue, MailChannel, p.handleMail)
+		if err != nil {
+			return fmt.Errorf("portal: read mail.case: %w", err)
+		}
+		defer mc.Stop()
 	}
 	if p.cases != nil && p.opts.StaffMobile != nil {
 		smsDone := make(chan struct{})

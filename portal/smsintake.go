@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -131,4 +132,52 @@ func leadingCode(text string) (code, rest string, ok bool) {
 		return "", "", false
 	}
 	return cases.NormalCode(b.String()), rest, true
+}
+
+// MailChannel is the channel the portal reads mail.case on.
+const MailChannel = "portal"
+
+// handleMail takes a mail the mail server handed over: a subject that
+// carries a case's 查询码 adds the text to that case, any other mail
+// opens one (a 咨询 until the dispatcher says otherwise). A redelivered
+// mail opens or adds nothing again (the event's id is the key).
+func (p *Portal) handleMail(ctx context.Context, m contract.MailCase) error {
+	text := m.Text
+	if text == "" {
+		text = m.Subject
+	}
+	max := p.cases.TextMax()
+	if r := []rune(text); len(r) > max {
+		note := "……（邮件正文较长，以上为前 " + strconv.Itoa(max-40) + " 字）"
+		text = string(r[:max-40]) + note
+	}
+	for _, word := range strings.FieldsFunc(m.Subject, func(r rune) bool {
+		return !(r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z')
+	}) {
+		if len(word) != cases.CodeLen {
+			continue
+		}
+		_, err := p.cases.AddInfo(ctx, word, cases.Mail, text, "mail-"+m.ID)
+		if err == nil {
+			return nil
+		}
+		if inv, ok := errors.AsType[*cases.Invalid](err); ok {
+			p.log.Info("mail not added to its case", "from", m.From, "why", inv.Msg)
+			return nil
+		}
+		if !errors.Is(err, cases.ErrNotFound) {
+			return err
+		}
+	}
+	c, err := p.cases.Submit(ctx, cases.Submission{Channel: cases.Mail, Kind: cases.Consult, Title: strings.TrimSpace(m.Subject), Text: text,
+		Writer: cases.Writer{Name: m.FromName, Mail: m.From}, Key: "mail-" + m.ID})
+	if inv, ok := errors.AsType[*cases.Invalid](err); ok {
+		p.log.Info("mail not taken as a case", "from", m.From, "why", inv.Msg)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	p.log.Info("case opened by mail", "number", c.Number, "from", m.From)
+	return nil
 }

@@ -29,6 +29,7 @@
 //	oa.action    OAAction     routing → oa: an action on a to-do asked for by SMS reply
 //	portal.case  PortalCase   portal → oa: a citizen's case opened, added to, rated or reopened
 //	oa.case      OACase       oa → portal: a case accepted, not accepted, assigned, extended, replied, closed
+//	mail.case    MailCase     mail server → portal: a mail to a case address (xinxiang@…), decoded
 //	<topic>.dead DeadLetter   messages a consumer gave up on, with the reason
 //
 // Version 1 of each, by example:

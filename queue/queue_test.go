@@ -32,6 +32,8 @@ func samples() []contract.Event {
 		contract.PortalCase{V: contract.PortalCaseVersion, ID: contract.NewID(), Type: contract.CaseOpened, Case: 7, Number: "2026-000007",
 			Kind: "咨询", Channel: "sms", Title: "社保卡补办需要带什么材料", Text: "社保卡补办需要带什么材料？", Mobile: "+8613800138000", Received: at, Due: "2026-11-28"},
 		contract.OACase{V: contract.OACaseVersion, ID: contract.NewID(), Case: 7, Action: contract.CaseAccepted, By: "梁晓燕", At: at},
+		contract.MailCase{V: contract.MailCaseVersion, ID: contract.NewID(), To: "xinxiang@nanhu.local", From: "wang@example.com",
+			Subject: "社保卡补办", Text: "社保卡补办需要带什么材料？", Received: at},
 	}
 }
 
@@ -84,6 +86,8 @@ func TestRoundTripEveryTopic(t *testing.T) {
 			case contract.PortalCase:
 				roundTrip(t, q, ev)
 			case contract.OACase:
+				roundTrip(t, q, ev)
+			case contract.MailCase:
 				roundTrip(t, q, ev)
 			default:
 				t.Fatalf("no case for %T", ev)

@@ -127,6 +127,10 @@ type PortalConfig struct {
 	// CheckExternalLinks checks outside links too: only where the network
 	// reaches the internet.
 	CheckExternalLinks bool `toml:"check_external_links"`
+	// CaseMail are the addresses whose mail opens citizens' cases: a
+	// local part is at the primary mail domain ("xinxiang" is
+	// xinxiang@<domain>). The mail server hands such mail to the queue.
+	CaseMail []string `toml:"case_mail"`
 }
 
 // NotifyConfig tunes the notification routing of to-dos (oa/notify); a
@@ -303,7 +307,7 @@ func defaultConfig() Config {
 			Sponsor: "嘉兴市秀洲区人民政府办公室", Operator: "秀洲区人民政府办公室信息科",
 			Contact: "电话：0573-82720000　地址：嘉兴市秀洲区洪兴西路 1 号　邮编：314031",
 			ICP:     "浙ICP备05000000号", Police: "浙公网安备 33041102000001号", PoliceCode: "33041102000001", Hotline: "12345",
-			MaxUploadBytes: 20 << 20, MaxImageBytes: 5 << 20, Inspectors: []string{"admin"}},
+			MaxUploadBytes: 20 << 20, MaxImageBytes: 5 << 20, Inspectors: []string{"admin"}, CaseMail: []string{"xinxiang"}},
 		Out: OutboundConfig{
 			SmarthostTLS:  "starttls",
 			Port:          25,
@@ -715,6 +719,22 @@ func (c Config) modems() []smsgateway.ModemConfig {
 	var out []smsgateway.ModemConfig
 	for _, m := range c.SMS.Modems {
 		out = append(out, smsgateway.ModemConfig{Name: m.Name, Path: m.Path, Baud: m.Baud, PIN: m.PIN, SMSC: m.SMSC, RatePerMinute: m.RatePerMinute, Mode: m.Mode})
+	}
+	return out
+}
+
+// caseAddresses are the case mail addresses in full.
+func (c *Config) caseAddresses() []string {
+	var out []string
+	for _, a := range c.Portal.CaseMail {
+		a = strings.ToLower(strings.TrimSpace(a))
+		if a == "" {
+			continue
+		}
+		if !strings.Contains(a, "@") {
+			a += "@" + c.localDomains()[0]
+		}
+		out = append(out, a)
 	}
 	return out
 }

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -13,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"nanhu/portal/cases"
+	"nanhu/queue/contract"
 )
 
 // smsTo waits for an SMS to mobile (11 digits) that the simulated modem
@@ -261,5 +265,62 @@ func TestPortalLetterBySMS(t *testing.T) {
 	ts.smsTo(t, "13957388888", regexp.MustCompile(`查询码 ([0-9A-Z]{12})`))
 	if after, _, _ := st.Unanswered(ctx, time.Now().Add(time.Hour)); after != before+1 {
 		t.Errorf("a staff member's text opened a case: %d cases → %d", before, after)
+	}
+}
+
+// TestPortalLetterByMail: a mail to the case address (xinxiang@), sent
+// with swaks to the MX in GB2312, opens a case through the queue, and OA
+// starts its flow; a second mail whose subject carries the 查询码 adds
+// to the case. No mailbox keeps either.
+func TestPortalLetterByMail(t *testing.T) {
+	swaks := requireTool(t, "swaks")
+	ts := startDemoServer(t)
+	st := ts.portal.Cases()
+	ctx := context.Background()
+	host, port, _ := strings.Cut(ts.addr("smtp"), ":")
+	const from = "wangfang@example.org"
+	send := func(subject, body string) string {
+		t.Helper()
+		eml := filepath.Join(t.TempDir(), "letter.eml")
+		msg := "From: =?GB2312?B?" + b64(mustGBK("王芳")) + "?= <" + from + ">\r\nTo: xinxiang@" + ts.cfg.localDomains()[0] +
+			"\r\nSubject: =?GB2312?B?" + b64(mustGBK(subject)) + "?=\r\nMessage-ID: <" + contract.NewID() + "@example.org>\r\nMIME-Version: 1.0\r\n" +
+			"Content-Type: text/plain; charset=GB2312\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + mustGBK(body) + "\r\n"
+		os.WriteFile(eml, []byte(msg), 0o600)
+		out, err := exec.Command(swaks, "--server", host, "--port", port, "--from", from, "--to", "xinxiang@"+ts.cfg.localDomains()[0],
+			"--data", eml).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "250 2.0.0") {
+			t.Fatalf("swaks: %v\n%s", err, out)
+		}
+		return string(out)
+	}
+	send("小区门口的路灯坏了一个月", "王江泾镇某小区门口的路灯坏了一个月，晚上出行不便，请尽快修理。")
+	var c cases.Case
+	waitFor(t, 60*time.Second, "a case opened by mail", func() bool {
+		list, _ := st.List(ctx, cases.ListFilter{Channel: cases.Mail, Mail: from})
+		if len(list) == 1 {
+			c = list[0]
+			return true
+		}
+		return false
+	})
+	if c.Title != "小区门口的路灯坏了一个月" || c.Writer.Name != "王芳" || !strings.Contains(c.Text, "请尽快修理") {
+		t.Fatalf("the case: %+v", c)
+	}
+	waitFor(t, 60*time.Second, "OA to start the mailed case's flow", func() bool {
+		var doc int64
+		return ts.oa.Docs().DB().QueryRow(`SELECT doc FROM cases WHERE case_id = ?`, c.ID).Scan(&doc) == nil
+	})
+	send("回复：查询码 "+strings.ToLower(c.Code), "补充：是小区北门，不是南门。")
+	waitFor(t, 60*time.Second, "the mail added to the case", func() bool {
+		trail, _ := st.Trail(ctx, c.ID)
+		for _, e := range trail {
+			if e.Action == "info-added" && strings.Contains(e.Note, "小区北门") {
+				return true
+			}
+		}
+		return false
+	})
+	if list, _ := st.List(ctx, cases.ListFilter{Channel: cases.Mail}); len(list) != 1 {
+		t.Fatalf("the second mail opened a case of its own: %d cases", len(list))
 	}
 }

@@ -370,6 +370,7 @@ func startMail(ctx context.Context, cfg Config, d *org.Directory, q *queue.Queue
 	mo.Hostname, mo.Domains = cfg.Hostname, cfg.localDomains()
 	mo.Directory = mailAccounts{org: d}
 	mo.TLS, mo.Limiter, mo.Queue = tl.Config, lim, q
+	mo.CaseAddresses = cfg.caseAddresses()
 	mo.Listen = mailserver.Listen{SMTP: cfg.Listen.SMTP, Submission: cfg.Listen.Submission, Submissions: cfg.Listen.Submissions,
 		IMAP: cfg.Listen.IMAP, IMAPS: cfg.Listen.IMAPS}
 	mo.MaxMessageBytes, mo.MaxRecipients, mo.ReadTimeout = cfg.SMTP.MaxMessageBytes, cfg.SMTP.MaxRecipients, cfg.SMTP.ReadTimeout.Duration

@@ -88,6 +88,16 @@ type Options struct {
 	// SendAs is who may send submitted mail as a shared mailbox, a list or
 	// another address besides their own.
 	SendAs accounts.SendAs
+	// Cases, when set, takes mail to the citizens' case addresses
+	// (xinxiang@…): such mail is handed off, not delivered to a mailbox.
+	Cases Cases
+}
+
+// Cases takes mail to the case addresses. HandOff must have made the
+// message durable (on the queue) when it returns nil: the 250 follows.
+type Cases interface {
+	IsCaseAddress(addr string) bool
+	HandOff(ctx context.Context, from, rcpt string, raw []byte) error
 }
 
 // DefaultOptions returns the defaults.

@@ -33,6 +33,7 @@ type session struct {
 	size     int64
 	local    map[string]bool // logins
 	localRcp []string        // the local addresses as given, for Received
+	caseRcp  []string        // the case addresses (Options.Cases), handed to the queue
 	remote   []string
 }
 
@@ -116,6 +117,10 @@ func (s *session) Rcpt(to string, opts *smtp.RcptOptions) error {
 		return s.refuse("syntax", smtpErr(501, smtp.EnhancedCode{5, 1, 3}, "Recipient must be a full address"))
 	}
 	domain := strings.ToLower(to[at+1:])
+	if c := s.srv.opts.Cases; c != nil && c.IsCaseAddress(to) {
+		s.caseRcp = append(s.caseRcp, to)
+		return nil
+	}
 	if !s.srv.dir.IsLocalDomain(s.ctx, domain) {
 		if s.login == "" {
 			return s.refuse("relay", smtpErr(554, smtp.EnhancedCode{5, 7, 1}, "Relaying denied: authenticate to send to other domains"))
@@ -195,8 +200,8 @@ func (s *session) Data(r io.Reader) error {
 	}
 	id := newID()
 	rcptFor := ""
-	if len(s.localRcp)+len(s.remote) == 1 {
-		rcptFor = append(s.localRcp, s.remote...)[0]
+	if all := append(append(append([]string(nil), s.localRcp...), s.remote...), s.caseRcp...); len(all) == 1 {
+		rcptFor = all[0]
 	}
 	var raw bytes.Buffer
 	raw.Grow(len(body) + len(prefix) + 300)
@@ -205,6 +210,19 @@ func (s *session) Data(r io.Reader) error {
 	raw.Write(body)
 	msg := raw.Bytes()
 
+	// Citizens' letters first: their hand-off may fail and be retried
+	// before any local copy exists.
+	for _, rc := range s.caseRcp {
+		if junk || s.from == "" {
+			// Failed the sender checks, or a bounce: no citizen wrote it.
+			s.srv.log.Warn("smtp mail to a case address kept from the cases", "id", id, "rcpt", rc, "from", s.from, "junk", junk)
+			continue
+		}
+		if err := s.srv.opts.Cases.HandOff(s.ctx, s.from, rc, msg); err != nil {
+			s.srv.log.Error("smtp case hand-off failed", "id", id, "rcpt", rc, "err", err)
+			return smtpErr(451, smtp.EnhancedCode{4, 3, 0}, "The letter could not be registered, try again later")
+		}
+	}
 	if len(s.local) > 0 {
 		if err := s.deliverLocal(id, msg, junk); err != nil {
 			return err
@@ -224,7 +242,7 @@ func (s *session) Data(r io.Reader) error {
 	}
 	s.srv.metrics.accepted.WithLabelValues(s.listener).Inc()
 	s.srv.log.Info("smtp accepted", "id", id, "listener", s.listener, "remote", s.ip, "user", s.login,
-		"from", s.from, "local", len(s.local), "remote_rcpts", len(s.remote), "size", len(msg), "junk", junk)
+		"from", s.from, "local", len(s.local), "remote_rcpts", len(s.remote), "cases", len(s.caseRcp), "size", len(msg), "junk", junk)
 	s.resetTx()
 	return nil
 }
@@ -294,7 +312,7 @@ func sanitize(s string) string {
 func (s *session) resetTx() {
 	s.from, s.utf8, s.size = "", false, 0
 	s.local = map[string]bool{}
-	s.localRcp, s.remote = nil, nil
+	s.localRcp, s.remote, s.caseRcp = nil, nil, nil
 }
 
 // Reset aborts the transaction (RSET, or a new EHLO).

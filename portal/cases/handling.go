@@ -204,3 +204,43 @@ func (s *Store) LatestRateable(ctx context.Context, mobile string) (Case, error)
 	}
 	return Case{}, ErrNotFound
 }
+
+// ListFilter narrows List; zero fields do not narrow.
+type ListFilter struct {
+	Channel Channel
+	State   State
+	Mail    string // the writer's mail
+	Mobile  string // the writer's mobile (11 digits)
+	Limit   int    // 50 when 0
+}
+
+// List is the newest cases that pass f, for the staff.
+func (s *Store) List(ctx context.Context, f ListFilter) ([]Case, error) {
+	q := `SELECT ` + caseCols + ` FROM cases WHERE 1 = 1`
+	var args []any
+	for _, c := range []struct{ col, v string }{{"channel", string(f.Channel)}, {"state", string(f.State)}, {"mail", f.Mail}, {"mobile", f.Mobile}} {
+		if c.v != "" {
+			q += ` AND ` + c.col + ` = ?`
+			args = append(args, c.v)
+		}
+	}
+	if f.Limit <= 0 {
+		f.Limit = 50
+	}
+	q += ` ORDER BY id DESC LIMIT ?`
+	args = append(args, f.Limit)
+	rows, err := s.db.Reader().QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Case
+	for rows.Next() {
+		c, err := scanCase(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

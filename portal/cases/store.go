@@ -212,6 +212,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 // publish them.
 func (s *Store) Outbox() *outbox.Outbox { return s.out }
 
+// TextMax is the longest text a case takes, in characters.
+func (s *Store) TextMax() int { return s.opts.TextMax }
+
 // Close closes the store.
 func (s *Store) Close() error { return s.db.Close() }
 

@@ -2,6 +2,7 @@ package contract
 
 import (
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -205,6 +206,67 @@ func (c OACase) Validate() error {
 	}
 	if c.Action == CaseExtended && (c.Days < 1 || c.Days > 60) {
 		return invalid(t, "days must be 1 to 60")
+	}
+	return nil
+}
+
+// MailCaseVersion is the version of MailCase this build writes and reads.
+const MailCaseVersion = 1
+
+// MailCase is the message on mail.case (version 1): a mail that reached
+// one of the case addresses (xinxiang@…). The mail server hands it over
+// decoded (any charset to UTF-8, the text parts only) and never calls
+// the portal; the portal opens a case from it, or adds it to the case
+// whose 查询码 the subject carries.
+//
+//	{"v":1,"id":"01JD…","to":"xinxiang@xiuzhou.gov.cn","from":"wang@example.com","from_name":"王芳",
+//	 "subject":"关于小区路灯的建议","text":"…","message_id":"abc@example.com","received":"…"}
+type MailCase struct {
+	V         int       `json:"v"`
+	ID        string    `json:"id"`
+	To        string    `json:"to"`
+	From      string    `json:"from"`
+	FromName  string    `json:"from_name,omitempty"`
+	Subject   string    `json:"subject,omitempty"`
+	Text      string    `json:"text"`
+	MessageID string    `json:"message_id,omitempty"`
+	Received  time.Time `json:"received"`
+}
+
+// Topic returns "mail.case".
+func (MailCase) Topic() string { return TopicMailCase }
+
+// Version returns MailCaseVersion.
+func (MailCase) Version() int { return MailCaseVersion }
+
+// EventID returns m.ID.
+func (m MailCase) EventID() string { return m.ID }
+
+// Validate checks the rules of version 1.
+func (m MailCase) Validate() error {
+	const t = TopicMailCase
+	if err := checkVersion(t, m.V, MailCaseVersion); err != nil {
+		return err
+	}
+	if err := checkID(t, "id", m.ID); err != nil {
+		return err
+	}
+	for _, a := range []struct{ name, s string }{{"to", m.To}, {"from", m.From}} {
+		if at := strings.LastIndexByte(a.s, '@'); at <= 0 || at == len(a.s)-1 || len(a.s) > 254 || strings.ContainsAny(a.s, " \t\r\n<>") {
+			return invalid(t, "%s %q is not a mail address", a.name, a.s)
+		}
+	}
+	if m.Received.IsZero() {
+		return invalid(t, "received is missing")
+	}
+	for _, f := range []struct {
+		name, s   string
+		max       int
+		multiline bool
+	}{{"from_name", m.FromName, 200, false}, {"subject", m.Subject, 1000, false}, {"text", m.Text, 100000, true}, {"message_id", m.MessageID, 998, false}} {
+		if err := checkText(t, f.name, f.s, f.max, false, f.multiline); err != nil {
+			return err
+		}
 	}
 	return nil
 }

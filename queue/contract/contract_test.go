@@ -84,6 +84,8 @@ func samples() []Event {
 		PortalCase{V: 1, ID: NewID(), Type: CaseOpened, Case: 42, Number: "2026-000042", Kind: "投诉", Category: "szss", Channel: "web",
 			Title: "小区门口路灯不亮", Text: "小区门口的路灯坏了一个月。", Writer: "王某", Mobile: "+8613800138000", Received: at, Due: "2026-12-14"},
 		OACase{V: 1, ID: NewID(), Case: 42, Action: CaseReplied, By: "梁晓燕", Note: "路灯已于12月1日修复。", At: at},
+		MailCase{V: 1, ID: NewID(), To: "xinxiang@nanhu.local", From: "wang@example.com", FromName: "王芳", Subject: "关于小区路灯的建议",
+			Text: "小区门口的路灯坏了。", MessageID: "abc@example.com", Received: at},
 	}
 }
 
@@ -150,6 +152,7 @@ func TestValidateRules(t *testing.T) {
 		{"case rating 6", PortalCase{V: 1, ID: "x", Type: CaseRated, Case: 1, Number: "2026-000001", Rating: 6}, "rating"},
 		{"case due not a date", PortalCase{V: 1, ID: "x", Type: CaseOpened, Case: 1, Number: "2026-000001", Title: "t", Due: "12/14"}, "due"},
 		{"oa case reply without text", OACase{V: 1, ID: "x", Case: 1, Action: CaseReplied, By: "梁晓燕"}, "note is empty"},
+		{"mail case bad from", MailCase{V: 1, ID: "x", To: "xinxiang@nanhu.local", From: "not an address", Received: time.Now()}, "from"},
 		{"oa case unknown action", OACase{V: 1, ID: "x", Case: 1, Action: "lost", By: "梁晓燕"}, "action"},
 		{"todo done needs no title", TodoEvent{V: 1, ID: "x", Type: TodoDone, Todo: Todo{ID: "t", Assignee: "a"}}, ""},
 		{"todo created needs a title", TodoEvent{V: 1, ID: "x", Type: TodoCreated, Todo: Todo{ID: "t", Assignee: "a", Urgency: UrgencyTop}}, "title"},

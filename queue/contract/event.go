@@ -217,6 +217,8 @@ func DecodeTopic(topic string, body []byte) (Event, error) {
 		return Decode[PortalCase](body)
 	case TopicOACase:
 		return Decode[OACase](body)
+	case TopicMailCase:
+		return Decode[MailCase](body)
 	}
 	return nil, fmt.Errorf("%w: unknown topic %q", ErrMalformed, topic)
 }

@@ -64,6 +64,7 @@ func FuzzDecodeSMSStatus(f *testing.F)  { fuzzDecode[SMSStatus](f) }
 func FuzzDecodeOAAction(f *testing.F)   { fuzzDecode[OAAction](f) }
 func FuzzDecodePortalCase(f *testing.F) { fuzzDecode[PortalCase](f) }
 func FuzzDecodeOACase(f *testing.F)     { fuzzDecode[OACase](f) }
+func FuzzDecodeMailCase(f *testing.F)   { fuzzDecode[MailCase](f) }
 
 func FuzzDecodeDeadLetter(f *testing.F) {
 	f.Add([]byte(`{"v":1,"topic":"oa.todo","body":"{"}`))

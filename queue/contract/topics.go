@@ -31,6 +31,9 @@ const (
 	// (accepted, not accepted, assigned, extended, replied, closed).
 	// Read by the portal.
 	TopicOACase = "oa.case"
+	// TopicMailCase carries [MailCase]: a mail to a case address, handed
+	// over by the mail server. Read by the portal.
+	TopicMailCase = "mail.case"
 )
 
 // DeadLetterSuffix makes a topic's dead-letter topic: "oa.todo" →
@@ -60,6 +63,7 @@ func Topics() []TopicInfo {
 		{Name: TopicOAAction, Version: OAActionVersion, Type: "OAAction", Doc: "an action on a to-do from outside the workbench"},
 		{Name: TopicPortalCase, Version: PortalCaseVersion, Type: "PortalCase", Doc: "a citizen's case opened, added to, rated or reopened"},
 		{Name: TopicOACase, Version: OACaseVersion, Type: "OACase", Doc: "a step of a case's handling in OA"},
+		{Name: TopicMailCase, Version: MailCaseVersion, Type: "MailCase", Doc: "a mail to a case address"},
 	}
 	for i := range t {
 		t[i].Dead = DeadLetterTopic(t[i].Name)
