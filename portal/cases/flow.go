@@ -194,7 +194,12 @@ func (s *Store) Apply(ctx context.Context, id int64, st Step) (Case, error) {
 				note += "（" + st.Note + "）"
 			}
 		case "reply":
-			_, err = tx.ExecContext(ctx, `UPDATE cases SET state = ?, reply = ?, replied = ? WHERE id = ?`, rule.to, st.Note, ms(now), id)
+			// A reply after a 重办 keeps the first answer's figures: the
+			// statistics count how the case was first answered.
+			days, onTime := s.workingDays(c.Received, now), !now.After(c.Due)
+			_, err = tx.ExecContext(ctx, `UPDATE cases SET state = ?, reply = ?, replied = ?,
+				answer_days = CASE WHEN replied = 0 THEN ? ELSE answer_days END, on_time = CASE WHEN replied = 0 THEN ? ELSE on_time END WHERE id = ?`,
+				rule.to, st.Note, ms(now), days, onTime, id)
 			note = "已答复"
 		case "reopen":
 			c.Due = s.due(c.Kind, now)

@@ -2,6 +2,7 @@ package cases
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -115,5 +116,70 @@ func TestHandlingThroughOA(t *testing.T) {
 	}
 	if _, err := s.Reopen(ctx, c.Code, "还是不行"); err == nil {
 		t.Fatal("reopened after the window")
+	}
+}
+
+func TestStats(t *testing.T) {
+	s, clk := openTest(t)
+	ctx := context.Background()
+	start := clk.now()
+	var codes []string
+	for i := range 4 {
+		sub := complaint()
+		sub.Title = fmt.Sprintf("新塍镇农贸市场门口垃圾堆放%d", i)
+		sub.Text = fmt.Sprintf("第 %d 件：%s", i, strings.Repeat("不同的内容", i+1))
+		sub.Writer.Mobile = fmt.Sprintf("1395731111%d", i)
+		sub.Category = []string{"szss", "szss", "jtcx", "szss"}[i]
+		c, err := s.Submit(ctx, sub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		codes = append(codes, c.Code)
+		ev := func(id, action, note, dept string) {
+			if err := s.HandleOA(ctx, contract.OACase{V: 1, ID: id, Case: c.ID, Action: action, By: "梁晓燕", Note: note, Dept: dept}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ev(fmt.Sprint("a", i), contract.CaseAccepted, "", "")
+		ev(fmt.Sprint("b", i), contract.CaseAssigned, "主办", []string{"区城市管理局", "区城市管理局", "区交通运输局", "区城市管理局"}[i])
+		if i < 3 {
+			ev(fmt.Sprint("c", i), contract.CaseReplied, "已处理。", "")
+		}
+	}
+	// Friday 09-25 10:00 in, replied the same day: 0 working days, on time.
+	if _, err := s.Rate(ctx, codes[0], 1, Web, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Rate(ctx, codes[1], 4, Web, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.Stats(ctx, start.AddDate(0, 0, -1), start.AddDate(0, 1, 0), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tot := st.Total
+	if tot.Received != 4 || tot.Answered != 3 || tot.OnTime != 3 || tot.OnTimeRate() != 1 || tot.Ratings[1] != 1 || tot.Ratings[4] != 1 || tot.Ratings[0] != 1 {
+		t.Fatalf("totals %+v", tot)
+	}
+	if len(st.Depts) != 2 || st.Depts[0].Dept != "区城市管理局" || st.Depts[0].Received != 3 || st.Depts[0].Answered != 2 {
+		t.Fatalf("departments %+v", st.Depts)
+	}
+	if len(st.Categories) != 2 || st.Categories[0] != (CategoryCount{"szss", 3}) {
+		t.Fatalf("categories %+v", st.Categories)
+	}
+	if len(st.Months) != 2 || st.Months[0].Month != 202609 || st.Months[0].Received != 4 || st.Months[1].Received != 0 {
+		t.Fatalf("months %+v", st.Months)
+	}
+	// A month later the unrated answer's window has closed: it counts as
+	// 满意 (UnratedAs).
+	clk.add(40 * 24 * time.Hour)
+	st, _ = s.Stats(ctx, start.AddDate(0, 0, -1), start.AddDate(0, 1, 0), "区城市管理局")
+	if st.Total.Ratings[2] != 0 || st.Total.Ratings[0] != 0 || st.Total.Received != 3 {
+		// case 3 (codes[2]) is 交通运输局's; 城管局's two are rated
+		t.Fatalf("城管局 later: %+v", st.Total)
+	}
+	st, _ = s.Stats(ctx, start.AddDate(0, 0, -1), start.AddDate(0, 1, 0), "区交通运输局")
+	if st.Total.Ratings[2] != 1 || st.Total.Ratings[0] != 0 {
+		t.Fatalf("交通运输局 later: %+v", st.Total)
 	}
 }

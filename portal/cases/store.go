@@ -110,6 +110,15 @@ var migrations = []string{
 	ALTER TABLE cases ADD COLUMN rating INTEGER NOT NULL DEFAULT 0;
 	ALTER TABLE cases ADD COLUMN rated INTEGER NOT NULL DEFAULT 0;
 	ALTER TABLE cases ADD COLUMN rework INTEGER NOT NULL DEFAULT 0;`,
+	// The statistics (网上监督) read the cases themselves: the month a
+	// case came in (YYYYMM, Asia/Shanghai), and once answered the working
+	// days it took and whether that was on time, beside a covering index.
+	`ALTER TABLE cases ADD COLUMN month INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE cases ADD COLUMN answer_days INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE cases ADD COLUMN on_time INTEGER NOT NULL DEFAULT 0;
+	UPDATE cases SET month = CAST(strftime('%Y%m', received / 1000, 'unixepoch', '+8 hours') AS INTEGER);
+	CREATE INDEX cases_stats ON cases (received, month, dept, replied, on_time, answer_days, rating, state);
+	CREATE INDEX cases_category ON cases (received, category);`,
 }
 
 // Options configure a Store. Start from DefaultOptions.
@@ -150,6 +159,7 @@ type Store struct {
 	db   *sqlitedb.DB
 	log  *slog.Logger
 	out  *outbox.Outbox
+	cal  *workcal.Calendar // Options.Calendar, or Monday to Friday
 }
 
 // Errors.
@@ -205,7 +215,11 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("cases: %w", err)
 	}
-	return &Store{opts: opts, db: db, log: opts.Logger, out: out}, nil
+	cal := opts.Calendar
+	if cal == nil {
+		cal, _ = workcal.NewCalendar(nil, nil)
+	}
+	return &Store{opts: opts, db: db, log: opts.Logger, out: out, cal: cal}, nil
 }
 
 // Outbox is the store's events for the queue: run it (Outbox().Run) to
@@ -443,10 +457,10 @@ func (s *Store) Submit(ctx context.Context, sub Submission) (Case, error) {
 	for tries := 0; ; tries++ {
 		code = newCode()
 		err = tx.QueryRowContext(ctx, `INSERT INTO cases (number, code, channel, kind, category, name, mobile, mail, address, area, confidential, anonymous, consent,
-			title, text, state, received, due, duplicate_of, key, lat, long, api_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			title, text, state, received, due, duplicate_of, key, lat, long, api_key, month) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (code) DO NOTHING RETURNING id`,
 			number, code, sub.Channel, sub.Kind, sub.Category, w.Name, w.Mobile, w.Mail, w.Address, w.Area, sub.Confidential, sub.Anonymous,
-			sub.Consent, sub.Title, sub.Text, Received, ms(now), ms(due), dup, key, lat, long, sub.APIKey).Scan(&id)
+			sub.Consent, sub.Title, sub.Text, Received, ms(now), ms(due), dup, key, lat, long, sub.APIKey, monthOf(now)).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) && tries < 5 {
 			continue // a 查询码 drawn twice: draw again
 		}

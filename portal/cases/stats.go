@@ -1,0 +1,201 @@
+package cases
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"nanhu/internal/workcal"
+)
+
+// monthOf is t's month in Asia/Shanghai as YYYYMM.
+func monthOf(t time.Time) int {
+	l := t.In(workcal.Shanghai())
+	return l.Year()*100 + int(l.Month())
+}
+
+// workingDays are the working days from a case's arrival to t (0 on the
+// same day).
+func (s *Store) workingDays(from, to time.Time) int {
+	return s.cal.Between(from.In(workcal.Shanghai()), to.In(workcal.Shanghai()))
+}
+
+// Figures are the 网上监督 numbers of a group of cases.
+type Figures struct {
+	Received, Answered, OnTime int
+	// DaysSum is the working days the answered cases took, summed.
+	DaysSum int
+	// Ratings[1..5] count the five levels; Ratings[0] the answers not
+	// (yet) rated. Unrated ones past the rating window count as the
+	// store's UnratedAs level, and are in Ratings[UnratedAs] too.
+	Ratings [6]int
+}
+
+// OnTimeRate is the share of answered cases answered by their deadline,
+// 0 to 1 (0 when none was answered).
+func (f Figures) OnTimeRate() float64 {
+	if f.Answered == 0 {
+		return 0
+	}
+	return float64(f.OnTime) / float64(f.Answered)
+}
+
+// AvgDays is the average working days to answer.
+func (f Figures) AvgDays() float64 {
+	if f.Answered == 0 {
+		return 0
+	}
+	return float64(f.DaysSum) / float64(f.Answered)
+}
+
+// Satisfied is the share of rated answers rated 满意 or better (基本满意
+// counts), 0 to 1.
+func (f Figures) Satisfied() float64 {
+	rated := f.Ratings[1] + f.Ratings[2] + f.Ratings[3] + f.Ratings[4] + f.Ratings[5]
+	if rated == 0 {
+		return 0
+	}
+	return float64(f.Ratings[1]+f.Ratings[2]+f.Ratings[3]) / float64(rated)
+}
+
+func (f *Figures) add(g Figures) {
+	f.Received += g.Received
+	f.Answered += g.Answered
+	f.OnTime += g.OnTime
+	f.DaysSum += g.DaysSum
+	for i := range f.Ratings {
+		f.Ratings[i] += g.Ratings[i]
+	}
+}
+
+// DeptFigures are a department's figures.
+type DeptFigures struct {
+	Dept string // "" for the cases not yet assigned
+	Figures
+}
+
+// MonthFigures are a month's figures.
+type MonthFigures struct {
+	Month int // YYYYMM
+	Figures
+}
+
+// CategoryCount is how many cases a category had.
+type CategoryCount struct {
+	Category string
+	N        int
+}
+
+// Stats are the 网上监督 statistics of a period.
+type Stats struct {
+	From, To   time.Time
+	Total      Figures
+	Depts      []DeptFigures  // the most cases first
+	Months     []MonthFigures // in order
+	Categories []CategoryCount
+}
+
+// Stats are the statistics of the cases received in [from, to), of one
+// department (its name, as OA assigned it) or of all (""). They are
+// counted from the cases themselves, each time.
+func (s *Store) Stats(ctx context.Context, from, to time.Time, dept string) (Stats, error) {
+	st := Stats{From: from, To: to}
+	q := `SELECT month, dept, count(*), sum(replied > 0), sum(on_time), sum(answer_days),
+		sum(rating = 1), sum(rating = 2), sum(rating = 3), sum(rating = 4), sum(rating = 5),
+		sum(rating = 0 AND replied > 0), sum(rating = 0 AND replied > 0 AND replied < ?)
+		FROM cases WHERE received >= ? AND received < ?`
+	late := s.ratingCutoff(s.opts.Now())
+	args := []any{ms(late), ms(from), ms(to)}
+	if dept != "" {
+		q += ` AND dept = ?`
+		args = append(args, dept)
+	}
+	q += ` GROUP BY month, dept`
+	rows, err := s.db.Reader().QueryContext(ctx, q, args...)
+	if err != nil {
+		return st, fmt.Errorf("cases: statistics: %w", err)
+	}
+	depts := map[string]*DeptFigures{}
+	months := map[int]*MonthFigures{}
+	for rows.Next() {
+		var month int
+		var d string
+		var f Figures
+		var expired int
+		if err := rows.Scan(&month, &d, &f.Received, &f.Answered, &f.OnTime, &f.DaysSum, &f.Ratings[1], &f.Ratings[2], &f.Ratings[3],
+			&f.Ratings[4], &f.Ratings[5], &f.Ratings[0], &expired); err != nil {
+			rows.Close()
+			return st, err
+		}
+		if u := s.opts.UnratedAs; u >= 1 && u <= 5 {
+			f.Ratings[u] += expired
+			f.Ratings[0] -= expired
+		}
+		st.Total.add(f)
+		if depts[d] == nil {
+			depts[d] = &DeptFigures{Dept: d}
+		}
+		depts[d].add(f)
+		if months[month] == nil {
+			months[month] = &MonthFigures{Month: month}
+		}
+		months[month].add(f)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return st, err
+	}
+	for _, d := range depts {
+		st.Depts = append(st.Depts, *d)
+	}
+	sort.Slice(st.Depts, func(i, j int) bool {
+		if st.Depts[i].Received != st.Depts[j].Received {
+			return st.Depts[i].Received > st.Depts[j].Received
+		}
+		return st.Depts[i].Dept < st.Depts[j].Dept
+	})
+	// Every month of the period, the empty ones too: a trend has no holes.
+	for m := from.In(workcal.Shanghai()); m.Before(to); m = time.Date(m.Year(), m.Month()+1, 1, 0, 0, 0, 0, m.Location()) {
+		k := monthOf(m)
+		if f := months[k]; f != nil {
+			st.Months = append(st.Months, *f)
+		} else {
+			st.Months = append(st.Months, MonthFigures{Month: k})
+		}
+	}
+	cq := `SELECT category, count(*) AS n FROM cases WHERE received >= ? AND received < ?`
+	cargs := []any{ms(from), ms(to)}
+	if dept != "" {
+		cq += ` AND dept = ?`
+		cargs = append(cargs, dept)
+	}
+	cq += ` GROUP BY category ORDER BY n DESC, category LIMIT 10`
+	crows, err := s.db.Reader().QueryContext(ctx, cq, cargs...)
+	if err != nil {
+		return st, err
+	}
+	defer crows.Close()
+	for crows.Next() {
+		var c CategoryCount
+		if err := crows.Scan(&c.Category, &c.N); err != nil {
+			return st, err
+		}
+		st.Categories = append(st.Categories, c)
+	}
+	return st, crows.Err()
+}
+
+// ratingCutoff is the moment before which a reply's rating window has
+// closed by now: RateDays working days back.
+func (s *Store) ratingCutoff(now time.Time) time.Time {
+	working := s.cal.IsWorkingDay
+	d := now.In(workcal.Shanghai())
+	for n, tries := 0, 0; n < s.opts.RateDays && tries < 400; tries++ {
+		d = d.AddDate(0, 0, -1)
+		if working(d) {
+			n++
+		}
+	}
+	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, d.Location())
+}
