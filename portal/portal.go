@@ -127,7 +127,7 @@ func New(ctx context.Context, opts Options) (*Portal, error) {
 				p.Close()
 				return nil, err
 			}
-			so.Letters = &site.Letters{Store: p.cases, Limiter: opts.Limiter, Send: p.sendSMS}
+			so.Letters = &site.Letters{Store: p.cases, Limiter: opts.Limiter, Send: p.sendSMS, UnratedAs: co.UnratedAs}
 			so.Open311 = open311.New(open311.Options{Store: p.cases, Agency: opts.Site.Sponsor, Notify: p.tellOpened,
 				Logger: opts.Logger.With("part", "open311")})
 		}

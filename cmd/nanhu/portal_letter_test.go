@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/xuri/excelize/v2"
 
 	"nanhu/portal/cases"
 	"nanhu/queue/contract"
@@ -322,5 +323,87 @@ func TestPortalLetterByMail(t *testing.T) {
 	})
 	if list, _ := st.List(ctx, cases.ListFilter{Channel: cases.Mail}); len(list) != 1 {
 		t.Fatalf("the second mail opened a case of its own: %d cases", len(list))
+	}
+}
+
+// TestPortalJiandu: the 网上监督 page counts the cases as they are — a
+// department's on-time rate as a chart with its numbers beside it, the
+// satisfaction, the categories, a month's trend — filters by department
+// and exports the same figures to Excel.
+func TestPortalJiandu(t *testing.T) {
+	ts := startDemoServer(t)
+	st := ts.portal.Cases()
+	ctx := context.Background()
+	for i, c := range []struct {
+		dept, category string
+		replied        bool
+		rating         int
+	}{{"区城市管理局", "srhj", true, 1}, {"区城市管理局", "srhj", true, 4}, {"区城市管理局", "szss", false, 0}, {"区交通运输局", "jtcx", true, 2}} {
+		k, err := st.Submit(ctx, cases.Submission{Channel: cases.Phone, By: "liangxiaoyan", Kind: cases.Complain, Category: c.category,
+			Title: fmt.Sprintf("网上监督测试来信第%d件事项", i+1), Text: fmt.Sprintf("第 %d 件来信的内容。", i+1),
+			Writer: cases.Writer{Name: "李四", Mobile: fmt.Sprintf("1395738888%d", i)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		steps := []contract.OACase{{Action: contract.CaseAccepted}, {Action: contract.CaseAssigned, Note: "主办：" + c.dept, Dept: c.dept}}
+		if c.replied {
+			steps = append(steps, contract.OACase{Action: contract.CaseReplied, Note: "已处理。"})
+		}
+		for _, s := range steps {
+			s.V, s.ID, s.Case, s.By = 1, contract.NewID(), k.ID, "梁晓燕"
+			if err := st.HandleOA(ctx, s); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if c.rating > 0 {
+			if _, err := st.Rate(ctx, k.Code, c.rating, cases.Web, "", ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	portalURL := "http://" + ts.addr("portal")
+	b := person(t, newBrowsers(t), portalURL, screenshotDir(t))
+	b.visit("/area/hdjl")
+	b.visit(eval[string](b, `[...document.querySelectorAll('a')].find(a => a.textContent.trim() === '领导信箱').getAttribute('href')`))
+	b.click("a[href='/jiandu']")
+	pageRules(t, b, "jiandu")
+	if got := b.text("#fig-received"); got != "4 件" {
+		b.shot("jiandu-wrong")
+		t.Fatalf("cases received: %q", got)
+	}
+	if got := b.text("#fig-ontime"); got != "100.0%" {
+		t.Fatalf("on-time rate: %q", got)
+	}
+	if n := eval[int](b, `document.querySelectorAll('figure.chart svg').length`); n != 4 {
+		t.Fatalf("%d charts, want 4", n)
+	}
+	ontime := b.text("section.jiandu-chart:nth-of-type(3)")
+	if !strings.Contains(b.text("main"), "各部门按时答复率") || !strings.Contains(ontime+b.text("main"), "区城市管理局") {
+		t.Fatalf("no on-time chart of the departments: %s", b.text("main"))
+	}
+	row := eval[string](b, `[...document.querySelectorAll('#dept-table tbody tr')].find(r => r.textContent.includes('区城市管理局')).textContent`)
+	if !strings.Contains(row, "100.0%") || !strings.Contains(row, "50.0%") {
+		t.Fatalf("城管局's row: %q", row)
+	}
+	b.shot("jiandu")
+	b.do(chromedp.SetValue(chromedp.CSS("#dept"), "区城市管理局"))
+	b.click(".jiandu-form button[type=submit]")
+	if got := b.text("#fig-received"); got != "3 件" {
+		t.Fatalf("城管局 received: %q", got)
+	}
+	b.shot("jiandu-dept")
+	href := eval[string](b, `document.querySelector('#excel').href`)
+	resp, err := http.Get(href)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	x, err := excelize.OpenReader(resp.Body)
+	if err != nil {
+		t.Fatalf("the export is no workbook: %v", err)
+	}
+	rows, _ := x.GetRows("部门")
+	if len(rows) != 3 || rows[1][0] != "区城市管理局" || rows[1][1] != "3" || rows[2][0] != "合计" {
+		t.Fatalf("the export's departments: %v", rows)
 	}
 }

@@ -26,6 +26,9 @@ type Letters struct {
 	// Send sends an SMS (through the queue and the gateway): to is the
 	// 11-digit mobile, key names it for the gateway's sent-once rule.
 	Send func(ctx context.Context, to, text, key, reason string) error
+	// UnratedAs is the level an answer not rated in time counts as
+	// (cases.Options.UnratedAs), for the statistics page to say so.
+	UnratedAs int
 }
 
 type letterForm struct {
@@ -60,6 +63,8 @@ func (s *Site) letterRoutes(rt *web.Router) {
 	rt.Page("POST /chaxun", web.Public, s.lookupCase)
 	rt.Page("POST /chaxun/pingjia", web.Public, s.rateCase)
 	rt.Page("POST /chaxun/chongban", web.Public, s.reopenCase)
+	rt.Page("GET /jiandu", web.Public, s.jiandu)
+	rt.Page("GET /jiandu.xlsx", web.Public, s.jianduExcel)
 }
 
 func (s *Site) letterChrome(r *http.Request, name string) chrome {
