@@ -161,7 +161,7 @@ func (p *Portal) Routes(mux *http.ServeMux, kit *web.Kit, publicURL string) {
 		o.Accounts = p.accounts
 	}
 	if p.cases != nil {
-		o.Keys = p.cases
+		o.Keys, o.Cases, o.SendSMS, o.SiteName = p.cases, p.cases, p.sendSMS, p.site.Name()
 	}
 	cms.New(o).Routes(mux)
 }

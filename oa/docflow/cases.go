@@ -68,8 +68,40 @@ func (s *Store) HandlePortal(ctx context.Context, ev contract.PortalCase) error 
 		return s.caseInfo(ctx, ev)
 	case contract.CaseRated:
 		return s.caseRated(ctx, ev)
+	case contract.CaseMerged:
+		return s.caseMerged(ctx, ev)
 	}
 	return nil
+}
+
+// caseMerged ends the flow of a case the dispatcher merged into another:
+// its open tasks are cancelled, and the document says where it went.
+func (s *Store) caseMerged(ctx context.Context, ev contract.PortalCase) error {
+	return s.begin(ctx, System, func(o *op) error {
+		o.src = "portal"
+		if seen, err := caseSeen(o.ctx, o.tx, ev.ID, o.now); err != nil || seen {
+			return err
+		}
+		r, err := s.caseOf(o.ctx, o.tx, ev.Case)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := o.load(r.info.Doc); err != nil {
+			return err
+		}
+		if o.inst.Status != "running" {
+			return nil
+		}
+		o.doc.Remark = "已合并到来信 " + ev.Note + " 办理。"
+		o.docDirty = true
+		if err := o.terminate("已合并"); err != nil {
+			return err
+		}
+		return o.trail("case_merged", "", "", o.doc.Remark, nil)
+	})
 }
 
 // caseSeen records the event's id in tx and reports whether it was

@@ -75,7 +75,7 @@ var DemoPeople = []DemoPerson{
 	{"guoming", "郭明", DemoPassword, "+8613900000307", "nyj", "局长", []string{"leader"}},
 	{"mali", "马丽", DemoPassword, "+8613900000308", "hbj", "科员", []string{"staff"}},
 	{"luogang", "罗刚", DemoPassword, "+8613900000309", "xfj", "局长", []string{"leader"}},
-	{"liangxiaoyan", "梁晓燕", DemoPassword, "+8613900000310", "xfj", "收发员", []string{"clerk"}},
+	{"liangxiaoyan", "梁晓燕", DemoPassword, "+8613900000310", "xfj", "收发员", []string{"clerk", "cases"}},
 	{"songbo", "宋波", DemoPassword, "+8613800000401", "xcz", "镇长", []string{"leader"}},
 	{"xieyong", "谢勇", DemoPassword, "+8613800000402", "wjj", "文书", []string{"clerk"}},
 	{"zhengjie", "郑洁", DemoPassword, "+8613800000403", "xcjd", "主任", []string{"leader"}},

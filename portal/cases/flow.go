@@ -259,7 +259,8 @@ func (s *Store) write(ctx context.Context, f func(tx *sql.Tx) error) error { ret
 func ActionName(action string) string { return trailNames[action] }
 
 var trailNames = map[string]string{"opened": "来信", "info-added": "补充", "accepted": "受理", "rejected": "不予受理", "assigned": "分办",
-	"handling": "办理中", "extended": "延期", "replied": "答复", "closed": "办结", "reopened": "重办", "rated": "评价"}
+	"handling": "办理中", "extended": "延期", "replied": "答复", "closed": "办结", "reopened": "重办", "rated": "评价",
+	"merged": "合并", "published": "选登", "withdrawn": "撤下选登"}
 
 // Unanswered counts the cases waiting for their answer (not refused, not
 // yet replied) that came in before cutoff, and the oldest one's date.

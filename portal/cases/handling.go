@@ -90,6 +90,9 @@ func (s *Store) HandleOA(ctx context.Context, ev contract.OACase) error {
 	default:
 		return fmt.Errorf("cases: oa.case action %q", ev.Action)
 	}
+	if c, err := s.Get(ctx, ev.Case); err == nil && c.MergedInto != 0 {
+		return nil // merged: its handling goes on as the other case's
+	}
 	_, err := s.Apply(ctx, ev.Case, st)
 	return err
 }

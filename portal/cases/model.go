@@ -154,6 +154,8 @@ type Case struct {
 	Rated  time.Time
 	// Rework counts the times the case was handled again (重办).
 	Rework int
+	// MergedInto is the case this one was merged into (0: none).
+	MergedInto int64
 }
 
 // Ratings are the five levels of 好差评, Ratings[1] to Ratings[5].
@@ -190,3 +192,31 @@ type View struct {
 	// reopened (zero: not now).
 	RateBy time.Time
 }
+
+// Name is the channel in words.
+func (c Channel) Name() string { return ChannelNames[c] }
+
+// Name is the type in words.
+func (k Kind) Name() string { return KindNames[k] }
+
+// Name is the state in words (staff pages).
+func (s State) Name() string { return StateNames[s] }
+
+// CategoryName is the case's category in words ("" when it has none).
+func (c Case) CategoryName() string {
+	if k, ok := CategoryOf(c.Category); ok {
+		return k.Group + " · " + k.Name
+	}
+	return c.Category
+}
+
+// RatingName is the citizen's rating in words ("" until rated).
+func (c Case) RatingName() string {
+	if c.Rating < 1 || c.Rating >= len(Ratings) {
+		return ""
+	}
+	return Ratings[c.Rating]
+}
+
+// ActionName is the trail line's action in words.
+func (e Event) ActionName() string { return ActionName(e.Action) }

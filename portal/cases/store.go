@@ -119,6 +119,20 @@ var migrations = []string{
 	UPDATE cases SET month = CAST(strftime('%Y%m', received / 1000, 'unixepoch', '+8 hours') AS INTEGER);
 	CREATE INDEX cases_stats ON cases (received, month, dept, replied, on_time, answer_days, rating, state);
 	CREATE INDEX cases_category ON cases (received, category);`,
+	// 来信选登: a consented case and its reply published after review,
+	// with the personal data taken out (the reviewed text is what the
+	// public reads); and duplicates merged into an earlier case.
+	`CREATE TABLE published (
+		case_id   INTEGER PRIMARY KEY REFERENCES cases(id),
+		title     TEXT NOT NULL,
+		text      TEXT NOT NULL,
+		reply     TEXT NOT NULL,
+		by        TEXT NOT NULL,
+		at        INTEGER NOT NULL,
+		withdrawn INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE INDEX published_at ON published (withdrawn, at);
+	ALTER TABLE cases ADD COLUMN merged_into INTEGER NOT NULL DEFAULT 0;`,
 }
 
 // Options configure a Store. Start from DefaultOptions.
@@ -503,7 +517,7 @@ func addEvent(ctx context.Context, tx *sql.Tx, id int64, at time.Time, by, actio
 }
 
 const caseCols = `id, number, code, channel, kind, category, name, mobile, mail, address, area, confidential, anonymous, consent,
-	title, text, state, received, due, duplicate_of, reply, replied, reason, lat, long, api_key, dept, closed, rating, rated, rework`
+	title, text, state, received, due, duplicate_of, reply, replied, reason, lat, long, api_key, dept, closed, rating, rated, rework, merged_into`
 
 func scanCase(row interface{ Scan(...any) error }) (Case, error) {
 	var c Case
@@ -511,7 +525,7 @@ func scanCase(row interface{ Scan(...any) error }) (Case, error) {
 	var lat, long sql.NullFloat64
 	err := row.Scan(&c.ID, &c.Number, &c.Code, &c.Channel, &c.Kind, &c.Category, &c.Writer.Name, &c.Writer.Mobile, &c.Writer.Mail, &c.Writer.Address,
 		&c.Writer.Area, &c.Confidential, &c.Anonymous, &c.Consent, &c.Title, &c.Text, &c.State, &rec, &due, &c.DuplicateOf, &c.Reply, &replied, &c.Reason,
-		&lat, &long, &c.APIKey, &c.Dept, &closed, &c.Rating, &rated, &c.Rework)
+		&lat, &long, &c.APIKey, &c.Dept, &closed, &c.Rating, &rated, &c.Rework, &c.MergedInto)
 	c.Closed, c.Rated = fromMS(closed), fromMS(rated)
 	if lat.Valid && long.Valid {
 		c.Place = &Place{Lat: lat.Float64, Long: long.Float64}

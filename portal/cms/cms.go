@@ -56,8 +56,14 @@ type Options struct {
 	// administrator opens (企业账户).
 	Accounts Accounts
 	// Keys, when set, are the Open311 clients' keys.
-	Keys   Keys
-	Logger *slog.Logger
+	Keys Keys
+	// Cases, when set, opens the case office's pages (来信): the list,
+	// 代录, merging and 来信选登. SendSMS texts a phone writer the 查询码;
+	// SiteName signs it.
+	Cases    CaseDesk
+	SendSMS  func(ctx context.Context, to, text, key, reason string) error
+	SiteName string
+	Logger   *slog.Logger
 }
 
 // CMS serves the editing desk.
@@ -66,7 +72,10 @@ type CMS struct {
 	kit   *web.Kit
 	store *content.Store
 	log   *slog.Logger
-	tmpl  struct{ list, edit, version, inspect, settings, columns, enterprises, keys *web.Page }
+	tmpl  struct {
+		list, edit, version, inspect, settings, columns, enterprises, keys *web.Page
+		cases, caseNew, caseShow                                           *web.Page
+	}
 }
 
 // New parses the templates.
@@ -83,6 +92,9 @@ func New(o Options) *CMS {
 	c.tmpl.columns = o.Kit.MustPage(templates, "templates/columns.html")
 	c.tmpl.enterprises = o.Kit.MustPage(templates, "templates/enterprises.html")
 	c.tmpl.keys = o.Kit.MustPage(templates, "templates/open311.html")
+	c.tmpl.cases = o.Kit.MustPage(templates, "templates/cases.html")
+	c.tmpl.caseNew = o.Kit.MustPage(templates, "templates/case_new.html")
+	c.tmpl.caseShow = o.Kit.MustPage(templates, "templates/case.html")
 	return c
 }
 
@@ -133,6 +145,9 @@ func (c *CMS) Routes(mux *http.ServeMux) {
 		rt.Page("POST /portal/open311", webmaster, c.keyCreate)
 		rt.Page("POST /portal/open311/{id}/revoke", webmaster, c.keyRevoke)
 		c.kit.AddNav(web.NavItem{Label: "Open311 接口", Path: "/portal/open311", Rule: webmaster, Group: "管理", Order: 144})
+	}
+	if c.opts.Cases != nil {
+		c.caseRoutes(rt)
 	}
 }
 

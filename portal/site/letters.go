@@ -49,6 +49,51 @@ type letterView struct {
 	Hotline string
 }
 
+type publishedView struct {
+	chrome
+	List []cases.Publication
+	One  *cases.Publication
+	Page int
+	More bool
+}
+
+// published is the 来信选登: letters whose writers consented, with their
+// replies, as a reviewer passed them (personal data taken out).
+func (s *Site) published(w http.ResponseWriter, r *http.Request) error {
+	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	page = max(page, 1)
+	const per = 20
+	list, err := s.letters.Store.Published(r.Context(), (page-1)*per, per+1)
+	if err != nil {
+		return err
+	}
+	v := &publishedView{chrome: s.letterChrome(r, "来信选登"), Page: page}
+	if len(list) > per {
+		list, v.More = list[:per], true
+	}
+	v.List = list
+	w.Header().Set("Cache-Control", "public, max-age=60")
+	return s.kit.RenderStatus(w, r, s.pages["laixin"], http.StatusOK, web.View{Title: "来信选登", Data: v})
+}
+
+func (s *Site) publishedOne(w http.ResponseWriter, r *http.Request) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return web.NotFound("来信")
+	}
+	p, err := s.letters.Store.PublishedOne(r.Context(), id)
+	if errors.Is(err, cases.ErrNotFound) {
+		return web.NotFound("来信")
+	}
+	if err != nil {
+		return err
+	}
+	v := &publishedView{chrome: newChrome(r, "hdjl", home, crumb{Name: "互动交流", Href: "/area/hdjl"}, crumb{Name: "来信选登", Href: "/laixin"},
+		crumb{Name: p.Title}), One: &p}
+	w.Header().Set("Cache-Control", "public, max-age=60")
+	return s.kit.RenderStatus(w, r, s.pages["laixin"], http.StatusOK, web.View{Title: p.Title, Data: v})
+}
+
 type kindChoice struct {
 	Kind cases.Kind
 	Name string
@@ -63,6 +108,8 @@ func (s *Site) letterRoutes(rt *web.Router) {
 	rt.Page("POST /chaxun", web.Public, s.lookupCase)
 	rt.Page("POST /chaxun/pingjia", web.Public, s.rateCase)
 	rt.Page("POST /chaxun/chongban", web.Public, s.reopenCase)
+	rt.Page("GET /laixin", web.Public, s.published)
+	rt.Page("GET /laixin/{id}", web.Public, s.publishedOne)
 	rt.Page("GET /jiandu", web.Public, s.jiandu)
 	rt.Page("GET /jiandu.xlsx", web.Public, s.jianduExcel)
 }

@@ -18,10 +18,11 @@ const (
 	CaseInfoAdded = "info_added" // the citizen added to it (Info)
 	CaseRated     = "rated"      // the citizen rated the answer (Rating)
 	CaseReopened  = "reopened"   // the citizen asked for 重办 (Note is why)
+	CaseMerged    = "merged"     // the dispatcher merged it into another case (Note is that case's 工单编号)
 )
 
 // PortalCaseTypes are the types of a PortalCase.
-var PortalCaseTypes = []string{CaseOpened, CaseInfoAdded, CaseRated, CaseReopened}
+var PortalCaseTypes = []string{CaseOpened, CaseInfoAdded, CaseRated, CaseReopened, CaseMerged}
 
 // PortalCase is the message on portal.case (version 1): something
 // happened to a citizen's case on the portal's side. OA starts its

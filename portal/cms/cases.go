@@ -1,0 +1,242 @@
+package cms
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"nanhu/internal/web"
+	"nanhu/portal/cases"
+)
+
+// RoleCases is the staff web role of the case office (the 信访局's
+// 受理员): the case list, 代录 of phone letters, merging duplicates and
+// the review of 来信选登. Handling itself is OA's 来信办理 flow.
+const RoleCases = "cases"
+
+var caseOffice = web.AnyRole(RoleCases, "admin")
+
+// CaseDesk is the cases as the case office's pages use them.
+type CaseDesk interface {
+	List(ctx context.Context, f cases.ListFilter) ([]cases.Case, error)
+	Get(ctx context.Context, id int64) (cases.Case, error)
+	Trail(ctx context.Context, id int64) ([]cases.Event, error)
+	Submit(ctx context.Context, sub cases.Submission) (cases.Case, error)
+	Merge(ctx context.Context, keep, dup int64, by string) error
+	PublishDraft(ctx context.Context, id int64) (cases.Publication, error)
+	Publish(ctx context.Context, id int64, p cases.Publication, by string) error
+	PublishedOne(ctx context.Context, id int64) (cases.Publication, error)
+	Withdraw(ctx context.Context, id int64, by string) error
+}
+
+type caseListView struct {
+	Cases          []cases.Case
+	State, Channel string
+	States         []option
+	Channels       []option
+}
+
+type option struct {
+	Value, Label string
+	Selected     bool
+}
+
+type caseView struct {
+	C         cases.Case
+	Trail     []cases.Event
+	Dup       *cases.Case
+	Draft     *cases.Publication
+	Published *cases.Publication
+	Problem   string
+	Public    string
+}
+
+type caseNewView struct {
+	Form       *web.Form
+	Kinds      []option
+	Categories []option
+	Key        string
+	Problem    string
+	Done       *cases.Case
+}
+
+func (c *CMS) caseRoutes(rt *web.Router) {
+	rt.Page("GET /portal/cases", caseOffice, c.caseList)
+	rt.Page("GET /portal/cases/new", caseOffice, c.caseNew)
+	rt.Page("POST /portal/cases", caseOffice, c.caseCreate)
+	rt.Page("GET /portal/cases/{id}", caseOffice, c.caseShow)
+	rt.Page("POST /portal/cases/{id}/merge", caseOffice, c.caseMerge)
+	rt.Page("POST /portal/cases/{id}/publish", caseOffice, c.casePublish)
+	rt.Page("POST /portal/cases/{id}/withdraw", caseOffice, c.caseWithdraw)
+	c.kit.AddNav(web.NavItem{Label: "来信", Path: "/portal/cases", Rule: caseOffice, Order: 45})
+}
+
+func (c *CMS) caseList(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	v := caseListView{State: q.Get("state"), Channel: q.Get("channel")}
+	v.States = append(v.States, option{"", "全部状态", v.State == ""})
+	for _, s := range []cases.State{cases.Received, cases.Accepted, cases.Assigned, cases.Replied, cases.Closed, cases.Rejected} {
+		v.States = append(v.States, option{string(s), cases.StateNames[s], v.State == string(s)})
+	}
+	v.Channels = append(v.Channels, option{"", "全部渠道", v.Channel == ""})
+	for _, ch := range []cases.Channel{cases.Web, cases.SMS, cases.Mail, cases.Open311, cases.Phone} {
+		v.Channels = append(v.Channels, option{string(ch), cases.ChannelNames[ch], v.Channel == string(ch)})
+	}
+	list, err := c.opts.Cases.List(r.Context(), cases.ListFilter{State: cases.State(v.State), Channel: cases.Channel(v.Channel), Limit: 200})
+	if err != nil {
+		return err
+	}
+	v.Cases = list
+	w.Header().Set("Cache-Control", "no-store")
+	return c.kit.Render(w, r, c.tmpl.cases, web.View{Title: "来信", Data: v})
+}
+
+func (c *CMS) renderCaseNew(w http.ResponseWriter, r *http.Request, v caseNewView, status int) error {
+	if v.Form == nil {
+		v.Form = web.NewForm(r)
+	}
+	kind := v.Form.Get("kind")
+	for _, k := range cases.Kinds {
+		if k != cases.Disclosure {
+			v.Kinds = append(v.Kinds, option{string(k), cases.KindNames[k], kind == string(k)})
+		}
+	}
+	cat := v.Form.Get("category")
+	v.Categories = append(v.Categories, option{"", "（请选择）", cat == ""})
+	for _, k := range cases.Categories {
+		v.Categories = append(v.Categories, option{k.Code, k.Group + " · " + k.Name, cat == k.Code})
+	}
+	if v.Key = v.Form.Get("key"); v.Key == "" || v.Done != nil {
+		b := make([]byte, 16)
+		rand.Read(b)
+		v.Key = hex.EncodeToString(b)
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return c.kit.RenderStatus(w, r, c.tmpl.caseNew, status, web.View{Title: "电话来信代录", Data: v})
+}
+
+func (c *CMS) caseNew(w http.ResponseWriter, r *http.Request) error {
+	return c.renderCaseNew(w, r, caseNewView{}, http.StatusOK)
+}
+
+// caseCreate is an operator's 代录 of a letter taken by phone. The
+// caller is told the 查询码 on the line, and gets it by SMS.
+func (c *CMS) caseCreate(w http.ResponseWriter, r *http.Request) error {
+	f := web.NewForm(r)
+	sub := cases.Submission{Channel: cases.Phone, By: actor(r).Login, Kind: cases.Kind(f.Get("kind")), Category: f.Get("category"),
+		Title: f.Get("title"), Text: f.Values.Get("text"), Confidential: f.Get("confidential") == "1", Consent: f.Get("consent") == "1",
+		Anonymous: f.Get("anonymous") == "1", Key: "phone-" + f.Get("key"),
+		Writer: cases.Writer{Name: f.Get("name"), Mobile: f.Get("mobile"), Mail: f.Get("mail"), Address: f.Get("address")}}
+	k, err := c.opts.Cases.Submit(r.Context(), sub)
+	if inv, ok := errors.AsType[*cases.Invalid](err); ok {
+		if inv.Field != "" {
+			f.Fail(inv.Field, inv.Msg)
+		}
+		return c.renderCaseNew(w, r, caseNewView{Form: f, Problem: inv.Msg}, http.StatusUnprocessableEntity)
+	}
+	if err != nil {
+		return err
+	}
+	if c.opts.SendSMS != nil && k.Writer.Mobile != "" {
+		text := "【" + c.opts.SiteName + "】您的电话来信已登记，工单编号 " + k.Number + "，查询码 " + k.Code + "。可在网站“来信查询”中查看办理情况。"
+		if err := c.opts.SendSMS(r.Context(), k.Writer.Mobile, text, "case-"+k.Code+"-opened", "case.opened"); err != nil {
+			c.log.Error("send a phone case's code", "case", k.Number, "err", err)
+		}
+	}
+	return c.renderCaseNew(w, r, caseNewView{Form: &web.Form{}, Done: &k}, http.StatusOK)
+}
+
+func (c *CMS) caseOf(r *http.Request) (cases.Case, error) {
+	id, err := idOf(r, "id")
+	if err != nil {
+		return cases.Case{}, err
+	}
+	k, err := c.opts.Cases.Get(r.Context(), id)
+	if errors.Is(err, cases.ErrNotFound) {
+		return k, web.NotFound("来信")
+	}
+	return k, err
+}
+
+func (c *CMS) renderCase(w http.ResponseWriter, r *http.Request, k cases.Case, problem string, status int) error {
+	ctx := r.Context()
+	v := caseView{C: k, Problem: problem, Public: c.opts.PublicURL}
+	var err error
+	if v.Trail, err = c.opts.Cases.Trail(ctx, k.ID); err != nil {
+		return err
+	}
+	if k.DuplicateOf != 0 && k.MergedInto == 0 {
+		if d, err := c.opts.Cases.Get(ctx, k.DuplicateOf); err == nil {
+			v.Dup = &d
+		}
+	}
+	if p, err := c.opts.Cases.PublishedOne(ctx, k.ID); err == nil {
+		v.Published = &p
+	} else if d, err := c.opts.Cases.PublishDraft(ctx, k.ID); err == nil {
+		v.Draft = &d
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return c.kit.RenderStatus(w, r, c.tmpl.caseShow, status, web.View{Title: "来信 " + k.Number, Data: v})
+}
+
+func (c *CMS) caseShow(w http.ResponseWriter, r *http.Request) error {
+	k, err := c.caseOf(r)
+	if err != nil {
+		return err
+	}
+	return c.renderCase(w, r, k, "", http.StatusOK)
+}
+
+// caseMerge merges this case into the earlier one the store found alike.
+func (c *CMS) caseMerge(w http.ResponseWriter, r *http.Request) error {
+	k, err := c.caseOf(r)
+	if err != nil {
+		return err
+	}
+	into, _ := strconv.ParseInt(web.NewForm(r).Get("into"), 10, 64)
+	err = c.opts.Cases.Merge(r.Context(), into, k.ID, actor(r).Login)
+	if inv, ok := errors.AsType[*cases.Invalid](err); ok {
+		return c.renderCase(w, r, k, inv.Msg, http.StatusUnprocessableEntity)
+	}
+	if errors.Is(err, cases.ErrNotFound) {
+		return web.NotFound("来信")
+	}
+	if err != nil {
+		return err
+	}
+	return c.kit.Redirect(w, r, "/portal/cases/"+strconv.FormatInt(into, 10), "已合并：来信人收到短信，以这一件的查询码查看办理情况。")
+}
+
+// casePublish publishes the reviewed 来信选登 text.
+func (c *CMS) casePublish(w http.ResponseWriter, r *http.Request) error {
+	k, err := c.caseOf(r)
+	if err != nil {
+		return err
+	}
+	f := web.NewForm(r)
+	p := cases.Publication{Title: f.Get("title"), Text: f.Values.Get("text"), Reply: f.Values.Get("reply")}
+	err = c.opts.Cases.Publish(r.Context(), k.ID, p, actor(r).Login)
+	if inv, ok := errors.AsType[*cases.Invalid](err); ok {
+		return c.renderCase(w, r, k, inv.Msg, http.StatusUnprocessableEntity)
+	}
+	if err != nil {
+		return err
+	}
+	return c.kit.Redirect(w, r, "/portal/cases/"+strconv.FormatInt(k.ID, 10), "已选登到门户网站的“来信选登”。")
+}
+
+func (c *CMS) caseWithdraw(w http.ResponseWriter, r *http.Request) error {
+	k, err := c.caseOf(r)
+	if err != nil {
+		return err
+	}
+	if err := c.opts.Cases.Withdraw(r.Context(), k.ID, actor(r).Login); errors.Is(err, cases.ErrNotFound) {
+		return c.renderCase(w, r, k, "这件来信没有选登。", http.StatusUnprocessableEntity)
+	} else if err != nil {
+		return err
+	}
+	return c.kit.Redirect(w, r, "/portal/cases/"+strconv.FormatInt(k.ID, 10), "选登已撤下。")
+}
