@@ -359,8 +359,8 @@ func (o *op) act(t taskRow, login string, a Action) error {
 			case "收文":
 				state = "已退文"
 			case "来信":
-				state = "不予受理"
-				if err := o.tellPortal(contract.CaseRejected, a.Opinion, ""); err != nil {
+				var err error
+				if state, err = o.caseRejected(a.Opinion); err != nil {
 					return err
 				}
 			}
@@ -667,7 +667,7 @@ func (o *op) effect(n *flow.Node) error {
 				return err
 			}
 		}
-	case flow.EffectCaseAccept, flow.EffectCaseReply, flow.EffectCaseClose:
+	case flow.EffectCaseAccept, flow.EffectCaseReply, flow.EffectCaseClose, flow.EffectCaseExtend:
 		if err := o.caseEffect(n); err != nil {
 			return err
 		}

@@ -17,6 +17,7 @@ import (
 const (
 	CaseFlow    = "来信"   // 受理 → 分办 → 办理答复 → 审核答复 → 办结
 	RectifyFlow = "来信整改" // a 不满意 rating: 整改 → 回访
+	ExtendFlow  = "来信延期" // the handler's 延期, approved by a 受理员
 )
 
 // CaseOrgan is the organ whose 受理员 take citizens' cases when Options
@@ -48,6 +49,7 @@ const (
 	RoundHandle  = "handle"
 	RoundRework  = "rework"
 	RoundRectify = "rectify"
+	RoundExtend  = "extend" // a 延期 request
 )
 
 // ChannelNames are a case's channels in words.
@@ -163,42 +165,48 @@ func (s *Store) openCase(ctx context.Context, ev contract.PortalCase, key, round
 			d.Remark = fmt.Sprintf("来信人评价为「%s」%s，须整改并回访。", ratingName(ev.Rating), noteSuffix(ev.Note))
 			d.HandleBy = ""
 		}
-		start := def.StartNode()
-		d.State = start.StateName()
-		if err := insertDocument(o.ctx, o.tx, d); err != nil {
-			return err
-		}
-		o.doc = d
-		res, err := o.tx.ExecContext(o.ctx, `INSERT INTO instances (doc, flow, flow_version, status, started) VALUES (?, ?, ?, 'running', ?)`,
-			d.ID, def.Key, def.Version, ts(o.now))
-		if err != nil {
-			return err
-		}
-		o.inst = instance{Doc: d.ID, Flow: def.Key, Version: def.Version, Status: "running"}
-		o.inst.ID, _ = res.LastInsertId()
-		o.def = def
-		info.Doc = d.ID
-		if err := insertCase(o.ctx, o.tx, info, title, text); err != nil {
-			return err
-		}
-		if d.Body != "" {
-			if err := o.addBody("来信内容.txt", "text/plain; charset=utf-8", nil, d.Body); err != nil {
-				return err
-			}
-		}
-		if _, err := o.newToken(start.ID, "done", 0); err != nil {
-			return err
-		}
-		o.docDirty = true
-		if err := o.trail("case_open", "", at, "", map[string]any{"flow": def.Key, "version": def.Version, "case": info.Number, "round": round}); err != nil {
-			return err
-		}
-		var a Action
-		if people != nil {
-			a.People = map[string][]string{at: people}
-		}
-		return o.enter(at, a, 0, map[string]int{})
+		return o.startCase(def, d, info, title, text, at, people)
 	})
+}
+
+// startCase starts def on the new 来信 document d, which carries info,
+// entering node at with people (nil: the node's own).
+func (o *op) startCase(def *flow.Def, d *Document, info CaseInfo, title, text, at string, people []string) error {
+	start := def.StartNode()
+	d.State = start.StateName()
+	if err := insertDocument(o.ctx, o.tx, d); err != nil {
+		return err
+	}
+	o.doc = d
+	res, err := o.tx.ExecContext(o.ctx, `INSERT INTO instances (doc, flow, flow_version, status, started) VALUES (?, ?, ?, 'running', ?)`,
+		d.ID, def.Key, def.Version, ts(o.now))
+	if err != nil {
+		return err
+	}
+	o.inst = instance{Doc: d.ID, Flow: def.Key, Version: def.Version, Status: "running"}
+	o.inst.ID, _ = res.LastInsertId()
+	o.def = def
+	info.Doc = d.ID
+	if err := insertCase(o.ctx, o.tx, info, title, text); err != nil {
+		return err
+	}
+	if d.Body != "" {
+		if err := o.addBody("来信内容.txt", "text/plain; charset=utf-8", nil, d.Body); err != nil {
+			return err
+		}
+	}
+	if _, err := o.newToken(start.ID, "done", 0); err != nil {
+		return err
+	}
+	o.docDirty = true
+	if err := o.trail("case_open", "", at, "", map[string]any{"flow": def.Key, "version": def.Version, "case": info.Number, "round": info.Round}); err != nil {
+		return err
+	}
+	var a Action
+	if people != nil {
+		a.People = map[string][]string{at: people}
+	}
+	return o.enter(at, a, 0, map[string]int{})
 }
 
 func ratingName(n int) string {
@@ -259,8 +267,8 @@ func scanCaseRow(row interface{ Scan(...any) error }) (caseRow, error) {
 
 // caseOf is the newest handling round (not a 整改) of the portal's case.
 func (s *Store) caseOf(ctx context.Context, tx *sql.Tx, caseID int64) (caseRow, error) {
-	return scanCaseRow(tx.QueryRowContext(ctx, `SELECT `+caseCols+` FROM cases WHERE case_id = ? AND round != ? ORDER BY doc DESC LIMIT 1`,
-		caseID, RoundRectify))
+	return scanCaseRow(tx.QueryRowContext(ctx, `SELECT `+caseCols+` FROM cases WHERE case_id = ? AND round IN (?, ?) ORDER BY doc DESC LIMIT 1`,
+		caseID, RoundHandle, RoundRework))
 }
 
 // Case is the citizen's case document doc carries; ok is false when
@@ -315,7 +323,7 @@ func (s *Store) caseRated(ctx context.Context, ev contract.PortalCase) error {
 			if seen, err := caseSeen(o.ctx, o.tx, ev.ID, o.now); err != nil || seen {
 				return err
 			}
-			_, err := o.tx.ExecContext(o.ctx, `UPDATE cases SET rating = ? WHERE case_id = ? AND round != ?`, ev.Rating, ev.Case, RoundRectify)
+			_, err := o.tx.ExecContext(o.ctx, `UPDATE cases SET rating = ? WHERE case_id = ? AND round IN (?, ?)`, ev.Rating, ev.Case, RoundHandle, RoundRework)
 			return err
 		})
 	}
@@ -362,10 +370,124 @@ func (o *op) caseEffect(n *flow.Node) error {
 		return o.tellPortal(contract.CaseReplied, text, "")
 	case flow.EffectCaseClose:
 		action = contract.CaseClosed
+	case flow.EffectCaseExtend:
+		return o.extendApproved()
 	default:
 		return nil
 	}
 	return o.tellPortal(action, "", "")
+}
+
+// MaxExtendDays is the longest 延期 a handler may ask for at once.
+const MaxExtendDays = 20
+
+// RequestExtension is the 延期 the handler of a case's 办理答复 asks for:
+// days working days, for reason. A 受理员 approves it (or not) as a to-do
+// of its own; approved, the case's deadline moves and the portal tells
+// the citizen. A case has at most Options.CaseExtensions approved.
+func (s *Store) RequestExtension(ctx context.Context, login string, taskID int64, days int, reason string) (int64, error) {
+	reason = strings.TrimSpace(reason)
+	switch {
+	case days < 1 || days > MaxExtendDays:
+		return 0, errf("invalid", "延期应为 1 到 %d 个工作日。", MaxExtendDays)
+	case reason == "":
+		return 0, errf("invalid", "请写明延期的理由。")
+	}
+	def, err := s.Flow(ctx, ExtendFlow, 0)
+	if err != nil {
+		return 0, err
+	}
+	maxExt := s.opts.CaseExtensions
+	if maxExt <= 0 {
+		maxExt = 1
+	}
+	var docID int64
+	err = s.begin(ctx, login, func(o *op) error {
+		o.src = "web"
+		t, err := o.loadTask(taskID)
+		if err != nil {
+			return err
+		}
+		if t.Assignee != login || t.State != "open" || t.Node != "handle" {
+			return errf("forbidden", "只有正在办理这件来信的承办人可以申请延期。")
+		}
+		r, err := scanCaseRow(o.tx.QueryRowContext(o.ctx, `SELECT `+caseCols+` FROM cases WHERE doc = ?`, t.Doc))
+		if errors.Is(err, sql.ErrNoRows) {
+			return errf("not_allowed", "只有来信可以申请延期。")
+		}
+		if err != nil {
+			return err
+		}
+		var approved, pending int
+		if err := o.tx.QueryRowContext(o.ctx, `SELECT coalesce(sum(i.status = 'completed'), 0), coalesce(sum(i.status = 'running'), 0)
+			FROM cases c JOIN instances i ON i.doc = c.doc WHERE c.case_id = ? AND c.round = ?`, r.info.Case, RoundExtend).Scan(&approved, &pending); err != nil {
+			return err
+		}
+		switch {
+		case pending > 0:
+			return errf("conflict", "这件来信已有一个延期申请在审批中。")
+		case approved >= maxExt:
+			return errf("not_allowed", "这件来信已延期 %d 次，不能再延期。", approved)
+		}
+		main, err := loadDocument(o.ctx, o.tx, t.Doc)
+		if err != nil {
+			return err
+		}
+		info := r.info
+		info.Round = RoundExtend
+		organ := s.caseOrgan()
+		d := &Document{Kind: "来信", Flow: def.Key, Type: main.Type, Title: "【延期申请】" + r.title, Body: r.text, Organ: organ,
+			Starter: login, StarterDept: o.chart.FirstDept(login), Created: o.now, Updated: o.now, Year: o.now.In(workcal.Shanghai()).Year(),
+			OrigNumber: info.Number, FromUnit: main.FromUnit, HandleBy: main.HandleBy, Disclosure: "不予公开", DisclosureReason: "来信涉及个人信息",
+			Retention: "10年", Remark: fmt.Sprintf("%s申请延期 %d 个工作日（现答复期限 %s）：%s", o.chart.Name(login), days, main.HandleBy, reason)}
+		if err := o.startCase(def, d, info, r.title, r.text, "approve", nil); err != nil {
+			return err
+		}
+		if _, err := o.tx.ExecContext(o.ctx, `UPDATE cases SET extend_days = ?, extend_of = ? WHERE doc = ?`, days, t.Doc, d.ID); err != nil {
+			return err
+		}
+		docID = d.ID
+		return nil
+	})
+	return docID, err
+}
+
+// extendApproved moves the deadline of the case the approved 延期 is
+// for: the document's 办理时限 and its open 办理答复 tasks, and tells the
+// portal.
+func (o *op) extendApproved() error {
+	var days int
+	var of int64
+	if err := o.tx.QueryRowContext(o.ctx, `SELECT extend_days, extend_of FROM cases WHERE doc = ?`, o.doc.ID).Scan(&days, &of); err != nil {
+		return err
+	}
+	main, err := loadDocument(o.ctx, o.tx, of)
+	if err != nil {
+		return err
+	}
+	working := workcal.Weekday
+	if c := o.s.opts.Calendar; c != nil {
+		working = c.IsWorkingDay
+	}
+	from := o.now.In(workcal.Shanghai())
+	if t, err := time.ParseInLocation(time.DateOnly, main.HandleBy, workcal.Shanghai()); err == nil {
+		from = t
+	}
+	due := workcal.AddWorkingDays(from, days, working)
+	newBy := due.Format(time.DateOnly)
+	if _, err := o.tx.ExecContext(o.ctx, `UPDATE documents SET data = json_set(data, '$.handle_by', ?) WHERE id = ?`, newBy, of); err != nil {
+		return err
+	}
+	if _, err := o.tx.ExecContext(o.ctx, `UPDATE tasks SET due = ?, overdue = '' WHERE doc = ? AND node = 'handle' AND state IN ('open', 'queued', 'waiting')`,
+		ts(due.Add(17*time.Hour)), of); err != nil {
+		return err
+	}
+	o.doc.HandleBy = newBy
+	o.docDirty = true
+	if err := o.trail("case_extended", "", "", fmt.Sprintf("延期 %d 个工作日，答复期限改为 %s", days, newBy), map[string]any{"document": of}); err != nil {
+		return err
+	}
+	return o.tellPortalDays(contract.CaseExtended, "", days)
 }
 
 // caseAssigned tells the portal the case went to the departments of
@@ -398,10 +520,31 @@ func contains(list []string, s string) bool {
 	return false
 }
 
+// caseRejected is what 不同意 at the first step of a 来信 document means:
+// 不予受理 for a case (the portal hears of it with the reason), 延期未批准
+// for a 延期 request.
+func (o *op) caseRejected(reason string) (string, error) {
+	var round string
+	err := o.tx.QueryRowContext(o.ctx, `SELECT round FROM cases WHERE doc = ?`, o.doc.ID).Scan(&round)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", err
+	}
+	if round == RoundExtend {
+		return "延期未批准", nil
+	}
+	return "不予受理", o.tellPortal(contract.CaseRejected, reason, "")
+}
+
 // tellPortal enqueues an oa.case event for the case the document
 // carries, in the action's transaction. 整改 rounds tell nothing: the
 // citizen's case is answered already.
-func (o *op) tellPortal(action, note, dept string) error {
+func (o *op) tellPortal(action, note, dept string) error { return o.tell(action, note, dept, 0) }
+
+func (o *op) tellPortalDays(action, note string, days int) error {
+	return o.tell(action, note, "", days)
+}
+
+func (o *op) tell(action, note, dept string, days int) error {
 	r, err := scanCaseRow(o.tx.QueryRowContext(o.ctx, `SELECT `+caseCols+` FROM cases WHERE doc = ?`, o.doc.ID))
 	if errors.Is(err, sql.ErrNoRows) || r.info.Round == RoundRectify {
 		return nil
@@ -418,5 +561,5 @@ func (o *op) tellPortal(action, note, dept string) error {
 		name = "系统"
 	}
 	return o.s.enqueue(o.ctx, o.tx, contract.OACase{V: contract.OACaseVersion, ID: contract.NewID(), Case: r.info.Case, Action: action,
-		By: name, Note: note, Dept: dept, At: o.now})
+		By: name, Note: note, Dept: dept, Days: days, At: o.now})
 }

@@ -3,6 +3,7 @@ package docflow
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"nanhu/oa/flow"
@@ -146,5 +147,65 @@ func TestCaseRejectedAndConfidential(t *testing.T) {
 	d, _ := s.Document(ctx, doc)
 	if d.State != "不予受理" {
 		t.Fatalf("state %q", d.State)
+	}
+}
+
+func TestCaseExtension(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openStore(t)
+	if err := s.HandlePortal(ctx, opened("ev-x", 9)); err != nil {
+		t.Fatal(err)
+	}
+	doc := caseDoc(t, s, 9)
+	act(t, s, "liangxiaoyan", doc, Action{Kind: flow.Approve})
+	act(t, s, "liangxiaoyan", doc, Action{Kind: flow.Approve, People: map[string][]string{"handle": {"heping"}}})
+	task := open(t, s, "heping", doc)
+	if _, err := s.RequestExtension(ctx, "suntao", task.ID, 5, "x"); CodeOf(err) != "forbidden" {
+		t.Fatalf("someone else's 延期: %v", err)
+	}
+	if _, err := s.RequestExtension(ctx, "heping", task.ID, 5, ""); CodeOf(err) != "invalid" {
+		t.Fatalf("a 延期 without a reason: %v", err)
+	}
+	// Refused first: nothing moves, nothing reaches the portal.
+	ext, err := s.RequestExtension(ctx, "heping", task.ID, 5, "需要协调供电公司")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RequestExtension(ctx, "heping", task.ID, 5, "again"); CodeOf(err) != "conflict" {
+		t.Fatalf("a second request while one waits: %v", err)
+	}
+	act(t, s, "liangxiaoyan", ext, Action{Kind: flow.Reject, Opinion: "期限内可以完成"})
+	if d, _ := s.Document(ctx, ext); d.State != "延期未批准" {
+		t.Fatalf("the refused request: %q", d.State)
+	}
+	if evs := caseEvents(t, s); len(evs) != 2 { // accepted, assigned
+		t.Fatalf("events after a refused 延期: %+v", evs)
+	}
+	// Asked again and approved: the deadline moves by 5 working days.
+	ext, err = s.RequestExtension(ctx, "heping", task.ID, 5, "需要协调供电公司")
+	if err != nil {
+		t.Fatal(err)
+	}
+	act(t, s, "liangxiaoyan", ext, Action{Kind: flow.Approve, Opinion: "同意延期。"})
+	d, _ := s.Document(ctx, doc)
+	if d.HandleBy != "2026-12-25" { // 12-18 (Friday) + 5 working days
+		t.Fatalf("办理时限 after the 延期: %q", d.HandleBy)
+	}
+	if got := open(t, s, "heping", doc); got.Due.Format("2006-01-02") != "2026-12-25" {
+		t.Fatalf("the handler's task is due %v", got.Due)
+	}
+	evs := caseEvents(t, s)
+	if last := evs[len(evs)-1]; last.Action != contract.CaseExtended || last.Days != 5 || last.Case != 9 {
+		t.Fatalf("the portal's event: %+v", last)
+	}
+	if _, err := s.RequestExtension(ctx, "heping", task.ID, 3, "还要再等"); CodeOf(err) != "not_allowed" {
+		t.Fatalf("a second 延期: %v", err)
+	}
+	// The extension's document is not the case's round: info goes to the case.
+	if err := s.HandlePortal(ctx, contract.PortalCase{V: 1, ID: "ev-y", Type: contract.CaseInfoAdded, Case: 9, Number: "2026-000042", Info: "补充"}); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := s.Document(ctx, doc); !strings.Contains(d.Body, "补充") {
+		t.Fatal("the info went elsewhere")
 	}
 }

@@ -51,6 +51,8 @@ type Options struct {
 	// CaseOrgan is the organ (department code) whose 受理员 take
 	// citizens' cases; "" is CaseOrgan, the 信访局.
 	CaseOrgan string
+	// CaseExtensions is how many 延期 a case may have approved (1).
+	CaseExtensions int
 	// BaseURL prefixes the links in to-dos ("" gives paths only).
 	BaseURL string
 	Logger  *slog.Logger

@@ -256,4 +256,10 @@ CREATE TABLE cases (
 );
 CREATE INDEX cases_case ON cases(case_id);
 `,
+	// 3: a case's 延期 asked for by its handler: the days, and the
+	// document whose deadline it moves.
+	`
+ALTER TABLE cases ADD COLUMN extend_days INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cases ADD COLUMN extend_of INTEGER NOT NULL DEFAULT 0;
+`,
 }

@@ -95,10 +95,11 @@ const (
 	EffectCaseAssign = "case_assign" // 分办: the 主办 department is the chosen handler's
 	EffectCaseReply  = "case_reply"  // the 答复 approved: the citizen reads it
 	EffectCaseClose  = "case_close"  // 办结
+	EffectCaseExtend = "case_extend" // a 延期 approved: the case's deadline moves
 )
 
 var effects = []string{EffectSign, EffectRegister, EffectPrint, EffectIssue, EffectArchive, EffectReceive, EffectRegisterIn, EffectReply,
-	EffectCaseAccept, EffectCaseAssign, EffectCaseReply, EffectCaseClose}
+	EffectCaseAccept, EffectCaseAssign, EffectCaseReply, EffectCaseClose, EffectCaseExtend}
 
 // Expiry says what happens when a task's deadline passes.
 const (

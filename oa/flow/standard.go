@@ -10,7 +10,7 @@ import (
 var standard embed.FS
 
 // Standard are the flows Nanhu ships published: 发文, 收文, 签报, and
-// for citizens' cases 来信 and 来信整改.
+// for citizens' cases 来信, 来信延期 and 来信整改.
 func Standard() ([]*Def, error) {
 	ents, err := standard.ReadDir("standard")
 	if err != nil {

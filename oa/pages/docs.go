@@ -456,6 +456,9 @@ type taskForm struct {
 	Can      map[string]bool
 	Problem  string
 	OnBehalf string
+	// Extend: the 办理答复 of a citizen's case, whose handler may ask
+	// for a 延期.
+	Extend bool
 }
 
 type routeView struct {
@@ -676,7 +679,8 @@ func (p *Pages) detailText(c *org.Chart, js string) string {
 }
 
 func (p *Pages) taskFormOf(ctx context.Context, login string, v *docflow.View, t docflow.Task) (taskForm, error) {
-	tf := taskForm{T: t, Read: t.Kind == "read", Step: t.Step, Can: map[string]bool{}}
+	tf := taskForm{T: t, Read: t.Kind == "read", Step: t.Step, Can: map[string]bool{},
+		Extend: v.Doc.Kind == "来信" && v.Doc.Flow == docflow.CaseFlow && t.Node == "handle" && t.Assignee == login}
 	if t.OnBehalf != "" && t.OnBehalf != login {
 		tf.OnBehalf = v.Chart.Name(t.OnBehalf)
 	}
@@ -920,6 +924,29 @@ func (p *Pages) taskUrge(w http.ResponseWriter, r *http.Request) error {
 		return docErr(err)
 	}
 	return p.kit.Redirect(w, r, fmt.Sprintf("/oa/docs/%d", t.Doc), "已催办 "+t.AssigneeName+"。")
+}
+
+// taskExtend is POST /oa/tasks/{id}/extend: the handler of a case asks
+// for a 延期, which a 受理员 approves as a to-do of their own.
+func (p *Pages) taskExtend(w http.ResponseWriter, r *http.Request) error {
+	id, err := idOf(r, "id")
+	if err != nil {
+		return err
+	}
+	t, err := p.opts.Docs.Task(r.Context(), id)
+	if err != nil {
+		return docErr(err)
+	}
+	f := web.NewForm(r)
+	days, _ := strconv.Atoi(f.Get("days"))
+	if _, err := p.opts.Docs.RequestExtension(r.Context(), web.LoginOf(r), id, days, f.Get("reason")); err != nil {
+		var e *docflow.Error
+		if errors.As(err, &e) && e.Code != "not_found" {
+			return p.docView(w, r, t.Doc, e.Msg, nil, http.StatusUnprocessableEntity, false)
+		}
+		return docErr(err)
+	}
+	return p.kit.Redirect(w, r, fmt.Sprintf("/oa/docs/%d", t.Doc), fmt.Sprintf("已申请延期 %d 个工作日，待受理员审批。", days))
 }
 
 // ---- search ----------------------------------------------------------------

@@ -38,6 +38,7 @@ func (p *Pages) Routes(mux *http.ServeMux) {
 		rt.Page("GET /oa/docs/{id}/attachments/{n}", web.SignedIn, p.docFile(false))
 		rt.Page("POST /oa/tasks/{id}/act", web.SignedIn, p.taskAct)
 		rt.Page("POST /oa/tasks/{id}/urge", web.SignedIn, p.taskUrge)
+		rt.Page("POST /oa/tasks/{id}/extend", web.SignedIn, p.taskExtend)
 		rt.Page("GET /oa/search", web.SignedIn, p.search)
 		rt.Page("GET /oa/delegations", web.SignedIn, p.delegations)
 		rt.Page("POST /oa/delegations", web.SignedIn, p.delegationCreate)

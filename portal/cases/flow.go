@@ -188,6 +188,7 @@ func (s *Store) Apply(ctx context.Context, id int64, st Step) (Case, error) {
 			st.Action, note = "handling", "已转交承办部门办理"
 		case "extend":
 			due := s.extend(c.Due, st.Days)
+			c.Due = due
 			_, err = tx.ExecContext(ctx, `UPDATE cases SET due = ? WHERE id = ?`, ms(due), id)
 			note = fmt.Sprintf("办理期限延长 %d 个工作日，至 %s", st.Days, due.In(workcal.Shanghai()).Format("2006-01-02"))
 			if st.Note != "" {
@@ -220,11 +221,20 @@ func (s *Store) Apply(ctx context.Context, id int64, st Step) (Case, error) {
 			return err
 		}
 		switch st.Action {
-		case "accept", "reject", "reply", "close":
+		case "accept", "reject", "extend", "reply", "close":
 			if st.Action == "reject" {
 				c.Reason = st.Note
 			}
-			return s.tell(ctx, tx, c, st.Action, s.citizenText(c, st.Action))
+			// The gateway sends a key once: a second round (重办) or a
+			// second 延期 needs keys of its own.
+			what := st.Action
+			if c.Rework > 0 {
+				what += fmt.Sprintf("-r%d", c.Rework)
+			}
+			if st.Action == "extend" {
+				what += "-" + c.Due.In(workcal.Shanghai()).Format("20060102")
+			}
+			return s.tell(ctx, tx, c, what, s.citizenText(c, st.Action))
 		}
 		return nil
 	})

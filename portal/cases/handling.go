@@ -53,6 +53,8 @@ func (s *Store) citizenText(c Case, action string) string {
 		return head + "已受理，将于 " + c.Due.In(workcal.Shanghai()).Format("2006年1月2日") + " 前答复。" + tail
 	case "reject":
 		return head + "不予受理：" + c.Reason + "。" + tail
+	case "extend":
+		return head + "需要延期办理，答复期限延至 " + c.Due.In(workcal.Shanghai()).Format("2006年1月2日") + "。" + tail
 	case "reply":
 		return head + "已答复，" + tail + "请回复数字评价：1非常满意 2满意 3基本满意 4不满意 5非常不满意。"
 	case "close":
