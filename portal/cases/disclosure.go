@@ -20,6 +20,9 @@ import (
 //   - art. 32: the time third parties take to give their opinion (at most
 //     15 working days) does not count.
 
+// stoppedCorrection is why a clock stands while a 补正 is awaited.
+const stoppedCorrection = "等待申请人补正"
+
 // Clock events.
 const (
 	CorrectionAsked    = "correction-asked"    // 补正通知 sent
@@ -93,9 +96,9 @@ func DisclosureClock(received time.Time, events []ClockEvent, cal *workcal.Calen
 			if between(received, e.At) > CorrectionDays {
 				return c, fmt.Errorf("补正通知应在收到申请之日起 %d 个工作日内发出", CorrectionDays)
 			}
-			asked, c.Stopped = true, "等待申请人补正"
+			asked, c.Stopped = true, stoppedCorrection
 		case CorrectionReceived:
-			if c.Stopped != "等待申请人补正" {
+			if c.Stopped != stoppedCorrection {
 				return c, errors.New("没有待补正的通知")
 			}
 			start, used, c.Stopped = e.At, 0, ""

@@ -109,6 +109,15 @@ func (s *Store) AddInfo(ctx context.Context, code string, by Channel, text, key 
 	})
 	if err == nil {
 		s.out.Kick()
+		if c.Kind == Disclosure {
+			// What an applicant sends while a 补正 is asked for is the
+			// correction: the clock starts again.
+			if a, aerr := s.Application(ctx, c.ID); aerr == nil && a.Stopped == stoppedCorrection {
+				if _, cerr := s.ClockStep(ctx, c.ID, CorrectionReceived, 0, "", string(by)); cerr != nil {
+					s.log.Warn("a correction not recorded on the clock", "case", c.Number, "err", cerr)
+				}
+			}
+		}
 	}
 	return c, err
 }
@@ -270,7 +279,9 @@ func ActionName(action string) string { return trailNames[action] }
 
 var trailNames = map[string]string{"opened": "来信", "info-added": "补充", "accepted": "受理", "rejected": "不予受理", "assigned": "分办",
 	"handling": "办理中", "extended": "延期", "replied": "答复", "closed": "办结", "reopened": "重办", "rated": "评价",
-	"merged": "合并", "published": "选登", "withdrawn": "撤下选登"}
+	"merged": "合并", "published": "选登", "withdrawn": "撤下选登", "result": "办理结果",
+	"clock-" + CorrectionAsked: "补正通知", "clock-" + CorrectionReceived: "收到补正", "clock-" + ConsultStart: "征求意见",
+	"clock-" + ConsultEnd: "征求意见结束", "clock-" + Extended: "延期"}
 
 // Unanswered counts the cases waiting for their answer (not refused, not
 // yet replied) that came in before cutoff, and the oldest one's date.

@@ -120,6 +120,10 @@ type Submission struct {
 	// Verify is the SMS code the web writer received (StartVerification):
 	// a web case opens only with the right one, which it uses up.
 	Verify string
+	// Application is the form of a 依申请公开 (Kind Disclosure): who
+	// applies and how the information is to be delivered. Text is the
+	// description of the information wanted.
+	Application *Application
 }
 
 // Case is a case as the staff see it.

@@ -133,6 +133,34 @@ var migrations = []string{
 	);
 	CREATE INDEX published_at ON published (withdrawn, at);
 	ALTER TABLE cases ADD COLUMN merged_into INTEGER NOT NULL DEFAULT 0;`,
+	// 依申请公开: the application beside its case, the steps of its
+	// clock (补正, 征求意见, 延期) and its result in the annual report's
+	// categories.
+	`CREATE TABLE applications (
+		case_id     INTEGER PRIMARY KEY REFERENCES cases(id),
+		applicant   TEXT NOT NULL,
+		org_name    TEXT NOT NULL DEFAULT '',
+		uscc        TEXT NOT NULL DEFAULT '',
+		org_kind    TEXT NOT NULL DEFAULT '',
+		id_number   TEXT NOT NULL DEFAULT '',
+		description TEXT NOT NULL,
+		delivery    TEXT NOT NULL,
+		carrier     TEXT NOT NULL,
+		stopped     TEXT NOT NULL DEFAULT '',
+		extended    INTEGER NOT NULL DEFAULT 0,
+		result      TEXT NOT NULL DEFAULT '',
+		reason      TEXT NOT NULL DEFAULT '',
+		result_at   INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE TABLE clock_events (
+		id      INTEGER PRIMARY KEY,
+		case_id INTEGER NOT NULL REFERENCES cases(id),
+		kind    TEXT NOT NULL,
+		at      INTEGER NOT NULL,
+		days    INTEGER NOT NULL DEFAULT 0,
+		by      TEXT NOT NULL
+	);
+	CREATE INDEX clock_events_case ON clock_events (case_id, id);`,
 }
 
 // Options configure a Store. Start from DefaultOptions.
@@ -305,6 +333,9 @@ func (s *Store) check(sub *Submission) error {
 	if sub.Anonymous {
 		w.Name = ""
 	}
+	if sub.Kind == Disclosure && sub.Title == "" && sub.Text != "" {
+		sub.Title = applicationTitle(sub.Text)
+	}
 	if sub.Channel == SMS || sub.Channel == Mail || sub.Channel == Open311 {
 		// A text or a mail has no title of its own: its subject or its
 		// first words, cut to fit.
@@ -361,6 +392,12 @@ func (s *Store) check(sub *Submission) error {
 	}
 	if sub.Channel == Phone && sub.By == "" {
 		return invalid("", "电话代录须记下代录人。")
+	}
+	if sub.Kind == Disclosure {
+		return checkApplication(sub)
+	}
+	if sub.Application != nil {
+		return invalid("kind", "只有依申请公开有申请表。")
 	}
 	return nil
 }
@@ -497,6 +534,12 @@ func (s *Store) Submit(ctx context.Context, sub Submission) (Case, error) {
 	}
 	if err := addEvent(ctx, tx, id, now, by, "opened", note, true); err != nil {
 		return Case{}, err
+	}
+	if a := sub.Application; a != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO applications (case_id, applicant, org_name, uscc, org_kind, id_number, description, delivery, carrier)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, a.Type, a.OrgName, a.USCC, a.OrgKind, a.IDNumber, sub.Text, a.Delivery, a.Carrier); err != nil {
+			return Case{}, fmt.Errorf("cases: an application: %w", err)
+		}
 	}
 	opened := Case{ID: id, Number: number, Channel: sub.Channel, Kind: sub.Kind, Category: sub.Category, Writer: sub.Writer, Confidential: sub.Confidential,
 		Anonymous: sub.Anonymous, Title: sub.Title, Text: sub.Text, Received: now, Due: due}
