@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/xuri/excelize/v2"
 
 	"nanhu/oa/org"
 	"nanhu/portal/cases"
@@ -160,5 +163,112 @@ func TestPortalCaseOffice(t *testing.T) {
 	}
 	if n := eval[int](hp, `document.querySelectorAll('a[href="/portal/cases"]').length`); n != 0 {
 		t.Fatalf("何平's menu offers the case pages")
+	}
+}
+
+// TestPortalApplication: a law firm applies for government information
+// (依申请公开) on the portal, its contact's mobile confirmed by SMS; the
+// case office sends a 补正 notice, which reaches the applicant by SMS and
+// stops the clock; the applicant's SMS reply starts it again; the answer
+// is extended once and recorded as 予以公开, and the annual report's
+// table counts it, on the page and in Excel.
+func TestPortalApplication(t *testing.T) {
+	ts := startDemoServer(t)
+	st := ts.portal.Cases()
+	ctx := context.Background()
+	root := newBrowsers(t)
+	dir := screenshotDir(t)
+	c := person(t, root, "http://"+ts.addr("portal"), dir)
+	const mobile = "13957344444"
+	c.visit("/area/xxfb")
+	c.visit(eval[string](c, `[...document.querySelectorAll('a')].find(a => a.textContent.trim() === '信息公开目录').getAttribute('href')`))
+	c.click("a[href='/yishenqing']")
+	pageRules(t, c, "application")
+	c.do(chromedp.Click(chromedp.CSS("input[name=applicant][value=org]")))
+	c.typeInto("#name", "陈律师")
+	c.typeInto("#org_name", "嘉兴南湖律师事务所")
+	c.typeInto("#uscc", "91330411MA2BXY1Q2G")
+	c.do(chromedp.SetValue(chromedp.CSS("#org_kind"), "法律服务机构"), chromedp.SetValue(chromedp.CSS("#delivery"), "电子邮件"))
+	c.typeInto("#text", "请公开2026年秀洲区老旧小区改造项目的资金安排和施工单位名单。")
+	c.typeInto("#mail", "chen@example.org")
+	c.typeInto("#mobile", mobile)
+	c.click("#get-code")
+	code := ts.smsTo(t, mobile, regexp.MustCompile(`验证码：([0-9]{6})`))
+	c.typeInto("#verify", code)
+	c.shot("application-form")
+	c.click("#send-application")
+	lookup := c.text(".case-code")
+	if len(lookup) != cases.CodeLen {
+		c.shot("application-refused")
+		t.Fatalf("no 查询码: %s", c.text("main"))
+	}
+	k, err := st.ByCode(ctx, lookup)
+	if err != nil || k.Kind != cases.Disclosure {
+		t.Fatalf("the application: %+v %v", k, err)
+	}
+
+	lx := person(t, root, "http://"+ts.addr("http"), dir)
+	lx.signIn("liangxiaoyan", org.DemoPassword)
+	lx.visit(fmt.Sprintf("/portal/cases/%d", k.ID))
+	if body := lx.text("main"); !strings.Contains(body, "嘉兴南湖律师事务所") || !strings.Contains(body, "91330411MA2BXY1Q2G") {
+		t.Fatalf("the application on the desk: %s", body)
+	}
+	lx.do(chromedp.SetValue(chromedp.CSS("#clock-step"), "correction-asked"))
+	lx.typeInto("#clock-note", "请写明项目所在的街道")
+	lx.click("#clock-save")
+	if !strings.Contains(lx.body(), "期限停止计算") {
+		lx.shot("correction-failed")
+		t.Fatalf("补正: %s", lx.body())
+	}
+	ts.smsTo(t, mobile, regexp.MustCompile(`(需要补正：请写明项目所在的街道)`))
+	if _, err := ts.sim.Inbound("+86"+mobile, lookup+" 项目在新城街道和王江泾镇。"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 60*time.Second, "the correction to restart the clock", func() bool {
+		a, _ := st.Application(ctx, k.ID)
+		return a.Stopped == ""
+	})
+	lx.do(chromedp.SetValue(chromedp.CSS("#clock-step"), "extended"))
+	lx.typeInto("#clock-days", "20")
+	lx.click("#clock-save")
+	if !strings.Contains(lx.body(), "答复期限：") {
+		t.Fatalf("延期: %s", lx.body())
+	}
+	lx.do(chromedp.SetValue(chromedp.CSS("#result"), "open"))
+	lx.click("#result-save")
+	if !strings.Contains(lx.body(), "办理结果已记录") {
+		t.Fatalf("result: %s", lx.body())
+	}
+	lx.shot("application-desk")
+	lx.click("a[href='/portal/cases/annual']")
+	row := eval[string](lx, `[...document.querySelectorAll('#annual-table tbody tr')].find(r => r.querySelector('th').textContent.startsWith('（一）')).textContent`)
+	if !strings.Contains(row, "予以公开") {
+		t.Fatalf("予以公开 row: %q", row)
+	}
+	// 自然人, 商业企业, 科研机构, 社会公益组织, 法律服务机构, 其他, 总计.
+	cells := eval[[]string](lx, `[...[...document.querySelectorAll('#annual-table tbody tr')].find(r => r.querySelector('th').textContent.startsWith('（一）')).querySelectorAll('td')].map(td => td.textContent)`)
+	if len(cells) != 7 || cells[4] != "1" || cells[6] != "1" {
+		t.Fatalf("予以公开 by applicant: %v", cells)
+	}
+	lx.shot("annual")
+	href := eval[string](lx, `document.querySelector('#annual-excel').href`)
+	b64 := eval[string](lx, `fetch(`+"`"+href+"`"+`).then(r => r.arrayBuffer()).then(b => { let s = ''; new Uint8Array(b).forEach(c => s += String.fromCharCode(c)); return btoa(s); })`)
+	xlsx, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := excelize.OpenReader(bytes.NewReader(xlsx))
+	if err != nil {
+		t.Fatalf("the annual table's export: %v", err)
+	}
+	rows, _ := x.GetRows("收到和处理政府信息公开申请情况")
+	found := false
+	for _, r := range rows {
+		if len(r) == 8 && strings.HasPrefix(strings.TrimSpace(r[0]), "（一）予以公开") && r[5] == "1" && r[7] == "1" {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("the export lacks the answer: %v", rows)
 	}
 }

@@ -1,12 +1,19 @@
 package cms
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"nanhu/internal/web"
 	"nanhu/portal/cases"
@@ -30,6 +37,10 @@ type CaseDesk interface {
 	Publish(ctx context.Context, id int64, p cases.Publication, by string) error
 	PublishedOne(ctx context.Context, id int64) (cases.Publication, error)
 	Withdraw(ctx context.Context, id int64, by string) error
+	Application(ctx context.Context, id int64) (cases.Application, error)
+	ClockStep(ctx context.Context, id int64, kind string, days int, note, by string) (cases.Clock, error)
+	SetResult(ctx context.Context, id int64, code, reason, by string) error
+	AnnualTable(ctx context.Context, year int) (cases.Annual, error)
 }
 
 type caseListView struct {
@@ -45,13 +56,20 @@ type option struct {
 }
 
 type caseView struct {
-	C         cases.Case
+	C           cases.Case
+	Application *cases.Application
+	Results     []resultChoice
 	Trail     []cases.Event
 	Dup       *cases.Case
 	Draft     *cases.Publication
 	Published *cases.Publication
 	Problem   string
 	Public    string
+}
+
+type resultChoice struct {
+	Code, Name string
+	Reasons    []string
 }
 
 type caseNewView struct {
@@ -71,6 +89,9 @@ func (c *CMS) caseRoutes(rt *web.Router) {
 	rt.Page("POST /portal/cases/{id}/merge", caseOffice, c.caseMerge)
 	rt.Page("POST /portal/cases/{id}/publish", caseOffice, c.casePublish)
 	rt.Page("POST /portal/cases/{id}/withdraw", caseOffice, c.caseWithdraw)
+	rt.Page("POST /portal/cases/{id}/clock", caseOffice, c.caseClock)
+	rt.Page("POST /portal/cases/{id}/result", caseOffice, c.caseResult)
+	rt.Page("GET /portal/cases/annual", caseOffice, c.caseAnnual)
 	c.kit.AddNav(web.NavItem{Label: "来信", Path: "/portal/cases", Rule: caseOffice, Order: 45})
 }
 
@@ -173,6 +194,14 @@ func (c *CMS) renderCase(w http.ResponseWriter, r *http.Request, k cases.Case, p
 			v.Dup = &d
 		}
 	}
+	if k.Kind == cases.Disclosure {
+		if a, err := c.opts.Cases.Application(ctx, k.ID); err == nil {
+			v.Application = &a
+			for _, r := range cases.DisclosureResults {
+				v.Results = append(v.Results, resultChoice{r.Code, r.Name, r.Reasons})
+			}
+		}
+	}
 	if p, err := c.opts.Cases.PublishedOne(ctx, k.ID); err == nil {
 		v.Published = &p
 	} else if d, err := c.opts.Cases.PublishDraft(ctx, k.ID); err == nil {
@@ -239,4 +268,104 @@ func (c *CMS) caseWithdraw(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return c.kit.Redirect(w, r, "/portal/cases/"+strconv.FormatInt(k.ID, 10), "选登已撤下。")
+}
+
+// caseClock records a step of an application's clock (补正, 征求意见,
+// 延期).
+func (c *CMS) caseClock(w http.ResponseWriter, r *http.Request) error {
+	k, err := c.caseOf(r)
+	if err != nil {
+		return err
+	}
+	f := web.NewForm(r)
+	days, _ := strconv.Atoi(f.Get("days"))
+	clock, err := c.opts.Cases.ClockStep(r.Context(), k.ID, f.Get("step"), days, f.Get("note"), actor(r).Login)
+	if inv, ok := errors.AsType[*cases.Invalid](err); ok {
+		return c.renderCase(w, r, k, inv.Msg, http.StatusUnprocessableEntity)
+	}
+	if err != nil {
+		return err
+	}
+	msg := "已记录。答复期限：" + clock.Due.In(shanghai).Format("2006-01-02")
+	if clock.Due.IsZero() {
+		msg = "已记录。" + clock.Stopped + "期间，答复期限停止计算。"
+	}
+	return c.kit.Redirect(w, r, "/portal/cases/"+strconv.FormatInt(k.ID, 10), msg)
+}
+
+// caseResult records how the application was answered.
+func (c *CMS) caseResult(w http.ResponseWriter, r *http.Request) error {
+	k, err := c.caseOf(r)
+	if err != nil {
+		return err
+	}
+	f := web.NewForm(r)
+	err = c.opts.Cases.SetResult(r.Context(), k.ID, f.Get("result"), f.Get("reason"), actor(r).Login)
+	if inv, ok := errors.AsType[*cases.Invalid](err); ok {
+		return c.renderCase(w, r, k, inv.Msg, http.StatusUnprocessableEntity)
+	}
+	if err != nil {
+		return err
+	}
+	return c.kit.Redirect(w, r, "/portal/cases/"+strconv.FormatInt(k.ID, 10), "办理结果已记录，计入年度报告。")
+}
+
+type annualView struct {
+	T     cases.Annual
+	Years []int
+	Excel string
+}
+
+// caseAnnual is the annual report's table of applications for a year,
+// as a page or (format=xlsx) as Excel.
+func (c *CMS) caseAnnual(w http.ResponseWriter, r *http.Request) error {
+	now := time.Now().In(shanghai)
+	year, err := strconv.Atoi(r.URL.Query().Get("year"))
+	if err != nil || year < 2008 || year > now.Year() {
+		year = now.Year()
+	}
+	t, err := c.opts.Cases.AnnualTable(r.Context(), year)
+	if err != nil {
+		return err
+	}
+	if r.URL.Query().Get("format") == "xlsx" {
+		return writeAnnualXLSX(w, t)
+	}
+	v := annualView{T: t, Excel: fmt.Sprintf("/portal/cases/annual?year=%d&format=xlsx", year)}
+	for y := now.Year(); y >= now.Year()-4; y-- {
+		v.Years = append(v.Years, y)
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return c.kit.Render(w, r, c.tmpl.caseAnnual, web.View{Title: fmt.Sprintf("%d年政府信息公开申请情况", year), Data: v})
+}
+
+func writeAnnualXLSX(w http.ResponseWriter, t cases.Annual) error {
+	x := excelize.NewFile()
+	defer x.Close()
+	sheet := "收到和处理政府信息公开申请情况"
+	x.SetSheetName("Sheet1", sheet)
+	title := []any{fmt.Sprintf("%d年收到和处理政府信息公开申请情况", t.Year)}
+	x.SetSheetRow(sheet, "A1", &title)
+	head := []any{"本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和"}
+	for _, c := range t.Columns {
+		head = append(head, c)
+	}
+	x.SetSheetRow(sheet, "A2", &head)
+	for i, row := range t.Rows {
+		line := []any{strings.Repeat("　", row.Level) + row.Label}
+		for _, n := range row.Values {
+			line = append(line, n)
+		}
+		cell, _ := excelize.CoordinatesToCellName(1, i+3)
+		x.SetSheetRow(sheet, cell, &line)
+	}
+	x.SetColWidth(sheet, "A", "A", 60)
+	var buf bytes.Buffer
+	if err := x.Write(&buf); err != nil {
+		return fmt.Errorf("cms: the annual table as Excel: %w", err)
+	}
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(fmt.Sprintf("%d年政府信息公开申请情况.xlsx", t.Year)))
+	_, err := w.Write(buf.Bytes())
+	return err
 }

@@ -74,7 +74,7 @@ type CMS struct {
 	log   *slog.Logger
 	tmpl  struct {
 		list, edit, version, inspect, settings, columns, enterprises, keys *web.Page
-		cases, caseNew, caseShow                                           *web.Page
+		cases, caseNew, caseShow, caseAnnual                               *web.Page
 	}
 }
 
@@ -95,6 +95,7 @@ func New(o Options) *CMS {
 	c.tmpl.cases = o.Kit.MustPage(templates, "templates/cases.html")
 	c.tmpl.caseNew = o.Kit.MustPage(templates, "templates/case_new.html")
 	c.tmpl.caseShow = o.Kit.MustPage(templates, "templates/case.html")
+	c.tmpl.caseAnnual = o.Kit.MustPage(templates, "templates/case_annual.html")
 	return c
 }
 

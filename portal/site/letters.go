@@ -108,6 +108,9 @@ func (s *Site) letterRoutes(rt *web.Router) {
 	rt.Page("POST /chaxun", web.Public, s.lookupCase)
 	rt.Page("POST /chaxun/pingjia", web.Public, s.rateCase)
 	rt.Page("POST /chaxun/chongban", web.Public, s.reopenCase)
+	rt.Page("GET /yishenqing", web.Public, s.applyForm)
+	rt.Page("POST /yishenqing/code", web.Public, s.applyCode)
+	rt.Page("POST /yishenqing", web.Public, s.applySubmit)
 	rt.Page("GET /laixin", web.Public, s.published)
 	rt.Page("GET /laixin/{id}", web.Public, s.publishedOne)
 	rt.Page("GET /jiandu", web.Public, s.jiandu)
@@ -129,11 +132,17 @@ func (s *Site) renderLetter(w http.ResponseWriter, r *http.Request, v *letterVie
 		v.Kinds = append(v.Kinds, kindChoice{Kind: k, Name: cases.KindNames[k], Days: cases.DefaultLimits[k]})
 	}
 	if v.Form.Key == "" {
-		b := make([]byte, 16)
-		rand.Read(b)
-		v.Form.Key = hex.EncodeToString(b)
+		v.Form.Key = newFormKey()
 	}
 	return s.kit.RenderStatus(w, r, s.pages["xiexin"], status, web.View{Title: "我要写信", Data: v})
+}
+
+// newFormKey names one filling-in of a form: a second press of its
+// button opens no second case.
+func newFormKey() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 func (s *Site) letterForm(w http.ResponseWriter, r *http.Request) error {
@@ -161,29 +170,38 @@ func masked(m string) string {
 func (s *Site) letterCode(w http.ResponseWriter, r *http.Request) error {
 	f := readLetter(r)
 	v := &letterView{Form: f}
-	code, id, err := s.letters.Store.StartVerification(r.Context(), f.Mobile, visitorIP(r).String())
-	if inv, ok := errors.AsType[*cases.Invalid](err); ok {
-		v.Problem, v.Field = inv.Msg, "mobile"
-		status := http.StatusUnprocessableEntity // a number that is none
-		if errors.Is(err, cases.ErrTooMany) {
-			status = http.StatusTooManyRequests
-		}
-		return s.renderLetter(w, r, v, status)
-	}
+	status, err := s.sendCode(r, f.Mobile, &v.Problem, &v.Field, &v.Notice)
 	if err != nil {
 		return err
 	}
-	text := "【" + s.info().Name + "】您的来信验证码：" + code + "，10分钟内有效。如非本人操作，请忽略本短信。"
+	return s.renderLetter(w, r, v, status)
+}
+
+// sendCode sends a 6-digit code by SMS to mobile, for a form that opens a
+// case; the page says what happened (notice) or why not (problem, field).
+func (s *Site) sendCode(r *http.Request, mobile string, problem, field, notice *string) (int, error) {
+	code, id, err := s.letters.Store.StartVerification(r.Context(), mobile, visitorIP(r).String())
+	if inv, ok := errors.AsType[*cases.Invalid](err); ok {
+		*problem, *field = inv.Msg, "mobile"
+		if errors.Is(err, cases.ErrTooMany) {
+			return http.StatusTooManyRequests, nil
+		}
+		return http.StatusUnprocessableEntity, nil // a number that is none
+	}
+	if err != nil {
+		return 0, err
+	}
+	text := "【" + s.info().Name + "】您的验证码：" + code + "，10分钟内有效。如非本人操作，请忽略本短信。"
 	// The key is unique even if the store is ever restored from a backup
 	// and its ids come again: the gateway sends a key once, for ever.
 	nonce := make([]byte, 6)
 	rand.Read(nonce)
-	if err := s.letters.Send(r.Context(), f.Mobile, text, "case-verify-"+itoa(id)+"-"+hex.EncodeToString(nonce), "case.verify"); err != nil {
+	if err := s.letters.Send(r.Context(), mobile, text, "case-verify-"+itoa(id)+"-"+hex.EncodeToString(nonce), "case.verify"); err != nil {
 		s.log.Error("send a verification code", "err", err)
-		return &web.Error{Status: http.StatusServiceUnavailable, Message: "短信暂时发不出去，请稍后再试，或拨打政务服务热线。", Cause: err}
+		return 0, &web.Error{Status: http.StatusServiceUnavailable, Message: "短信暂时发不出去，请稍后再试，或拨打政务服务热线。", Cause: err}
 	}
-	v.Notice = "验证码已发送到 " + masked(f.Mobile) + "，10 分钟内有效。"
-	return s.renderLetter(w, r, v, http.StatusOK)
+	*notice = "验证码已发送到 " + masked(mobile) + "，10 分钟内有效。"
+	return http.StatusOK, nil
 }
 
 func (s *Site) letterSubmit(w http.ResponseWriter, r *http.Request) error {

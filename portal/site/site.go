@@ -222,7 +222,7 @@ func New(opts Options) (*Site, error) {
 		return nil, err
 	}
 	s.kit = kit
-	for _, name := range []string{"home", "area", "column", "article", "section", "search", "sitemap", "qiye", "qiye-login", "qiye-password", "xiexin", "xiexin-done", "chaxun", "jiandu", "laixin"} {
+	for _, name := range []string{"home", "area", "column", "article", "section", "search", "sitemap", "qiye", "qiye-login", "qiye-password", "xiexin", "xiexin-done", "chaxun", "jiandu", "laixin", "yishenqing"} {
 		p, err := kit.Page(embedded, "templates/"+name+".html", "templates/parts.html")
 		if err != nil {
 			return nil, fmt.Errorf("site: %w", err)
