@@ -59,12 +59,12 @@ type caseView struct {
 	C           cases.Case
 	Application *cases.Application
 	Results     []resultChoice
-	Trail     []cases.Event
-	Dup       *cases.Case
-	Draft     *cases.Publication
-	Published *cases.Publication
-	Problem   string
-	Public    string
+	Trail       []cases.Event
+	Dup         *cases.Case
+	Draft       *cases.Publication
+	Published   *cases.Publication
+	Problem     string
+	Public      string
 }
 
 type resultChoice struct {
