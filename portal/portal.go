@@ -62,6 +62,10 @@ type Options struct {
 	StaffMobile func(ctx context.Context, e164 string) (bool, error)
 	// Calendar counts cases' deadlines in working days.
 	Calendar *workcal.Calendar
+	// Cases tunes the citizens' cases (cases.DefaultOptions): limits,
+	// the code list, the rating window. Path, Calendar, Sign, Now and
+	// Logger are filled in by New.
+	Cases cases.Options
 	// Now is the clock.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -71,7 +75,7 @@ type Options struct {
 func DefaultOptions(dir string) Options {
 	co := content.DefaultOptions(dir)
 	return Options{DataDir: dir, Site: site.DefaultInfo(), MaxUpload: co.MaxUpload, MaxImage: co.MaxImage, PublishEvery: 30 * time.Second,
-		Inspectors: []string{"admin"}, InspectAfter: time.Minute, InspectEvery: 24 * time.Hour}
+		Inspectors: []string{"admin"}, InspectAfter: time.Minute, InspectEvery: 24 * time.Hour, Cases: cases.DefaultOptions("")}
 }
 
 // Portal is the running portal.
@@ -121,7 +125,8 @@ func New(ctx context.Context, opts Options) (*Portal, error) {
 		}
 		so.Enterprises = &site.Enterprises{Accounts: p.accounts, Sessions: p.sessions, Limiter: opts.Limiter}
 		if opts.Queue != nil {
-			co := cases.DefaultOptions(filepath.Join(opts.DataDir, "cases.db"))
+			co := opts.Cases
+			co.Path = filepath.Join(opts.DataDir, "cases.db")
 			co.Calendar, co.Now, co.Logger, co.Sign = opts.Calendar, opts.Now, opts.Logger.With("part", "cases"), opts.Site.Name
 			if p.cases, err = cases.Open(ctx, co); err != nil {
 				p.Close()

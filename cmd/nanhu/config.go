@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"nanhu/mailserver/mailauth"
 	"nanhu/mailserver/outbound"
 	"nanhu/oa/org"
+	"nanhu/portal/cases"
 	"nanhu/smsgateway"
 )
 
@@ -47,6 +49,7 @@ type Config struct {
 	Web      WebConfig      `toml:"web"`
 	OA       OAConfig       `toml:"oa"`
 	Portal   PortalConfig   `toml:"portal"`
+	Cases    CasesConfig    `toml:"cases"`
 
 	// warnings are what the file said that is deprecated; serve logs them.
 	warnings []string
@@ -131,6 +134,90 @@ type PortalConfig struct {
 	// local part is at the primary mail domain ("xinxiang" is
 	// xinxiang@<domain>). The mail server hands such mail to the queue.
 	CaseMail []string `toml:"case_mail"`
+}
+
+// CasesConfig tunes citizens' cases (portal/cases): the time limits, the
+// code list, the forms' limits and the rating.
+type CasesConfig struct {
+	// Limits are the working days of each type (consult, suggest,
+	// complain, help, report, disclosure); CategoryLimits those of a
+	// category, which come first.
+	Limits         map[string]int `toml:"limits"`
+	CategoryLimits map[string]int `toml:"category_limits"`
+	// Categories is a CSV file of the code list (code,name,group,
+	// description,keywords), relative to the data folder; empty: the
+	// built-in list.
+	Categories      string   `toml:"categories"`
+	TitleMin        int      `toml:"title_min"`
+	TitleMax        int      `toml:"title_max"`
+	TextMax         int      `toml:"text_max"`
+	DuplicateWindow Duration `toml:"duplicate_window"`
+	// RateDays is the working days after the answer in which it may be
+	// rated or reopened; UnratedAs the level (1 非常满意 … 5) an answer
+	// not rated in time counts as, 0 to leave it out.
+	RateDays  int `toml:"rate_days"`
+	UnratedAs int `toml:"unrated_as"`
+	// Extensions is how many 延期 a case may have approved in OA.
+	Extensions int `toml:"extensions"`
+}
+
+// casesOptions are the cases' options the config sets; the code list is
+// read from its file.
+func (c *Config) casesOptions() (cases.Options, error) {
+	o := cases.DefaultOptions("")
+	cc := c.Cases
+	if len(cc.Limits) > 0 {
+		o.Limits = map[cases.Kind]int{}
+		for k, n := range cc.Limits {
+			if _, ok := cases.KindNames[cases.Kind(k)]; !ok || n < 1 || n > 60 {
+				return o, fmt.Errorf("[cases] limits: %q = %d: the types are consult, suggest, complain, help, report, disclosure, with 1 to 60 working days", k, n)
+			}
+			o.Limits[cases.Kind(k)] = n
+		}
+	}
+	for k, n := range cc.CategoryLimits {
+		if n < 1 || n > 60 {
+			return o, fmt.Errorf("[cases] category_limits: %q = %d: 1 to 60 working days", k, n)
+		}
+	}
+	o.CategoryLimits = cc.CategoryLimits
+	if cc.Categories != "" {
+		path := cc.Categories
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(c.Data, path)
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return o, fmt.Errorf("[cases] categories: %w", err)
+		}
+		defer f.Close()
+		if o.Categories, err = cases.ReadCategories(f); err != nil {
+			return o, fmt.Errorf("[cases] categories %s: %w", path, err)
+		}
+	}
+	if cc.TitleMin > 0 {
+		o.TitleMin = cc.TitleMin
+	}
+	if cc.TitleMax > 0 {
+		o.TitleMax = cc.TitleMax
+	}
+	if cc.TextMax > 0 {
+		o.TextMax = cc.TextMax
+	}
+	if o.TitleMin > o.TitleMax {
+		return o, fmt.Errorf("[cases] title_min %d is above title_max %d", o.TitleMin, o.TitleMax)
+	}
+	if cc.DuplicateWindow.Duration > 0 {
+		o.DuplicateWindow = cc.DuplicateWindow.Duration
+	}
+	if cc.RateDays > 0 {
+		o.RateDays = cc.RateDays
+	}
+	if cc.UnratedAs < 0 || cc.UnratedAs > 5 {
+		return o, fmt.Errorf("[cases] unrated_as = %d: 0 (not counted) or a level 1 to 5", cc.UnratedAs)
+	}
+	o.UnratedAs = cc.UnratedAs
+	return o, nil
 }
 
 // NotifyConfig tunes the notification routing of to-dos (oa/notify); a
@@ -308,6 +395,7 @@ func defaultConfig() Config {
 			Contact: "电话：0573-82720000　地址：嘉兴市秀洲区洪兴西路 1 号　邮编：314031",
 			ICP:     "浙ICP备05000000号", Police: "浙公网安备 33041102000001号", PoliceCode: "33041102000001", Hotline: "12345",
 			MaxUploadBytes: 20 << 20, MaxImageBytes: 5 << 20, Inspectors: []string{"admin"}, CaseMail: []string{"xinxiang"}},
+		Cases: CasesConfig{RateDays: 20, UnratedAs: 2, Extensions: 1},
 		Out: OutboundConfig{
 			SmarthostTLS:  "starttls",
 			Port:          25,
@@ -442,6 +530,12 @@ func (c *Config) check() error {
 	}
 	if _, err := c.Calendar.calendar(); err != nil {
 		return err
+	}
+	if _, err := c.casesOptions(); err != nil {
+		return err
+	}
+	if c.Cases.Extensions < 0 || c.Cases.Extensions > 5 {
+		return fmt.Errorf("[cases] extensions = %d: 0 to 5", c.Cases.Extensions)
 	}
 	if c.Web.SessionIdle.Duration <= 0 || c.Web.SessionMax.Duration < c.Web.SessionIdle.Duration {
 		return errors.New("[web] session_idle must be positive and session_max at least as long")

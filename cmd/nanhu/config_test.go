@@ -70,6 +70,11 @@ func TestNotifyConfig(t *testing.T) {
 		{"[web]\nsession_idle = \"2h\"\nsession_max = \"1h\"\n", "session_max"},
 		{"[web]\ntrusted_origins = [\"xxj.example.gov.cn\"]\n", "trusted_origins"},
 		{"[web]\ntrusted_origins = [\"https://xxj.example.gov.cn\"]\n", ""},
+		{"[cases]\nlimits = { complain = 0 }\n", "limits"},
+		{"[cases]\nlimits = { petition = 5 }\n", "limits"},
+		{"[cases]\nunrated_as = 7\n", "unrated_as"},
+		{"[cases]\ncategories = \"/nonexistent/categories.csv\"\n", "categories"},
+		{"[cases]\nlimits = { consult = 5, complain = 10 }\ncategory_limits = { szss = 7 }\nrate_days = 15\n", ""},
 	} {
 		file := filepath.Join(t.TempDir(), "nanhu.toml")
 		if err := os.WriteFile(file, []byte(tt.toml), 0o600); err != nil {

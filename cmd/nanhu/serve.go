@@ -319,6 +319,9 @@ func startPortal(ctx context.Context, cfg Config, q *queue.Queue, lim *ratelimit
 		return nil, err
 	}
 	o.Calendar = cal
+	if o.Cases, err = cfg.casesOptions(); err != nil {
+		return nil, err
+	}
 	o.StaffMobile = staff
 	o.Inspectors, o.CheckExternalLinks = cfg.Portal.Inspectors, cfg.Portal.CheckExternalLinks
 	pc := cfg.Portal
@@ -354,6 +357,7 @@ func startOA(ctx context.Context, cfg Config, q *queue.Queue, logger *slog.Logge
 		o.Notify.MailFrom = cfg.Notify.MailFrom
 	}
 	o.Docs.AllowClassified = cfg.OA.AllowClassified
+	o.Docs.CaseExtensions = cfg.Cases.Extensions
 	o.Docs.Now = cfg.oaNow
 	if cfg.OA.MaxUploadBytes > 0 {
 		o.Docs.MaxUpload = cfg.OA.MaxUploadBytes

@@ -398,9 +398,6 @@ func (s *Store) RequestExtension(ctx context.Context, login string, taskID int64
 		return 0, err
 	}
 	maxExt := s.opts.CaseExtensions
-	if maxExt <= 0 {
-		maxExt = 1
-	}
 	var docID int64
 	err = s.begin(ctx, login, func(o *op) error {
 		o.src = "web"
@@ -426,6 +423,8 @@ func (s *Store) RequestExtension(ctx context.Context, login string, taskID int64
 		switch {
 		case pending > 0:
 			return errf("conflict", "这件来信已有一个延期申请在审批中。")
+		case maxExt <= 0:
+			return errf("not_allowed", "本系统不办理来信延期。")
 		case approved >= maxExt:
 			return errf("not_allowed", "这件来信已延期 %d 次，不能再延期。", approved)
 		}

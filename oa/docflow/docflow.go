@@ -51,7 +51,8 @@ type Options struct {
 	// CaseOrgan is the organ (department code) whose 受理员 take
 	// citizens' cases; "" is CaseOrgan, the 信访局.
 	CaseOrgan string
-	// CaseExtensions is how many 延期 a case may have approved (1).
+	// CaseExtensions is how many 延期 a case may have approved (1; 0
+	// allows none).
 	CaseExtensions int
 	// BaseURL prefixes the links in to-dos ("" gives paths only).
 	BaseURL string
@@ -62,7 +63,7 @@ type Options struct {
 
 // DefaultOptions for data folder dir.
 func DefaultOptions(dir string) Options {
-	return Options{DataDir: dir, MaxUpload: 20 << 20}
+	return Options{DataDir: dir, MaxUpload: 20 << 20, CaseExtensions: 1}
 }
 
 // Store is the documents and their flows.

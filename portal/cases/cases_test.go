@@ -382,3 +382,40 @@ func TestUnanswered(t *testing.T) {
 		t.Errorf("unanswered for 90 days: %d", n)
 	}
 }
+
+func TestReadCategories(t *testing.T) {
+	list, err := ReadCategories(strings.NewReader("\uFEFFcode,name,group,description,keywords\n" +
+		"a01,市容环境,城乡建设,垃圾清运,垃圾;占道；绿化\n\nb02,其他\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 2 || list[0].Code != "a01" || len(list[0].Keywords) != 3 || list[1].Name != "其他" || list[1].Group != "" {
+		t.Fatalf("list %+v", list)
+	}
+	for _, bad := range []string{
+		"", "name,code\nx,y\n", "code,name\n", "code,name\nA1,大写\n", "code,name\na,x\na,y\n", "code,name\na,\n",
+		"code,name\na,b,c,d,e,f\n", "code,name\na,\"unclosed\n",
+	} {
+		if _, err := ReadCategories(strings.NewReader(bad)); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}
+
+func FuzzReadCategories(f *testing.F) {
+	f.Add("code,name,group,description,keywords\nsrhj,市容环境,城乡建设,垃圾,垃圾;占道\n")
+	f.Add("code,name\na,\"x\ny\"\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		list, err := ReadCategories(strings.NewReader(in))
+		if err != nil {
+			return
+		}
+		seen := map[string]bool{}
+		for _, c := range list {
+			if !codeRE.MatchString(c.Code) || seen[c.Code] || c.Name == "" {
+				t.Fatalf("accepted a bad category %+v", c)
+			}
+			seen[c.Code] = true
+		}
+	})
+}

@@ -212,7 +212,7 @@ func (s *Store) Apply(ctx context.Context, id int64, st Step) (Case, error) {
 				rule.to, st.Note, ms(now), days, onTime, id)
 			note = "已答复"
 		case "reopen":
-			c.Due = s.due(c.Kind, now)
+			c.Due = s.due(c.Kind, c.Category, now)
 			_, err = tx.ExecContext(ctx, `UPDATE cases SET state = ?, due = ?, rework = rework + 1, rating = 0, rated = 0 WHERE id = ?`, rule.to, ms(c.Due), id)
 			if err == nil && st.By == "citizen" {
 				c.Received = now

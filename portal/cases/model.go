@@ -206,14 +206,6 @@ func (k Kind) Name() string { return KindNames[k] }
 // Name is the state in words (staff pages).
 func (s State) Name() string { return StateNames[s] }
 
-// CategoryName is the case's category in words ("" when it has none).
-func (c Case) CategoryName() string {
-	if k, ok := CategoryOf(c.Category); ok {
-		return k.Group + " · " + k.Name
-	}
-	return c.Category
-}
-
 // RatingName is the citizen's rating in words ("" until rated).
 func (c Case) RatingName() string {
 	if c.Rating < 1 || c.Rating >= len(Ratings) {

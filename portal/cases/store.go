@@ -169,8 +169,13 @@ type Options struct {
 	// Calendar counts deadlines in working days (weekdays alone when nil).
 	Calendar *workcal.Calendar
 	// Limits are the working days of each type (DefaultLimits where a
-	// type is missing).
-	Limits map[Kind]int
+	// type is missing); CategoryLimits, where set, those of a category,
+	// which come before its type's.
+	Limits         map[Kind]int
+	CategoryLimits map[string]int
+	// Categories is the code list (Categories when empty), e.g. read with
+	// ReadCategories from the district's own file.
+	Categories []Category
 	// TitleMin, TitleMax and TextMax bound a submission (characters).
 	TitleMin, TitleMax, TextMax int
 	// DuplicateWindow is how far back a case of the same writer with
@@ -202,6 +207,7 @@ type Store struct {
 	log  *slog.Logger
 	out  *outbox.Outbox
 	cal  *workcal.Calendar // Options.Calendar, or Monday to Friday
+	cats []Category
 }
 
 // Errors.
@@ -261,7 +267,11 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if cal == nil {
 		cal, _ = workcal.NewCalendar(nil, nil)
 	}
-	return &Store{opts: opts, db: db, log: opts.Logger, out: out, cal: cal}, nil
+	cats := opts.Categories
+	if len(cats) == 0 {
+		cats = Categories
+	}
+	return &Store{opts: opts, db: db, log: opts.Logger, out: out, cal: cal, cats: cats}, nil
 }
 
 // Outbox is the store's events for the queue: run it (Outbox().Run) to
@@ -274,8 +284,11 @@ func (s *Store) TextMax() int { return s.opts.TextMax }
 // Close closes the store.
 func (s *Store) Close() error { return s.db.Close() }
 
-// limit is the working days a case of kind has.
-func (s *Store) limit(k Kind) int {
+// limit is the working days a case of kind and category has.
+func (s *Store) limit(k Kind, category string) int {
+	if n, ok := s.opts.CategoryLimits[category]; ok && n > 0 && k != Disclosure {
+		return n
+	}
 	if n, ok := s.opts.Limits[k]; ok && n > 0 {
 		return n
 	}
@@ -284,13 +297,13 @@ func (s *Store) limit(k Kind) int {
 
 // due is the deadline of a case of kind received at t: the end of the
 // limit's last working day, in Asia/Shanghai.
-func (s *Store) due(k Kind, t time.Time) time.Time {
+func (s *Store) due(k Kind, category string, t time.Time) time.Time {
 	local := t.In(workcal.Shanghai())
 	var d time.Time
 	if s.opts.Calendar != nil {
-		d = s.opts.Calendar.Add(local, s.limit(k))
+		d = s.opts.Calendar.Add(local, s.limit(k, category))
 	} else {
-		d = workcal.AddWorkingDays(local, s.limit(k), workcal.Weekday)
+		d = workcal.AddWorkingDays(local, s.limit(k, category), workcal.Weekday)
 	}
 	return time.Date(d.Year(), d.Month(), d.Day(), 23, 59, 59, 0, d.Location())
 }
@@ -469,7 +482,7 @@ func (s *Store) Submit(ctx context.Context, sub Submission) (Case, error) {
 		}
 	}
 	now := s.opts.Now()
-	due := s.due(sub.Kind, now)
+	due := s.due(sub.Kind, sub.Category, now)
 	dup, err := s.duplicate(ctx, sub, now)
 	if err != nil {
 		return Case{}, err

@@ -41,6 +41,8 @@ type CaseDesk interface {
 	ClockStep(ctx context.Context, id int64, kind string, days int, note, by string) (cases.Clock, error)
 	SetResult(ctx context.Context, id int64, code, reason, by string) error
 	AnnualTable(ctx context.Context, year int) (cases.Annual, error)
+	Categories() []cases.Category
+	CategoryName(code string) string
 }
 
 type caseListView struct {
@@ -57,6 +59,7 @@ type option struct {
 
 type caseView struct {
 	C           cases.Case
+	Category    string
 	Application *cases.Application
 	Results     []resultChoice
 	Trail       []cases.Event
@@ -127,7 +130,7 @@ func (c *CMS) renderCaseNew(w http.ResponseWriter, r *http.Request, v caseNewVie
 	}
 	cat := v.Form.Get("category")
 	v.Categories = append(v.Categories, option{"", "（请选择）", cat == ""})
-	for _, k := range cases.Categories {
+	for _, k := range c.opts.Cases.Categories() {
 		v.Categories = append(v.Categories, option{k.Code, k.Group + " · " + k.Name, cat == k.Code})
 	}
 	if v.Key = v.Form.Get("key"); v.Key == "" || v.Done != nil {
@@ -184,7 +187,7 @@ func (c *CMS) caseOf(r *http.Request) (cases.Case, error) {
 
 func (c *CMS) renderCase(w http.ResponseWriter, r *http.Request, k cases.Case, problem string, status int) error {
 	ctx := r.Context()
-	v := caseView{C: k, Problem: problem, Public: c.opts.PublicURL}
+	v := caseView{C: k, Problem: problem, Public: c.opts.PublicURL, Category: c.opts.Cases.CategoryName(k.Category)}
 	var err error
 	if v.Trail, err = c.opts.Cases.Trail(ctx, k.ID); err != nil {
 		return err

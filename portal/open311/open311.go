@@ -32,6 +32,9 @@ type Store interface {
 	Submit(ctx context.Context, s cases.Submission) (cases.Case, error)
 	Listed(ctx context.Context, f cases.Filter) ([]cases.Case, []time.Time, error)
 	CheckKey(ctx context.Context, key string) (int64, error)
+	// Categories are the services; Category one of them by code.
+	Categories() []cases.Category
+	Category(code string) (cases.Category, bool)
 }
 
 // Options configure the handler.
@@ -161,7 +164,7 @@ func (h *Handler) top(w http.ResponseWriter, r *http.Request) {
 	switch name {
 	case "services":
 		var list []service
-		for _, c := range cases.Categories {
+		for _, c := range h.opts.Store.Categories() {
 			list = append(list, serviceOf(c))
 		}
 		write(w, format, http.StatusOK, list, serviceList{Services: list})
@@ -214,7 +217,7 @@ func (h *Handler) service(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, format, http.StatusNotFound, "ask for .json or .xml")
 		return
 	}
-	if _, ok := cases.CategoryOf(code); !ok {
+	if _, ok := h.opts.Store.Category(code); !ok {
 		fail(w, r, format, http.StatusNotFound, "service_code "+code+" not found")
 		return
 	}
@@ -263,7 +266,7 @@ func (h *Handler) requestOf(c cases.Case, updated time.Time) request {
 	if c.Reply != "" && (c.State == cases.Replied || c.State == cases.Closed) {
 		q.StatusNotes += "：" + c.Reply
 	}
-	if cat, ok := cases.CategoryOf(c.Category); ok {
+	if cat, ok := h.opts.Store.Category(c.Category); ok {
 		q.ServiceName = cat.Name
 	}
 	if c.Place != nil {
@@ -286,7 +289,7 @@ func (h *Handler) requests(w http.ResponseWriter, r *http.Request, format string
 		}
 	}
 	if f.Category != "" {
-		if _, ok := cases.CategoryOf(f.Category); !ok {
+		if _, ok := h.opts.Store.Category(f.Category); !ok {
 			fail(w, r, format, http.StatusBadRequest, "service_code "+f.Category+" not found")
 			return
 		}
@@ -406,7 +409,7 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, format, http.StatusBadRequest, "service_code is required")
 		return
 	}
-	if _, ok := cases.CategoryOf(code); !ok {
+	if _, ok := h.opts.Store.Category(code); !ok {
 		fail(w, r, format, http.StatusBadRequest, "service_code "+code+" not found")
 		return
 	}

@@ -28,6 +28,10 @@ func (f *fake) Listed(ctx context.Context, fl cases.Filter) ([]cases.Case, []tim
 	return nil, nil, nil
 }
 
+func (f *fake) Categories() []cases.Category { return cases.Categories }
+
+func (f *fake) Category(code string) (cases.Category, bool) { return cases.CategoryOf(code) }
+
 func (f *fake) CheckKey(ctx context.Context, key string) (int64, error) {
 	if key != "o311_good" {
 		return 0, cases.ErrBadKey

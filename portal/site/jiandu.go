@@ -96,7 +96,7 @@ func (s *Site) jiandu(w http.ResponseWriter, r *http.Request) error {
 			v.Depts = append(v.Depts, d.Dept)
 		}
 	}
-	for _, c := range cases.Categories {
+	for _, c := range s.letters.Store.Categories() {
 		v.CategoryNames[c.Code] = c.Name
 	}
 	v.Total = rowOf("合计", st.Total)
@@ -221,7 +221,7 @@ func (s *Site) jianduExcel(w http.ResponseWriter, r *http.Request) error {
 	x.SetSheetRow(sheet3, "A1", &ch)
 	for i, c := range st.Categories {
 		name := "未分类"
-		if k, ok := cases.CategoryOf(c.Category); ok {
+		if k, ok := s.letters.Store.Category(c.Category); ok {
 			name = k.Name
 		}
 		l := []any{name, c.Category, c.N}
