@@ -256,7 +256,7 @@ func New(ctx context.Context, opts Options) (_ *Server, err error) {
 
 	if opts.Queue != nil {
 		if s.consumer, err = mailqueue.Consume(opts.Queue, opts.Directory, s.store, mailqueue.Options{
-			Domain: opts.Domains[0], Logger: log.With("part", "mailqueue"),
+			Domain: opts.Domains[0], Out: s.out, Logger: log.With("part", "mailqueue"),
 		}); err != nil {
 			return nil, err
 		}
@@ -355,6 +355,9 @@ func (s *Server) Addrs() map[string]net.Addr { return s.addrs }
 
 // Store is the mail store.
 func (s *Server) Store() *store.Store { return s.store }
+
+// Outbound is the queue of mail to other domains.
+func (s *Server) Outbound() *outbound.Queue { return s.out }
 
 // registerMetrics exports the store's and the outbound queue's counters.
 func (s *Server) registerMetrics(reg prometheus.Registerer) {

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"net"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -14,6 +17,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/emersion/go-message/mail"
+	"github.com/emersion/go-smtp"
 	"github.com/xuri/excelize/v2"
 
 	"nanhu/portal/cases"
@@ -275,7 +280,17 @@ func TestPortalLetterBySMS(t *testing.T) {
 // to the case. No mailbox keeps either.
 func TestPortalLetterByMail(t *testing.T) {
 	swaks := requireTool(t, "swaks")
-	ts := startDemoServer(t)
+	// The writer's own mail system, behind the smarthost.
+	remote := &remoteMX{got: map[string][]byte{}}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := smtp.NewServer(remote)
+	rs.Domain = "mx.example.org"
+	go rs.Serve(l)
+	defer rs.Close()
+	ts := startDemoServer(t, func(c *Config) { c.Out.Smarthost, c.Out.SmarthostTLS = l.Addr().String(), "none" })
 	st := ts.portal.Cases()
 	ctx := context.Background()
 	host, port, _ := strings.Cut(ts.addr("smtp"), ":")
@@ -311,6 +326,32 @@ func TestPortalLetterByMail(t *testing.T) {
 		var doc int64
 		return ts.oa.Docs().DB().QueryRow(`SELECT doc FROM cases WHERE case_id = ?`, c.ID).Scan(&doc) == nil
 	})
+	// Accepted: the writer, who gave only a mail address, is told by mail
+	// through the outbound queue.
+	if err := st.HandleOA(ctx, contract.OACase{V: 1, ID: contract.NewID(), Case: c.ID, Action: contract.CaseAccepted, By: "梁晓燕"}); err != nil {
+		t.Fatal(err)
+	}
+	var got []byte
+	waitFor(t, 60*time.Second, "the acceptance mailed to the writer", func() bool {
+		remote.mu.Lock()
+		defer remote.mu.Unlock()
+		got = remote.got[from]
+		return got != nil
+	})
+	m, err := mail.CreateReader(bytes.NewReader(got))
+	if err != nil {
+		t.Fatal(err)
+	}
+	subject, _ := m.Header.Subject()
+	p, err := m.NextPart()
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, _ := io.ReadAll(p.Body)
+	if !strings.Contains(subject, c.Number) || !strings.Contains(string(text), "已受理") || !strings.Contains(string(text), c.Code) ||
+		!bytes.Contains(got, []byte("DKIM-Signature:")) {
+		t.Fatalf("the mail to the writer: %s\n%s", subject, text)
+	}
 	send("回复：查询码 "+strings.ToLower(c.Code), "补充：是小区北门，不是南门。")
 	waitFor(t, 60*time.Second, "the mail added to the case", func() bool {
 		trail, _ := st.Trail(ctx, c.ID)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"nanhu/internal/workcal"
@@ -34,9 +35,18 @@ func (s *Store) announce(ctx context.Context, tx *sql.Tx, c Case, typ string, mo
 	return outbox.Enqueue(ctx, tx, ev)
 }
 
-// tell enqueues an SMS to the case's writer, when they gave a mobile;
-// what names it, so that the gateway sends it once.
+// tell enqueues an SMS to the case's writer, when they gave a mobile,
+// and a mail, when they gave a mail address; what names them, so that
+// each is sent once.
 func (s *Store) tell(ctx context.Context, tx *sql.Tx, c Case, what, text string) error {
+	if c.Writer.Mail != "" {
+		subject := "【" + s.opts.Sign + "】来信 " + c.Number + " 的办理情况"
+		body := strings.Replace(text, smsRateHint, "请在网站“来信查询”中评价答复。", 1) + "\n\n本邮件由系统自动发送，请勿直接回复。补充情况请写信到来信邮箱，在主题中写上查询码 " + c.Code + "。"
+		if err := outbox.Enqueue(ctx, tx, contract.NotifyMail{V: contract.NotifyMailVersion, ID: contract.NewID(), ToAddress: c.Writer.Mail,
+			Subject: subject, Body: body, From: s.opts.Sign, IdempotencyKey: "case-" + c.Code + "-" + what + "-mail", Reason: "case." + what}); err != nil {
+			return err
+		}
+	}
 	if c.Writer.Mobile == "" {
 		return nil
 	}
@@ -56,12 +66,15 @@ func (s *Store) citizenText(c Case, action string) string {
 	case "extend":
 		return head + "需要延期办理，答复期限延至 " + c.Due.In(workcal.Shanghai()).Format("2006年1月2日") + "。" + tail
 	case "reply":
-		return head + "已答复，" + tail + "请回复数字评价：1非常满意 2满意 3基本满意 4不满意 5非常不满意。"
+		return head + "已答复，" + tail + smsRateHint
 	case "close":
 		return head + "已办结。" + tail
 	}
 	return ""
 }
+
+// smsRateHint asks for a rating by SMS reply; a mail says where to rate.
+const smsRateHint = "请回复数字评价：1非常满意 2满意 3基本满意 4不满意 5非常不满意。"
 
 func short(title string) string {
 	r := []rune(title)
