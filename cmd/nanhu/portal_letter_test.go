@@ -3,9 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net"
-	"fmt"
 	"net/http"
 	"net/url"
 	"os"
