@@ -24,7 +24,9 @@ func (s *Store) duplicate(ctx context.Context, sub Submission, now time.Time) (i
 	if who == "" {
 		return 0, nil
 	}
-	rows, err := s.db.Reader().QueryContext(ctx, `SELECT id, title, text FROM cases WHERE `+col+` = ? AND received >= ? ORDER BY id DESC LIMIT 50`,
+	// "col != ''" lets SQLite use the partial index on the column.
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT id, title, text FROM cases WHERE `+col+` = ? AND `+col+` != '' AND received >= ?
+		ORDER BY id DESC LIMIT 50`,
 		who, ms(now.Add(-s.opts.DuplicateWindow)))
 	if err != nil {
 		return 0, fmt.Errorf("cases: duplicates: %w", err)

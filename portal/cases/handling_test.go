@@ -3,9 +3,12 @@ package cases
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
+
+	"nanhu/internal/workcal"
 
 	"nanhu/queue/contract"
 )
@@ -181,5 +184,69 @@ func TestStats(t *testing.T) {
 	st, _ = s.Stats(ctx, start.AddDate(0, 0, -1), start.AddDate(0, 1, 0), "区交通运输局")
 	if st.Total.Ratings[2] != 1 || st.Total.Ratings[0] != 0 {
 		t.Fatalf("交通运输局 later: %+v", st.Total)
+	}
+}
+
+// TestRollupIsTheCases: whatever happens to the cases, the rollup's
+// figures for whole months are the cases' own, counted one by one.
+func TestRollupIsTheCases(t *testing.T) {
+	s, clk := openTest(t)
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(1, 2))
+	depts := []string{"区城市管理局", "区交通运输局", "区教育局"}
+	var ids []int64
+	codes := map[int64]string{}
+	for i := range 60 {
+		sub := complaint()
+		sub.Title = fmt.Sprintf("第%d件来信反映的事项说明", i)
+		sub.Text = fmt.Sprintf("来信 %d：%s", i, strings.Repeat("内容", 1+i%7))
+		sub.Writer.Mobile = fmt.Sprintf("139573%05d", rng.IntN(20))
+		sub.Category = []string{"srhj", "szss", "jtcx", ""}[rng.IntN(4)]
+		c, err := s.Submit(ctx, sub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids, codes[c.ID] = append(ids, c.ID), c.Code
+		step := func(action, note, dept string) {
+			s.HandleOA(ctx, contract.OACase{V: 1, ID: contract.NewID(), Case: c.ID, Action: action, By: "梁晓燕", Note: note, Dept: dept})
+		}
+		step(contract.CaseAccepted, "", "")
+		if rng.IntN(5) > 0 {
+			step(contract.CaseAssigned, "主办", depts[rng.IntN(len(depts))])
+		}
+		if rng.IntN(3) > 0 {
+			clk.add(time.Duration(rng.IntN(200)) * time.Hour)
+			step(contract.CaseReplied, "已处理。", "")
+			if rng.IntN(2) == 0 {
+				s.Rate(ctx, c.Code, 1+rng.IntN(5), Web, "", "")
+			}
+			if rng.IntN(6) == 0 {
+				s.Reopen(ctx, c.Code, "不满意")
+				step(contract.CaseAssigned, "主办", depts[rng.IntN(len(depts))])
+			}
+		}
+		if i%9 == 8 && len(ids) > 2 {
+			s.Merge(ctx, ids[len(ids)-2], c.ID, "liangxiaoyan")
+		}
+		clk.add(time.Duration(rng.IntN(48)) * time.Hour)
+	}
+	clk.add(45 * 24 * time.Hour) // some rating windows close
+	from := time.Date(2026, 9, 1, 0, 0, 0, 0, workcal.Shanghai())
+	to := time.Date(2027, 1, 1, 0, 0, 0, 0, workcal.Shanghai())
+	for _, d := range append([]string{""}, depts...) {
+		got, err := s.Stats(ctx, from, to, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := s.Recount(ctx, from, to, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got.Total, got.Depts, got.Months, got.Categories) != fmt.Sprint(want.Total, want.Depts, want.Months, want.Categories) {
+			t.Fatalf("dept %q: rollup\n%+v\nrecount\n%+v", d, got, want)
+		}
+		if d == "" && got.Total.Received == 0 {
+			t.Fatal("nothing counted")
+		}
 	}
 }

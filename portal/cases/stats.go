@@ -97,54 +97,121 @@ type Stats struct {
 }
 
 // Stats are the statistics of the cases received in [from, to), of one
-// department (its name, as OA assigned it) or of all (""). They are
-// counted from the cases themselves, each time.
+// department (its name, as OA assigned it) or of all (""). A merged
+// duplicate counts once, as the case it was merged into. Whole months
+// are summed from the rollup that triggers keep with every change to a
+// case; any other period is counted case by case (Recount).
 func (s *Store) Stats(ctx context.Context, from, to time.Time, dept string) (Stats, error) {
+	if !monthStart(from) || !monthStart(to) {
+		return s.Recount(ctx, from, to, dept)
+	}
 	st := Stats{From: from, To: to}
-	q := `SELECT month, dept, count(*), sum(replied > 0), sum(on_time), sum(answer_days),
-		sum(rating = 1), sum(rating = 2), sum(rating = 3), sum(rating = 4), sum(rating = 5),
-		sum(rating = 0 AND replied > 0), sum(rating = 0 AND replied > 0 AND replied < ?)
-		FROM cases WHERE received >= ? AND received < ?`
-	late := s.ratingCutoff(s.opts.Now())
-	args := []any{ms(late), ms(from), ms(to)}
+	fm, tm := monthOf(from), monthOf(to)
+	q := `SELECT month, dept, sum(received), sum(answered), sum(on_time), sum(days), sum(r1), sum(r2), sum(r3), sum(r4), sum(r5), sum(unrated)
+		FROM case_rollup WHERE month >= ? AND month < ?`
+	args := []any{fm, tm}
 	if dept != "" {
 		q += ` AND dept = ?`
 		args = append(args, dept)
 	}
-	q += ` GROUP BY month, dept`
-	rows, err := s.db.Reader().QueryContext(ctx, q, args...)
+	rows, err := s.db.Reader().QueryContext(ctx, q+` GROUP BY month, dept`, args...)
 	if err != nil {
 		return st, fmt.Errorf("cases: statistics: %w", err)
 	}
-	depts := map[string]*DeptFigures{}
-	months := map[int]*MonthFigures{}
+	type key struct {
+		month int
+		dept  string
+	}
+	groups := map[key]*Figures{}
+	var order []key
 	for rows.Next() {
-		var month int
-		var d string
+		var k key
 		var f Figures
-		var expired int
-		if err := rows.Scan(&month, &d, &f.Received, &f.Answered, &f.OnTime, &f.DaysSum, &f.Ratings[1], &f.Ratings[2], &f.Ratings[3],
-			&f.Ratings[4], &f.Ratings[5], &f.Ratings[0], &expired); err != nil {
+		if err := rows.Scan(&k.month, &k.dept, &f.Received, &f.Answered, &f.OnTime, &f.DaysSum, &f.Ratings[1], &f.Ratings[2], &f.Ratings[3],
+			&f.Ratings[4], &f.Ratings[5], &f.Ratings[0]); err != nil {
 			rows.Close()
 			return st, err
 		}
-		if u := s.opts.UnratedAs; u >= 1 && u <= 5 {
-			f.Ratings[u] += expired
-			f.Ratings[0] -= expired
-		}
-		st.Total.add(f)
-		if depts[d] == nil {
-			depts[d] = &DeptFigures{Dept: d}
-		}
-		depts[d].add(f)
-		if months[month] == nil {
-			months[month] = &MonthFigures{Month: month}
-		}
-		months[month].add(f)
+		groups[k] = &f
+		order = append(order, k)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return st, err
+	}
+	// Unrated answers whose rating window is still open are not yet
+	// counted as UnratedAs: they are the few answered since the cutoff.
+	if u := s.opts.UnratedAs; u >= 1 && u <= 5 {
+		q := `SELECT month, dept, count(*) FROM cases WHERE rating = 0 AND replied > 0 AND merged_into = 0 AND replied >= ? AND month >= ? AND month < ?`
+		args := []any{ms(s.ratingCutoff(s.opts.Now())), fm, tm}
+		if dept != "" {
+			q += ` AND dept = ?`
+			args = append(args, dept)
+		}
+		recent := map[key]int{}
+		rows, err := s.db.Reader().QueryContext(ctx, q+` GROUP BY month, dept`, args...)
+		if err != nil {
+			return st, err
+		}
+		for rows.Next() {
+			var k key
+			var n int
+			if err := rows.Scan(&k.month, &k.dept, &n); err != nil {
+				rows.Close()
+				return st, err
+			}
+			recent[k] = n
+		}
+		rows.Close()
+		for k, f := range groups {
+			expired := f.Ratings[0] - recent[k]
+			f.Ratings[u] += expired
+			f.Ratings[0] -= expired
+		}
+	}
+	var list []groupFigures
+	for _, k := range order {
+		list = append(list, groupFigures{k.month, k.dept, *groups[k]})
+	}
+	s.fill(&st, list)
+	cq := `SELECT category, sum(received) AS n FROM case_rollup WHERE month >= ? AND month < ?`
+	cargs := []any{fm, tm}
+	if dept != "" {
+		cq += ` AND dept = ?`
+		cargs = append(cargs, dept)
+	}
+	err = s.categories(ctx, &st, cq+` GROUP BY category HAVING n > 0 ORDER BY n DESC, category LIMIT 10`, cargs)
+	return st, err
+}
+
+// monthStart reports whether t is the first moment of a month in
+// Asia/Shanghai.
+func monthStart(t time.Time) bool {
+	l := t.In(workcal.Shanghai())
+	return l.Day() == 1 && l.Hour() == 0 && l.Minute() == 0 && l.Second() == 0 && l.Nanosecond() == 0
+}
+
+type groupFigures struct {
+	month int
+	dept  string
+	f     Figures
+}
+
+// fill adds the figures of each month and department to the totals, the
+// departments and every month of the period.
+func (s *Store) fill(st *Stats, groups []groupFigures) {
+	depts := map[string]*DeptFigures{}
+	months := map[int]*MonthFigures{}
+	for _, g := range groups {
+		st.Total.add(g.f)
+		if depts[g.dept] == nil {
+			depts[g.dept] = &DeptFigures{Dept: g.dept}
+		}
+		depts[g.dept].add(g.f)
+		if months[g.month] == nil {
+			months[g.month] = &MonthFigures{Month: g.month}
+		}
+		months[g.month].add(g.f)
 	}
 	for _, d := range depts {
 		st.Depts = append(st.Depts, *d)
@@ -156,7 +223,7 @@ func (s *Store) Stats(ctx context.Context, from, to time.Time, dept string) (Sta
 		return st.Depts[i].Dept < st.Depts[j].Dept
 	})
 	// Every month of the period, the empty ones too: a trend has no holes.
-	for m := from.In(workcal.Shanghai()); m.Before(to); m = time.Date(m.Year(), m.Month()+1, 1, 0, 0, 0, 0, m.Location()) {
+	for m := st.From.In(workcal.Shanghai()); m.Before(st.To); m = time.Date(m.Year(), m.Month()+1, 1, 0, 0, 0, 0, m.Location()) {
 		k := monthOf(m)
 		if f := months[k]; f != nil {
 			st.Months = append(st.Months, *f)
@@ -164,26 +231,72 @@ func (s *Store) Stats(ctx context.Context, from, to time.Time, dept string) (Sta
 			st.Months = append(st.Months, MonthFigures{Month: k})
 		}
 	}
-	cq := `SELECT category, count(*) AS n FROM cases WHERE received >= ? AND received < ?`
+}
+
+func (s *Store) categories(ctx context.Context, st *Stats, q string, args []any) error {
+	rows, err := s.db.Reader().QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c CategoryCount
+		if err := rows.Scan(&c.Category, &c.N); err != nil {
+			return err
+		}
+		st.Categories = append(st.Categories, c)
+	}
+	return rows.Err()
+}
+
+// Recount is Stats counted case by case from the cases table, for any
+// period (and to check the rollup against).
+func (s *Store) Recount(ctx context.Context, from, to time.Time, dept string) (Stats, error) {
+	st := Stats{From: from, To: to}
+	q := `SELECT month, dept, count(*), sum(replied > 0), sum(on_time), sum(answer_days),
+		sum(rating = 1), sum(rating = 2), sum(rating = 3), sum(rating = 4), sum(rating = 5),
+		sum(rating = 0 AND replied > 0), sum(rating = 0 AND replied > 0 AND replied < ?)
+		FROM cases WHERE received >= ? AND received < ? AND merged_into = 0`
+	late := s.ratingCutoff(s.opts.Now())
+	args := []any{ms(late), ms(from), ms(to)}
+	if dept != "" {
+		q += ` AND dept = ?`
+		args = append(args, dept)
+	}
+	q += ` GROUP BY month, dept`
+	rows, err := s.db.Reader().QueryContext(ctx, q, args...)
+	if err != nil {
+		return st, fmt.Errorf("cases: statistics: %w", err)
+	}
+	var groups []groupFigures
+	for rows.Next() {
+		var g groupFigures
+		f := &g.f
+		var expired int
+		if err := rows.Scan(&g.month, &g.dept, &f.Received, &f.Answered, &f.OnTime, &f.DaysSum, &f.Ratings[1], &f.Ratings[2], &f.Ratings[3],
+			&f.Ratings[4], &f.Ratings[5], &f.Ratings[0], &expired); err != nil {
+			rows.Close()
+			return st, err
+		}
+		if u := s.opts.UnratedAs; u >= 1 && u <= 5 {
+			f.Ratings[u] += expired
+			f.Ratings[0] -= expired
+		}
+		groups = append(groups, g)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return st, err
+	}
+	s.fill(&st, groups)
+	cq := `SELECT category, count(*) AS n FROM cases WHERE received >= ? AND received < ? AND merged_into = 0`
 	cargs := []any{ms(from), ms(to)}
 	if dept != "" {
 		cq += ` AND dept = ?`
 		cargs = append(cargs, dept)
 	}
-	cq += ` GROUP BY category ORDER BY n DESC, category LIMIT 10`
-	crows, err := s.db.Reader().QueryContext(ctx, cq, cargs...)
-	if err != nil {
-		return st, err
-	}
-	defer crows.Close()
-	for crows.Next() {
-		var c CategoryCount
-		if err := crows.Scan(&c.Category, &c.N); err != nil {
-			return st, err
-		}
-		st.Categories = append(st.Categories, c)
-	}
-	return st, crows.Err()
+	err = s.categories(ctx, &st, cq+` GROUP BY category ORDER BY n DESC, category LIMIT 10`, cargs)
+	return st, err
 }
 
 // ratingCutoff is the moment before which a reply's rating window has

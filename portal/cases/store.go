@@ -161,6 +161,50 @@ var migrations = []string{
 		by      TEXT NOT NULL
 	);
 	CREATE INDEX clock_events_case ON clock_events (case_id, id);`,
+	// Finding a writer's earlier cases by mail, as by mobile.
+	`CREATE INDEX cases_mail ON cases (mail, received) WHERE mail != '';`,
+	// The statistics' rollup: per month, department and category, the
+	// sums of the cases' own columns, kept by triggers in the
+	// transaction of every change to a case, so that they are always the
+	// cases' figures (a merged duplicate counts once, as its case).
+	`CREATE TABLE case_rollup (
+		month    INTEGER NOT NULL,
+		dept     TEXT NOT NULL,
+		category TEXT NOT NULL,
+		received INTEGER NOT NULL DEFAULT 0,
+		answered INTEGER NOT NULL DEFAULT 0,
+		on_time  INTEGER NOT NULL DEFAULT 0,
+		days     INTEGER NOT NULL DEFAULT 0,
+		r1 INTEGER NOT NULL DEFAULT 0, r2 INTEGER NOT NULL DEFAULT 0, r3 INTEGER NOT NULL DEFAULT 0,
+		r4 INTEGER NOT NULL DEFAULT 0, r5 INTEGER NOT NULL DEFAULT 0,
+		unrated  INTEGER NOT NULL DEFAULT 0,
+		PRIMARY KEY (month, dept, category)
+	) WITHOUT ROWID;
+	CREATE INDEX case_rollup_dept ON case_rollup (dept, month);
+	INSERT INTO case_rollup SELECT month, dept, category, count(*), sum(replied > 0), sum(replied > 0 AND on_time), sum(CASE WHEN replied > 0 THEN answer_days ELSE 0 END),
+		sum(rating = 1), sum(rating = 2), sum(rating = 3), sum(rating = 4), sum(rating = 5), sum(rating = 0 AND replied > 0)
+		FROM cases WHERE merged_into = 0 GROUP BY month, dept, category;
+	CREATE TRIGGER case_rollup_insert AFTER INSERT ON cases WHEN NEW.merged_into = 0 BEGIN
+		INSERT INTO case_rollup VALUES (NEW.month, NEW.dept, NEW.category, 1, NEW.replied > 0, NEW.replied > 0 AND NEW.on_time,
+			CASE WHEN NEW.replied > 0 THEN NEW.answer_days ELSE 0 END, NEW.rating = 1, NEW.rating = 2, NEW.rating = 3, NEW.rating = 4, NEW.rating = 5,
+			NEW.rating = 0 AND NEW.replied > 0)
+		ON CONFLICT (month, dept, category) DO UPDATE SET received = received + excluded.received, answered = answered + excluded.answered,
+			on_time = on_time + excluded.on_time, days = days + excluded.days, r1 = r1 + excluded.r1, r2 = r2 + excluded.r2, r3 = r3 + excluded.r3,
+			r4 = r4 + excluded.r4, r5 = r5 + excluded.r5, unrated = unrated + excluded.unrated;
+	END;
+	CREATE TRIGGER case_rollup_update AFTER UPDATE OF month, dept, category, replied, on_time, answer_days, rating, merged_into ON cases BEGIN
+		UPDATE case_rollup SET received = received - 1, answered = answered - (OLD.replied > 0), on_time = on_time - (OLD.replied > 0 AND OLD.on_time),
+			days = days - CASE WHEN OLD.replied > 0 THEN OLD.answer_days ELSE 0 END, r1 = r1 - (OLD.rating = 1), r2 = r2 - (OLD.rating = 2),
+			r3 = r3 - (OLD.rating = 3), r4 = r4 - (OLD.rating = 4), r5 = r5 - (OLD.rating = 5), unrated = unrated - (OLD.rating = 0 AND OLD.replied > 0)
+			WHERE OLD.merged_into = 0 AND month = OLD.month AND dept = OLD.dept AND category = OLD.category;
+		INSERT INTO case_rollup SELECT NEW.month, NEW.dept, NEW.category, 1, NEW.replied > 0, NEW.replied > 0 AND NEW.on_time,
+			CASE WHEN NEW.replied > 0 THEN NEW.answer_days ELSE 0 END, NEW.rating = 1, NEW.rating = 2, NEW.rating = 3, NEW.rating = 4, NEW.rating = 5,
+			NEW.rating = 0 AND NEW.replied > 0 WHERE NEW.merged_into = 0
+		ON CONFLICT (month, dept, category) DO UPDATE SET received = received + excluded.received, answered = answered + excluded.answered,
+			on_time = on_time + excluded.on_time, days = days + excluded.days, r1 = r1 + excluded.r1, r2 = r2 + excluded.r2, r3 = r3 + excluded.r3,
+			r4 = r4 + excluded.r4, r5 = r5 + excluded.r5, unrated = unrated + excluded.unrated;
+	END;
+	CREATE INDEX cases_unrated ON cases (replied, month, dept) WHERE rating = 0 AND replied > 0 AND merged_into = 0;`,
 }
 
 // Options configure a Store. Start from DefaultOptions.
