@@ -98,6 +98,7 @@ type DB struct {
 	path   string
 	writer *sql.DB
 	reader *sql.DB // nil when the store has no reader pool
+	group  grouper // Group's committer, started by the first call
 }
 
 // Open opens (creating when needed) the store at opts.Path and brings its
@@ -278,6 +279,7 @@ func (db *DB) Path() string { return db.path }
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	db.stopGroups()
 	var err error
 	if db.reader != nil {
 		err = db.reader.Close()

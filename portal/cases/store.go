@@ -532,79 +532,79 @@ func (s *Store) Submit(ctx context.Context, sub Submission) (Case, error) {
 		return Case{}, err
 	}
 	var id int64
-	var number, code string
-	tx, err := s.db.Writer().BeginTx(ctx, nil)
-	if err != nil {
-		return Case{}, err
-	}
-	defer tx.Rollback()
-	year := now.In(workcal.Shanghai()).Year()
-	if sub.Channel == Web {
-		if err := s.useVerification(ctx, tx, sub.Writer.Mobile, sub.Verify, now); err != nil {
-			if w, ok := errors.AsType[*wrongCode](err); ok {
-				tx.Rollback()
-				return Case{}, s.countWrong(ctx, w)
+	var number string
+	var wrong *wrongCode
+	// Grouped: submissions that arrive together share one fsync; each is
+	// whole or not at all.
+	err = s.db.Group(ctx, func(tx *sql.Tx) error {
+		year := now.In(workcal.Shanghai()).Year()
+		if sub.Channel == Web {
+			if err := s.useVerification(ctx, tx, sub.Writer.Mobile, sub.Verify, now); err != nil {
+				if w, ok := errors.AsType[*wrongCode](err); ok {
+					wrong = w
+				}
+				return err
 			}
-			return Case{}, err
 		}
-	}
-	var n int64
-	if err := tx.QueryRowContext(ctx, `INSERT INTO numbers (year, last) VALUES (?, 1) ON CONFLICT (year) DO UPDATE SET last = last + 1 RETURNING last`, year).Scan(&n); err != nil {
-		return Case{}, fmt.Errorf("cases: number: %w", err)
-	}
-	number = fmt.Sprintf("%d-%06d", year, n)
-	var key any
-	if sub.Key != "" {
-		key = sub.Key
-	}
-	w := sub.Writer
-	var lat, long any
-	if sub.Place != nil {
-		lat, long = sub.Place.Lat, sub.Place.Long
-	}
-	for tries := 0; ; tries++ {
-		code = newCode()
-		err = tx.QueryRowContext(ctx, `INSERT INTO cases (number, code, channel, kind, category, name, mobile, mail, address, area, confidential, anonymous, consent,
-			title, text, state, received, due, duplicate_of, key, lat, long, api_key, month) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (code) DO NOTHING RETURNING id`,
-			number, code, sub.Channel, sub.Kind, sub.Category, w.Name, w.Mobile, w.Mail, w.Address, w.Area, sub.Confidential, sub.Anonymous,
-			sub.Consent, sub.Title, sub.Text, Received, ms(now), ms(due), dup, key, lat, long, sub.APIKey, monthOf(now)).Scan(&id)
-		if errors.Is(err, sql.ErrNoRows) && tries < 5 {
-			continue // a 查询码 drawn twice: draw again
+		var n int64
+		if err := tx.QueryRowContext(ctx, `INSERT INTO numbers (year, last) VALUES (?, 1) ON CONFLICT (year) DO UPDATE SET last = last + 1 RETURNING last`, year).Scan(&n); err != nil {
+			return fmt.Errorf("cases: number: %w", err)
 		}
-		break
+		number = fmt.Sprintf("%d-%06d", year, n)
+		var key any
+		if sub.Key != "" {
+			key = sub.Key
+		}
+		w := sub.Writer
+		var lat, long any
+		if sub.Place != nil {
+			lat, long = sub.Place.Lat, sub.Place.Long
+		}
+		var err error
+		for tries := 0; ; tries++ {
+			code := newCode()
+			err = tx.QueryRowContext(ctx, `INSERT INTO cases (number, code, channel, kind, category, name, mobile, mail, address, area, confidential, anonymous, consent,
+				title, text, state, received, due, duplicate_of, key, lat, long, api_key, month) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT (code) DO NOTHING RETURNING id`,
+				number, code, sub.Channel, sub.Kind, sub.Category, w.Name, w.Mobile, w.Mail, w.Address, w.Area, sub.Confidential, sub.Anonymous,
+				sub.Consent, sub.Title, sub.Text, Received, ms(now), ms(due), dup, key, lat, long, sub.APIKey, monthOf(now)).Scan(&id)
+			if errors.Is(err, sql.ErrNoRows) && tries < 5 {
+				continue // a 查询码 drawn twice: draw again
+			}
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("cases: open a case: %w", err)
+		}
+		by := string(sub.Channel)
+		if sub.By != "" {
+			by = sub.By
+		}
+		note := ChannelNames[sub.Channel] + "来信"
+		if dup != 0 {
+			note += "；与此前的来信相似，待分办人查看是否合并"
+		}
+		if err := addEvent(ctx, tx, id, now, by, "opened", note, true); err != nil {
+			return err
+		}
+		if a := sub.Application; a != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO applications (case_id, applicant, org_name, uscc, org_kind, id_number, description, delivery, carrier)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, a.Type, a.OrgName, a.USCC, a.OrgKind, a.IDNumber, sub.Text, a.Delivery, a.Carrier); err != nil {
+				return fmt.Errorf("cases: an application: %w", err)
+			}
+		}
+		opened := Case{ID: id, Number: number, Channel: sub.Channel, Kind: sub.Kind, Category: sub.Category, Writer: sub.Writer, Confidential: sub.Confidential,
+			Anonymous: sub.Anonymous, Title: sub.Title, Text: sub.Text, Received: now, Due: due}
+		return s.announce(ctx, tx, opened, contract.CaseOpened, nil)
+	})
+	if wrong != nil {
+		return Case{}, s.countWrong(ctx, wrong) // counted after the rollback, in a transaction of its own
 	}
 	if err != nil {
 		if sub.Key != "" && strings.Contains(err.Error(), "UNIQUE") {
-			tx.Rollback()
 			return s.byKey(ctx, sub.Key) // the same submission, opened meanwhile
 		}
-		return Case{}, fmt.Errorf("cases: open a case: %w", err)
-	}
-	by := string(sub.Channel)
-	if sub.By != "" {
-		by = sub.By
-	}
-	note := ChannelNames[sub.Channel] + "来信"
-	if dup != 0 {
-		note += "；与此前的来信相似，待分办人查看是否合并"
-	}
-	if err := addEvent(ctx, tx, id, now, by, "opened", note, true); err != nil {
 		return Case{}, err
-	}
-	if a := sub.Application; a != nil {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO applications (case_id, applicant, org_name, uscc, org_kind, id_number, description, delivery, carrier)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, a.Type, a.OrgName, a.USCC, a.OrgKind, a.IDNumber, sub.Text, a.Delivery, a.Carrier); err != nil {
-			return Case{}, fmt.Errorf("cases: an application: %w", err)
-		}
-	}
-	opened := Case{ID: id, Number: number, Channel: sub.Channel, Kind: sub.Kind, Category: sub.Category, Writer: sub.Writer, Confidential: sub.Confidential,
-		Anonymous: sub.Anonymous, Title: sub.Title, Text: sub.Text, Received: now, Due: due}
-	if err := s.announce(ctx, tx, opened, contract.CaseOpened, nil); err != nil {
-		return Case{}, err
-	}
-	if err := tx.Commit(); err != nil {
-		return Case{}, fmt.Errorf("cases: open a case: %w", err)
 	}
 	s.out.Kick()
 	s.log.Info("case opened", "number", number, "channel", sub.Channel, "kind", sub.Kind, "duplicate_of", dup)
