@@ -250,3 +250,27 @@ func TestRollupIsTheCases(t *testing.T) {
 		}
 	}
 }
+
+func TestOverdueDays(t *testing.T) {
+	s, clk := openTest(t) // Friday 2026-09-25 10:00; a 投诉 has 13 working days
+	ctx := context.Background()
+	c, err := s.Submit(ctx, complaint())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := s.OverdueDays(c); n != 0 {
+		t.Fatalf("a new case is %d days overdue", n)
+	}
+	clk.add(40 * 24 * time.Hour)
+	c, _ = s.Get(ctx, c.ID)
+	n := s.OverdueDays(c)
+	if n <= SuperviseAfter {
+		t.Fatalf("40 days later: %d working days overdue", n)
+	}
+	s.HandleOA(ctx, contract.OACase{V: 1, ID: "r", Case: c.ID, Action: contract.CaseAccepted, By: "x"})
+	s.HandleOA(ctx, contract.OACase{V: 1, ID: "s", Case: c.ID, Action: contract.CaseReplied, By: "x", Note: "已处理"})
+	c, _ = s.Get(ctx, c.ID)
+	if s.OverdueDays(c) != 0 {
+		t.Fatal("an answered case is overdue")
+	}
+}

@@ -312,3 +312,24 @@ func (s *Store) ratingCutoff(now time.Time) time.Time {
 	}
 	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, d.Location())
 }
+
+// SuperviseAfter is how many working days past its deadline an
+// unanswered case is flagged for 督办.
+const SuperviseAfter = 5
+
+// OverdueDays are the working days case c is past its deadline without
+// an answer (0 when it is not, or is answered or refused).
+func (s *Store) OverdueDays(c Case) int {
+	switch c.State {
+	case Replied, Closed, Rejected:
+		return 0
+	}
+	if c.MergedInto != 0 || c.Due.IsZero() {
+		return 0
+	}
+	now := s.opts.Now()
+	if !now.After(c.Due) {
+		return 0
+	}
+	return s.workingDays(c.Due, now)
+}

@@ -43,13 +43,22 @@ type CaseDesk interface {
 	AnnualTable(ctx context.Context, year int) (cases.Annual, error)
 	Categories() []cases.Category
 	CategoryName(code string) string
+	OverdueDays(c cases.Case) int
 }
 
 type caseListView struct {
-	Cases          []cases.Case
+	Cases          []caseRow
+	Supervise      int
 	State, Channel string
 	States         []option
 	Channels       []option
+}
+
+// caseRow is a case in the list, with how far past its deadline it is.
+type caseRow struct {
+	cases.Case
+	Overdue   int
+	Supervise bool // more than cases.SuperviseAfter working days: 督办
 }
 
 type option struct {
@@ -113,7 +122,14 @@ func (c *CMS) caseList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v.Cases = list
+	for _, k := range list {
+		d := c.opts.Cases.OverdueDays(k)
+		row := caseRow{Case: k, Overdue: d, Supervise: d > cases.SuperviseAfter}
+		if row.Supervise {
+			v.Supervise++
+		}
+		v.Cases = append(v.Cases, row)
+	}
 	w.Header().Set("Cache-Control", "no-store")
 	return c.kit.Render(w, r, c.tmpl.cases, web.View{Title: "来信", Data: v})
 }
