@@ -68,7 +68,15 @@ func TestCaseFlowWalk(t *testing.T) {
 		t.Fatal("a department sees a case it was not given")
 	}
 	act(t, s, "liangxiaoyan", doc, Action{Kind: flow.Approve, Opinion: "属于受理范围。"})
-	act(t, s, "liangxiaoyan", doc, Action{Kind: flow.Approve, People: map[string][]string{"handle": {"heping"}}})
+	act(t, s, "liangxiaoyan", doc, Action{Kind: flow.Approve, People: map[string][]string{"handle": {"heping"}, "assist": {"mali"}}})
+	// 马丽 (环保局) 协办: she reads it, which holds nothing up.
+	reads, err := s.Reads(ctx, "mali", 10)
+	if err != nil || len(reads) != 1 || reads[0].Doc != doc {
+		t.Fatalf("马丽's reading: %+v %v", reads, err)
+	}
+	if _, err := s.Act(ctx, "mali", reads[0].ID, Action{Kind: "read", Opinion: "已核实，周边无环保问题。"}); err != nil {
+		t.Fatal(err)
+	}
 	if ok, _ := s.CanSee(ctx, "heping", doc); !ok {
 		t.Fatal("the handler cannot see the case given to him")
 	}
@@ -102,7 +110,7 @@ func TestCaseFlowWalk(t *testing.T) {
 			t.Fatalf("oa.case events %v, want %v", got, want)
 		}
 	}
-	if evs[1].Dept != "区城市管理局" || evs[2].Note != "路灯已于12月3日修复，今后加强巡查。" || evs[2].By != "梁晓燕" {
+	if evs[1].Dept != "区城市管理局" || !strings.Contains(evs[1].Note, "协办：区环境保护局") || evs[2].Note != "路灯已于12月3日修复，今后加强巡查。" || evs[2].By != "梁晓燕" {
 		t.Fatalf("assigned %+v, replied %+v", evs[1], evs[2])
 	}
 
