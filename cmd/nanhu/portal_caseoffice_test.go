@@ -241,12 +241,12 @@ func TestPortalApplication(t *testing.T) {
 	}
 	lx.shot("application-desk")
 	lx.click("a[href='/portal/cases/annual']")
-	row := eval[string](lx, `[...document.querySelectorAll('#annual-table tbody tr')].find(r => r.querySelector('th').textContent.startsWith('（一）')).textContent`)
+	row := eval[string](lx, `[...document.querySelectorAll('#annual-table tbody tr')].find(r => r.querySelector('th').textContent.trim().startsWith('（一）')).textContent`)
 	if !strings.Contains(row, "予以公开") {
 		t.Fatalf("予以公开 row: %q", row)
 	}
 	// 自然人, 商业企业, 科研机构, 社会公益组织, 法律服务机构, 其他, 总计.
-	cells := eval[[]string](lx, `[...[...document.querySelectorAll('#annual-table tbody tr')].find(r => r.querySelector('th').textContent.startsWith('（一）')).querySelectorAll('td')].map(td => td.textContent)`)
+	cells := eval[[]string](lx, `[...[...document.querySelectorAll('#annual-table tbody tr')].find(r => r.querySelector('th').textContent.trim().startsWith('（一）')).querySelectorAll('td')].map(td => td.textContent)`)
 	if len(cells) != 7 || cells[4] != "1" || cells[6] != "1" {
 		t.Fatalf("予以公开 by applicant: %v", cells)
 	}
