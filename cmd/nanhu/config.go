@@ -103,6 +103,8 @@ type OAConfig struct {
 	// 秘密 or above: only on a classified network, never on the 政务外网.
 	AllowClassified bool  `toml:"allow_classified"`
 	MaxUploadBytes  int64 `toml:"max_upload_bytes"` // the largest 正文 or attachment
+	// CaseOrgan is the department whose 受理员 take citizens' cases.
+	CaseOrgan string `toml:"case_organ"`
 }
 
 // PortalConfig is the public portal 中国南湖: its own listeners, which may

@@ -357,7 +357,7 @@ func startOA(ctx context.Context, cfg Config, q *queue.Queue, logger *slog.Logge
 		o.Notify.MailFrom = cfg.Notify.MailFrom
 	}
 	o.Docs.AllowClassified = cfg.OA.AllowClassified
-	o.Docs.CaseExtensions = cfg.Cases.Extensions
+	o.Docs.CaseExtensions, o.Docs.CaseOrgan = cfg.Cases.Extensions, cfg.OA.CaseOrgan
 	o.Docs.Now = cfg.oaNow
 	if cfg.OA.MaxUploadBytes > 0 {
 		o.Docs.MaxUpload = cfg.OA.MaxUploadBytes
