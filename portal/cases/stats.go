@@ -142,7 +142,9 @@ func (s *Store) Stats(ctx context.Context, from, to time.Time, dept string) (Sta
 	// Unrated answers whose rating window is still open are not yet
 	// counted as UnratedAs: they are the few answered since the cutoff.
 	if u := s.opts.UnratedAs; u >= 1 && u <= 5 {
-		q := `SELECT month, dept, count(*) FROM cases WHERE rating = 0 AND replied > 0 AND merged_into = 0 AND replied >= ? AND month >= ? AND month < ?`
+		// "replied >= ?" first: SQLite starts the index range at the
+		// first lower bound written, and replied > 0 would walk it all.
+		q := `SELECT month, dept, count(*) FROM cases WHERE replied >= ? AND rating = 0 AND replied > 0 AND merged_into = 0 AND month >= ? AND month < ?`
 		args := []any{ms(s.ratingCutoff(s.opts.Now())), fm, tm}
 		if dept != "" {
 			q += ` AND dept = ?`
