@@ -240,28 +240,10 @@ func (s *Site) lookupForm(w http.ResponseWriter, r *http.Request) error {
 // address as failed sign-ins do, so codes cannot be guessed; a wrong code
 // and a malformed one get the same answer.
 func (s *Site) lookupCase(w http.ResponseWriter, r *http.Request) error {
-	private(w)
-	ctx := r.Context()
-	code := cases.NormalCode(r.PostFormValue("code"))
-	v := &letterView{chrome: s.letterChrome(r, "来信查询"), Code: code}
-	ip := visitorIP(r)
-	const key = "chaxun"
-	if wait := s.letters.Limiter.AuthLocked(ip, key); wait > 0 {
-		v.Problem = "查询次数过多，请 " + itoa(int64(wait.Minutes())+1) + " 分钟后再试。"
-		return s.kit.RenderStatus(w, r, s.pages["chaxun"], http.StatusTooManyRequests, web.View{Title: "来信查询", Data: v})
-	}
-	view, err := s.letters.Store.Lookup(ctx, code)
-	if errors.Is(err, cases.ErrNotFound) {
-		f := s.letters.Limiter.AuthFailed(ip, key)
-		f.Wait(ctx)
-		v.Problem = "没有查到这个查询码的来信，请核对后再输入（12 位字母和数字）。"
-		return s.kit.RenderStatus(w, r, s.pages["chaxun"], http.StatusNotFound, web.View{Title: "来信查询", Data: v})
-	}
-	if err != nil {
+	return s.caseAction(w, r, "", func(ctx context.Context, code string) error {
+		_, err := s.letters.Store.ByCode(ctx, code)
 		return err
-	}
-	v.View = &view
-	return s.kit.RenderStatus(w, r, s.pages["chaxun"], http.StatusOK, web.View{Title: "来信查询", Data: v})
+	})
 }
 
 // rateCase takes the citizen's 好差评 of the reply, from the lookup page
