@@ -227,6 +227,8 @@ type PagesOptions struct {
 	System  pages.System       // the process, for the status page (nil: none)
 	// QuietHours are the system's, as the preferences form shows them.
 	QuietHours string
+	// CaseFiles are the citizens' attachments to their cases (nil: none).
+	CaseFiles pages.CaseFiles
 }
 
 // Routes registers OA's pages and APIs on the staff listener: the 工作台
@@ -234,5 +236,5 @@ type PagesOptions struct {
 // people, departments, mail routing and the system.
 func (o *OA) Routes(mux *http.ServeMux, po PagesOptions) {
 	pages.New(pages.Options{Kit: po.Kit, Org: o.org, Notifier: o.notify, Docs: o.docs, Limiter: po.Limiter, System: po.System,
-		QuietHours: po.QuietHours, Logger: o.log.With("part", "oa")}).Routes(mux)
+		QuietHours: po.QuietHours, CaseFiles: po.CaseFiles, Logger: o.log.With("part", "oa")}).Routes(mux)
 }

@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"image"
+	"image/png"
 	"fmt"
 	"io"
 	"net"
@@ -90,6 +93,15 @@ func TestPortalLetter(t *testing.T) {
 		t.Fatalf("a wrong code: %s", c.text("main"))
 	}
 	c.typeInto("#verify", code)
+	// A picture of the place, attached after the code was sent.
+	photo := filepath.Join(t.TempDir(), "现场照片.png")
+	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
+	var pngBuf bytes.Buffer
+	if err := png.Encode(&pngBuf, img); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(photo, pngBuf.Bytes(), 0o600)
+	c.do(chromedp.SetUploadFiles(chromedp.CSS("#files"), []string{photo}))
 	c.shot("letter-form")
 	c.click("#send-letter")
 	lookup := c.text(".case-code")
@@ -131,6 +143,14 @@ func TestPortalLetter(t *testing.T) {
 	if body := lx.text("main"); !strings.Contains(body, "张三") || !strings.Contains(body, "请尽快安排清运") {
 		lx.shot("case-in-oa")
 		t.Fatalf("the case in OA: %s", body)
+	}
+	// The picture is on the 来信's page, for whoever may see the 来信.
+	href := eval[string](lx, `document.querySelector('.case-files a') ? document.querySelector('.case-files a').href : ''`)
+	if href == "" || !strings.Contains(lx.text(".case-files"), "现场照片.png") {
+		t.Fatalf("the attachment is not on the 来信's page: %s", lx.text("main"))
+	}
+	if got := eval[string](lx, `fetch(`+"`"+href+"`"+`).then(r => r.arrayBuffer()).then(b => { let s = ''; new Uint8Array(b).forEach(c => s += String.fromCharCode(c)); return btoa(s); })`); got != base64.StdEncoding.EncodeToString(pngBuf.Bytes()) {
+		t.Fatalf("the attachment came back as %q", got)
 	}
 	lx.shot("case-accept")
 	w.approve(lx, "分办：梁晓燕")

@@ -235,7 +235,9 @@ func start(ctx context.Context, cfg Config, logger *slog.Logger, out io.Writer) 
 	s.kit.Mount(mux)
 	quiet, _ := cfg.Notify.quietHours()
 	sys := &system{d: s.d, q: s.queue, store: s.store, sms: s.sms, data: cfg.Data, ring: ring}
-	s.oa.Routes(mux, oa.PagesOptions{Kit: s.kit, Limiter: limiter, System: sys, QuietHours: quiet.String()})
+	po := oa.PagesOptions{Kit: s.kit, Limiter: limiter, System: sys, QuietHours: quiet.String()}
+	po.CaseFiles = caseFiles{s} // the portal opens below; its cases are read when asked for
+	s.oa.Routes(mux, po)
 	s.mail.Routes(mux, s.kit, tlsLoaded.SelfSigned)
 	smspages.New(smspages.Options{Kit: s.kit, Gateway: s.sms, Sim: s.sim, Logger: logger.With("part", "sms")}).Routes(mux)
 	s.smsAPI(mux)

@@ -18,6 +18,7 @@ import (
 	"nanhu/mailserver/store"
 	"nanhu/oa/org"
 	oapages "nanhu/oa/pages"
+	"nanhu/portal/cases"
 	"nanhu/queue"
 	"nanhu/smsgateway"
 )
@@ -188,4 +189,39 @@ func (s *system) Backup(ctx context.Context, progress func(done, total int64), n
 		return "", err
 	}
 	return fmt.Sprintf("%s（%d 个数据库，%d 个其他文件）", dir, rep.Databases, rep.Files), nil
+}
+
+// caseFiles gives OA's 来信 pages the attachments the portal keeps with
+// the citizens' cases.
+type caseFiles struct{ s *server }
+
+var errNoCases = errors.New("the portal keeps no cases")
+
+func (c caseFiles) store() (*cases.Store, error) {
+	if c.s.portal == nil || c.s.portal.Cases() == nil {
+		return nil, errNoCases
+	}
+	return c.s.portal.Cases(), nil
+}
+
+func (c caseFiles) CaseFiles(ctx context.Context, caseID int64) ([]oapages.CaseFile, error) {
+	st, err := c.store()
+	if err != nil {
+		return nil, nil
+	}
+	fs, err := st.Files(ctx, caseID)
+	var out []oapages.CaseFile
+	for _, f := range fs {
+		out = append(out, oapages.CaseFile{ID: f.ID, Name: f.Name, Type: f.ContentType, Size: f.Size})
+	}
+	return out, err
+}
+
+func (c caseFiles) CaseFile(ctx context.Context, caseID, n int64) (oapages.CaseFile, error) {
+	st, err := c.store()
+	if err != nil {
+		return oapages.CaseFile{}, err
+	}
+	f, err := st.FileOf(ctx, caseID, n)
+	return oapages.CaseFile{ID: f.ID, Name: f.Name, Type: f.ContentType, Size: f.Size, Data: f.Data}, err
 }

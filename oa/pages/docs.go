@@ -416,6 +416,7 @@ type docPageView struct {
 	// Case is the citizen's case a 来信 carries.
 	Case        *docflow.CaseInfo
 	CaseChannel string
+	CaseFiles   []CaseFile
 }
 
 type opinionView struct {
@@ -496,6 +497,11 @@ func (p *Pages) docView(w http.ResponseWriter, r *http.Request, id int64, proble
 		}
 		if ok {
 			pv.Case, pv.CaseChannel = &ci, docflow.ChannelNames[ci.Channel]
+			if p.opts.CaseFiles != nil {
+				if pv.CaseFiles, err = p.opts.CaseFiles.CaseFiles(ctx, ci.Case); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	var joint, assist, counter []string
@@ -835,6 +841,41 @@ func (p *Pages) docFile(body bool) web.Handler {
 		_, err = w.Write(f.Data)
 		return err
 	}
+}
+
+// caseFile is GET /oa/docs/{id}/casefiles/{n}: an attachment the citizen
+// sent with the case the 来信 carries, for whoever may see the 来信.
+func (p *Pages) caseFile(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	id, err := idOf(r, "id")
+	if err != nil {
+		return err
+	}
+	n, err := idOf(r, "n")
+	if err != nil {
+		return err
+	}
+	ok, err := p.opts.Docs.CanSee(ctx, web.LoginOf(r), id)
+	if err != nil {
+		return err
+	}
+	ci, isCase, err := p.opts.Docs.Case(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !ok || !isCase || p.opts.CaseFiles == nil {
+		return web.NotFound("没有这个附件，或者您无权查看。")
+	}
+	f, err := p.opts.CaseFiles.CaseFile(ctx, ci.Case, n)
+	if err != nil {
+		return web.NotFound("没有这个附件，或者您无权查看。")
+	}
+	w.Header().Set("Content-Type", f.Type)
+	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(f.Name))
+	w.Header().Set("Content-Length", strconv.Itoa(len(f.Data)))
+	w.Header().Set("Cache-Control", "private, no-store")
+	_, err = w.Write(f.Data)
+	return err
 }
 
 // actionOfForm reads an action form.

@@ -72,7 +72,27 @@ type Options struct {
 	System   System // nil: no status page
 	// QuietHours are the system's, as the preferences form shows them.
 	QuietHours string
-	Logger     *slog.Logger
+	// CaseFiles, when set, are the attachments citizens sent with their
+	// cases (the portal keeps them): a 来信's page lists them for whoever
+	// may see the 来信.
+	CaseFiles CaseFiles
+	Logger    *slog.Logger
+}
+
+// CaseFiles are a citizen's case's attachments.
+type CaseFiles interface {
+	// CaseFiles lists them (Data empty): ids, names, types, sizes.
+	CaseFiles(ctx context.Context, caseID int64) ([]CaseFile, error)
+	// CaseFile is attachment n, with its contents.
+	CaseFile(ctx context.Context, caseID, n int64) (CaseFile, error)
+}
+
+// CaseFile is one attachment of a case.
+type CaseFile struct {
+	ID         int64
+	Name, Type string
+	Size       int64
+	Data       []byte
 }
 
 // Pages serves OA's pages.

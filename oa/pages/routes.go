@@ -36,6 +36,7 @@ func (p *Pages) Routes(mux *http.ServeMux) {
 		rt.Page("POST /oa/docs/{id}/attachments", web.SignedIn, p.docUpload(false))
 		rt.Page("GET /oa/docs/{id}/body/{n}", web.SignedIn, p.docFile(true))
 		rt.Page("GET /oa/docs/{id}/attachments/{n}", web.SignedIn, p.docFile(false))
+		rt.Page("GET /oa/docs/{id}/casefiles/{n}", web.SignedIn, p.caseFile)
 		rt.Page("POST /oa/tasks/{id}/act", web.SignedIn, p.taskAct)
 		rt.Page("POST /oa/tasks/{id}/urge", web.SignedIn, p.taskUrge)
 		rt.Page("POST /oa/tasks/{id}/extend", web.SignedIn, p.taskExtend)

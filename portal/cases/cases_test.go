@@ -419,3 +419,38 @@ func FuzzReadCategories(f *testing.F) {
 		}
 	})
 }
+
+func TestAttachments(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	png := []byte("\x89PNG\r\n\x1a\n" + strings.Repeat("x", 100))
+	sub := complaint()
+	sub.Files = []File{{Name: `C:\照片\现场.png`, Data: png}}
+	c, err := s.Submit(ctx, sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := s.Files(ctx, c.ID)
+	if err != nil || len(files) != 1 || files[0].Name != "现场.png" || files[0].ContentType != "image/png" || files[0].Size != int64(len(png)) {
+		t.Fatalf("files %+v %v", files, err)
+	}
+	f, err := s.FileOf(ctx, c.ID, files[0].ID)
+	if err != nil || string(f.Data) != string(png) {
+		t.Fatalf("file %v", err)
+	}
+	if _, err := s.FileOf(ctx, c.ID+1, files[0].ID); err != ErrNotFound {
+		t.Fatalf("another case's file: %v", err)
+	}
+	for name, files := range map[string][]File{
+		"renamed":   {{Name: "病毒.png", Data: []byte("MZ\x90\x00 not a picture")}},
+		"exe":       {{Name: "a.exe", Data: []byte("MZ")}},
+		"too many":  {{Name: "1.png", Data: png}, {Name: "2.png", Data: png}, {Name: "3.png", Data: png}, {Name: "4.png", Data: png}},
+		"too large": {{Name: "big.pdf", Data: append([]byte("%PDF-1.7\n"), make([]byte, 6<<20)...)}},
+	} {
+		sub := complaint()
+		sub.Writer.Mobile, sub.Files = "13957300001", files
+		if _, err := s.Submit(ctx, sub); err == nil || err.(*Invalid).Field != "files" {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}

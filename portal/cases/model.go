@@ -120,6 +120,9 @@ type Submission struct {
 	// Verify is the SMS code the web writer received (StartVerification):
 	// a web case opens only with the right one, which it uses up.
 	Verify string
+	// Files are the writer's attachments (pictures, documents), checked
+	// by their first bytes.
+	Files []File
 	// Application is the form of a 依申请公开 (Kind Disclosure): who
 	// applies and how the information is to be delivered. Text is the
 	// description of the information wanted.
@@ -164,6 +167,15 @@ type Case struct {
 
 // Ratings are the five levels of 好差评, Ratings[1] to Ratings[5].
 var Ratings = [...]string{"", "非常满意", "满意", "基本满意", "不满意", "非常不满意"}
+
+// File is an attachment of a case.
+type File struct {
+	ID          int64
+	Name        string
+	ContentType string // from its kind, never from the sender
+	Size        int64
+	Data        []byte // nil in lists
+}
 
 // Place is a point (WGS 84).
 type Place struct{ Lat, Long float64 }

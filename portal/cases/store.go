@@ -205,6 +205,16 @@ var migrations = []string{
 			r4 = r4 + excluded.r4, r5 = r5 + excluded.r5, unrated = unrated + excluded.unrated;
 	END;
 	CREATE INDEX cases_unrated ON cases (replied, month, dept) WHERE rating = 0 AND replied > 0 AND merged_into = 0;`,
+	// The files a writer attached: pictures of the matter, documents.
+	`CREATE TABLE case_files (
+		id      INTEGER PRIMARY KEY,
+		case_id INTEGER NOT NULL REFERENCES cases(id),
+		name    TEXT NOT NULL,
+		ctype   TEXT NOT NULL,
+		size    INTEGER NOT NULL,
+		data    BLOB NOT NULL
+	);
+	CREATE INDEX case_files_case ON case_files (case_id, id);`,
 }
 
 // Options configure a Store. Start from DefaultOptions.
@@ -222,6 +232,9 @@ type Options struct {
 	Categories []Category
 	// TitleMin, TitleMax and TextMax bound a submission (characters).
 	TitleMin, TitleMax, TextMax int
+	// MaxFiles and MaxFileBytes bound a case's attachments (3 of 5 MB).
+	MaxFiles     int
+	MaxFileBytes int64
 	// DuplicateWindow is how far back a case of the same writer with
 	// nearly the same text counts as a duplicate.
 	DuplicateWindow time.Duration
@@ -240,7 +253,7 @@ type Options struct {
 // DefaultOptions are the defaults: titles of 10–25 characters, texts up
 // to 600, duplicates looked for over 30 days.
 func DefaultOptions(path string) Options {
-	return Options{Path: path, TitleMin: 10, TitleMax: 25, TextMax: 600, DuplicateWindow: 30 * 24 * time.Hour, RateDays: 20, UnratedAs: 2,
+	return Options{Path: path, TitleMin: 10, TitleMax: 25, TextMax: 600, MaxFiles: 3, MaxFileBytes: 5 << 20, DuplicateWindow: 30 * 24 * time.Hour, RateDays: 20, UnratedAs: 2,
 		Sign: "中国南湖"}
 }
 
@@ -288,6 +301,12 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	if opts.RateDays <= 0 {
 		opts.RateDays = d.RateDays
+	}
+	if opts.MaxFiles <= 0 {
+		opts.MaxFiles = d.MaxFiles
+	}
+	if opts.MaxFileBytes <= 0 {
+		opts.MaxFileBytes = d.MaxFileBytes
 	}
 	if opts.Sign == "" {
 		opts.Sign = d.Sign
@@ -450,6 +469,9 @@ func (s *Store) check(sub *Submission) error {
 	if sub.Channel == Phone && sub.By == "" {
 		return invalid("", "电话代录须记下代录人。")
 	}
+	if err := s.checkFiles(sub); err != nil {
+		return err
+	}
 	if sub.Kind == Disclosure {
 		return checkApplication(sub)
 	}
@@ -591,6 +613,12 @@ func (s *Store) Submit(ctx context.Context, sub Submission) (Case, error) {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO applications (case_id, applicant, org_name, uscc, org_kind, id_number, description, delivery, carrier)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, a.Type, a.OrgName, a.USCC, a.OrgKind, a.IDNumber, sub.Text, a.Delivery, a.Carrier); err != nil {
 				return fmt.Errorf("cases: an application: %w", err)
+			}
+		}
+		for _, f := range sub.Files {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO case_files (case_id, name, ctype, size, data) VALUES (?, ?, ?, ?, ?)`,
+				id, f.Name, f.ContentType, len(f.Data), f.Data); err != nil {
+				return fmt.Errorf("cases: an attachment: %w", err)
 			}
 		}
 		opened := Case{ID: id, Number: number, Channel: sub.Channel, Kind: sub.Kind, Category: sub.Category, Writer: sub.Writer, Confidential: sub.Confidential,

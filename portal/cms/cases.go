@@ -44,6 +44,8 @@ type CaseDesk interface {
 	Categories() []cases.Category
 	CategoryName(code string) string
 	OverdueDays(c cases.Case) int
+	Files(ctx context.Context, id int64) ([]cases.File, error)
+	FileOf(ctx context.Context, id, n int64) (cases.File, error)
 }
 
 type caseListView struct {
@@ -68,6 +70,7 @@ type option struct {
 
 type caseView struct {
 	C           cases.Case
+	Files       []cases.File
 	Category    string
 	Application *cases.Application
 	Results     []resultChoice
@@ -104,6 +107,7 @@ func (c *CMS) caseRoutes(rt *web.Router) {
 	rt.Page("POST /portal/cases/{id}/clock", caseOffice, c.caseClock)
 	rt.Page("POST /portal/cases/{id}/result", caseOffice, c.caseResult)
 	rt.Page("GET /portal/cases/annual", caseOffice, c.caseAnnual)
+	rt.Page("GET /portal/cases/{id}/files/{n}", caseOffice, c.caseFile)
 	c.kit.AddNav(web.NavItem{Label: "来信", Path: "/portal/cases", Rule: caseOffice, Order: 45})
 }
 
@@ -206,6 +210,9 @@ func (c *CMS) renderCase(w http.ResponseWriter, r *http.Request, k cases.Case, p
 	v := caseView{C: k, Problem: problem, Public: c.opts.PublicURL, Category: c.opts.Cases.CategoryName(k.Category)}
 	var err error
 	if v.Trail, err = c.opts.Cases.Trail(ctx, k.ID); err != nil {
+		return err
+	}
+	if v.Files, err = c.opts.Cases.Files(ctx, k.ID); err != nil {
 		return err
 	}
 	if k.DuplicateOf != 0 && k.MergedInto == 0 {
@@ -386,5 +393,29 @@ func writeAnnualXLSX(w http.ResponseWriter, t cases.Annual) error {
 	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(fmt.Sprintf("%d年政府信息公开申请情况.xlsx", t.Year)))
 	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// caseFile is an attachment the writer sent.
+func (c *CMS) caseFile(w http.ResponseWriter, r *http.Request) error {
+	k, err := c.caseOf(r)
+	if err != nil {
+		return err
+	}
+	n, err := idOf(r, "n")
+	if err != nil {
+		return err
+	}
+	f, err := c.opts.Cases.FileOf(r.Context(), k.ID, n)
+	if errors.Is(err, cases.ErrNotFound) {
+		return web.NotFound("附件")
+	}
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", f.ContentType)
+	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(f.Name))
+	w.Header().Set("Cache-Control", "private, no-store")
+	_, err = w.Write(f.Data)
 	return err
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
 
@@ -204,6 +205,31 @@ func (s *Site) sendCode(r *http.Request, mobile string, problem, field, notice *
 	return http.StatusOK, nil
 }
 
+// uploads are the files of a multipart form's field, read whole (the
+// kit bounds the request).
+func uploads(r *http.Request, field string) ([]cases.File, error) {
+	if r.MultipartForm == nil {
+		return nil, nil
+	}
+	var out []cases.File
+	for _, fh := range r.MultipartForm.File[field] {
+		if fh.Filename == "" && fh.Size == 0 {
+			continue // an empty file input
+		}
+		f, err := fh.Open()
+		if err != nil {
+			return nil, err
+		}
+		data, err := io.ReadAll(f)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cases.File{Name: fh.Filename, Data: data})
+	}
+	return out, nil
+}
+
 func (s *Site) letterSubmit(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	f := readLetter(r)
@@ -212,6 +238,11 @@ func (s *Site) letterSubmit(w http.ResponseWriter, r *http.Request) error {
 	if sub.Kind == cases.Disclosure {
 		sub.Kind = "" // its own form, not this one
 	}
+	files, err := uploads(r, "files")
+	if err != nil {
+		return err
+	}
+	sub.Files = files
 	c, err := s.letters.Store.Submit(ctx, sub)
 	if inv, ok := errors.AsType[*cases.Invalid](err); ok {
 		return s.renderLetter(w, r, &letterView{Form: f, Problem: inv.Msg, Field: inv.Field}, http.StatusUnprocessableEntity)
