@@ -68,7 +68,7 @@ func TestCaseFlowWalk(t *testing.T) {
 		t.Fatal("a department sees a case it was not given")
 	}
 	act(t, s, "liangxiaoyan", doc, Action{Kind: flow.Approve, Opinion: "属于受理范围。"})
-	act(t, s, "liangxiaoyan", doc, Action{Kind: flow.Approve, People: map[string][]string{"handle": {"heping"}, "assist": {"mali"}}})
+	act(t, s, "liangxiaoyan", doc, Action{Kind: flow.Approve, People: map[string][]string{"sign": {"heping"}, "assist": {"mali"}}})
 	// 马丽 (环保局) 协办: she reads it, which holds nothing up.
 	reads, err := s.Reads(ctx, "mali", 10)
 	if err != nil || len(reads) != 1 || reads[0].Doc != doc {
@@ -83,9 +83,11 @@ func TestCaseFlowWalk(t *testing.T) {
 	if ok, _ := s.CanSee(ctx, "suntao", doc); ok {
 		t.Fatal("another department sees the case")
 	}
+	act(t, s, "heping", doc, Action{Kind: flow.Approve, People: map[string][]string{"handle": {"heping"}}}) // 签收
 	act(t, s, "heping", doc, Action{Kind: flow.Approve, Opinion: "路灯已于12月3日修复，今后加强巡查。"})
-	act(t, s, "liangxiaoyan", doc, Action{Kind: flow.Approve})
-	act(t, s, "liangxiaoyan", doc, Action{Kind: flow.Approve})
+	act(t, s, "liangxiaoyan", doc, Action{Kind: flow.Approve}) // 审核
+	act(t, s, "liangxiaoyan", doc, Action{Kind: flow.Approve}) // 办结
+	act(t, s, "liangxiaoyan", doc, Action{Kind: flow.Approve, Opinion: "电话回访，来信人满意。"})
 	d, err := s.Document(ctx, doc)
 	if err != nil {
 		t.Fatal(err)
@@ -166,7 +168,8 @@ func TestCaseExtension(t *testing.T) {
 	}
 	doc := caseDoc(t, s, 9)
 	act(t, s, "liangxiaoyan", doc, Action{Kind: flow.Approve})
-	act(t, s, "liangxiaoyan", doc, Action{Kind: flow.Approve, People: map[string][]string{"handle": {"heping"}}})
+	act(t, s, "liangxiaoyan", doc, Action{Kind: flow.Approve, People: map[string][]string{"sign": {"heping"}}})
+	act(t, s, "heping", doc, Action{Kind: flow.Approve, People: map[string][]string{"handle": {"heping"}}})
 	task := open(t, s, "heping", doc)
 	if _, err := s.RequestExtension(ctx, "suntao", task.ID, 5, "x"); CodeOf(err) != "forbidden" {
 		t.Fatalf("someone else's 延期: %v", err)
