@@ -948,28 +948,25 @@ func (p *Pages) taskAct(w http.ResponseWriter, r *http.Request) error {
 
 // taskUrge is POST /oa/tasks/{id}/urge.
 func (p *Pages) taskUrge(w http.ResponseWriter, r *http.Request) error {
-	id, err := idOf(r, "id")
-	if err != nil {
-		return err
-	}
-	t, err := p.opts.Docs.Task(r.Context(), id)
-	if err != nil {
-		return docErr(err)
-	}
-	f := web.NewForm(r)
-	if err := p.opts.Docs.Urge(r.Context(), web.LoginOf(r), id, f.Get("note")); err != nil {
-		var e *docflow.Error
-		if errors.As(err, &e) && e.Code != "not_found" {
-			return p.docView(w, r, t.Doc, e.Msg, nil, http.StatusConflict, false)
-		}
-		return docErr(err)
-	}
-	return p.kit.Redirect(w, r, fmt.Sprintf("/oa/docs/%d", t.Doc), "已催办 "+t.AssigneeName+"。")
+	return p.taskStep(w, r, http.StatusConflict, func(ctx context.Context, t docflow.Task, f *web.Form) (string, error) {
+		return "已催办 " + t.AssigneeName + "。", p.opts.Docs.Urge(ctx, web.LoginOf(r), t.ID, f.Get("note"))
+	})
 }
 
 // taskExtend is POST /oa/tasks/{id}/extend: the handler of a case asks
 // for a 延期, which a 受理员 approves as a to-do of their own.
 func (p *Pages) taskExtend(w http.ResponseWriter, r *http.Request) error {
+	return p.taskStep(w, r, http.StatusUnprocessableEntity, func(ctx context.Context, t docflow.Task, f *web.Form) (string, error) {
+		days, _ := strconv.Atoi(f.Get("days"))
+		_, err := p.opts.Docs.RequestExtension(ctx, web.LoginOf(r), t.ID, days, f.Get("reason"))
+		return fmt.Sprintf("已申请延期 %d 个工作日，待受理员审批。", days), err
+	})
+}
+
+// taskStep does something to task {id} besides acting on it, and goes
+// back to its document with do's message, or with the refusal (shown
+// with status).
+func (p *Pages) taskStep(w http.ResponseWriter, r *http.Request, status int, do func(ctx context.Context, t docflow.Task, f *web.Form) (string, error)) error {
 	id, err := idOf(r, "id")
 	if err != nil {
 		return err
@@ -978,16 +975,15 @@ func (p *Pages) taskExtend(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return docErr(err)
 	}
-	f := web.NewForm(r)
-	days, _ := strconv.Atoi(f.Get("days"))
-	if _, err := p.opts.Docs.RequestExtension(r.Context(), web.LoginOf(r), id, days, f.Get("reason")); err != nil {
+	msg, err := do(r.Context(), t, web.NewForm(r))
+	if err != nil {
 		var e *docflow.Error
 		if errors.As(err, &e) && e.Code != "not_found" {
-			return p.docView(w, r, t.Doc, e.Msg, nil, http.StatusUnprocessableEntity, false)
+			return p.docView(w, r, t.Doc, e.Msg, nil, status, false)
 		}
 		return docErr(err)
 	}
-	return p.kit.Redirect(w, r, fmt.Sprintf("/oa/docs/%d", t.Doc), fmt.Sprintf("已申请延期 %d 个工作日，待受理员审批。", days))
+	return p.kit.Redirect(w, r, fmt.Sprintf("/oa/docs/%d", t.Doc), msg)
 }
 
 // ---- search ----------------------------------------------------------------
