@@ -166,6 +166,25 @@ func TestPortalLetter(t *testing.T) {
 	hp.do(chromedp.Click(chromedp.CSS("input[name$='.handle'][value=heping]")))
 	w.approve(hp, "办理答复：何平")
 	hp = w.open("heping", "办理答复")
+	// 何平 needs more days: his 延期 is 梁晓燕's to-do, and the citizen hears of it.
+	hp.do(chromedp.Click(chromedp.CSS("details.extend summary")))
+	hp.typeInto("input[name=reason]", "需协调环卫公司增加清运车辆")
+	hp.click("button[id^=ask-extend-]")
+	if !strings.Contains(hp.body(), "已申请延期 5 个工作日") {
+		hp.shot("extend-refused")
+		t.Fatalf("延期: %s", hp.body())
+	}
+	lx.visit("/oa")
+	ext := eval[string](lx, `[...document.querySelectorAll('main a')].filter(a => a.textContent.includes('延期申请')).map(a => a.getAttribute('href'))[0] || ''`)
+	if ext == "" {
+		lx.shot("no-extension-todo")
+		t.Fatalf("梁晓燕 has no 延期 to approve: %s", lx.text("main"))
+	}
+	lx.visit(ext)
+	lx.shot("extension-approve")
+	w.approve(lx, "完成")
+	ts.smsTo(t, mobile, regexp.MustCompile(`(需要延期办理)`))
+	hp = w.open("heping", "办理答复")
 	hp.typeInto("textarea[name=opinion]", "已于当日清运完毕，并增加了清运频次。")
 	hp.shot("case-reply")
 	w.approve(hp, "审核答复：梁晓燕")
