@@ -199,7 +199,11 @@ func (o *op) startCase(def *flow.Def, d *Document, info CaseInfo, title, text, a
 		return err
 	}
 	o.docDirty = true
-	if err := o.trail("case_open", "", at, "", map[string]any{"flow": def.Key, "version": def.Version, "case": info.Number, "round": info.Round}); err != nil {
+	action := "case_open"
+	if info.Round == RoundExtend {
+		action = "case_extend_ask"
+	}
+	if err := o.trail(action, "", at, d.Remark, map[string]any{"flow": def.Key, "version": def.Version, "case": info.Number, "round": info.Round}); err != nil {
 		return err
 	}
 	var a Action

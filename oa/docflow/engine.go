@@ -71,7 +71,7 @@ var ActionNames = map[string]string{
 	"create": "拟稿", "save": "修改", "body": "上传正文", "attach": "上传附件", "overdue": "超时",
 	"escalate": "超时升级", "auto_pass": "超时自动通过", "delegate": "委托", "revoke": "收回委托",
 	"delegation_ended": "委托到期收回", "register": "登记编号", "void": "作废", "end": "流程结束",
-	"case_open": "来信登记", "case_info": "来信人补充", "case_merged": "来信合并", "case_extended": "延期",
+	"case_open": "来信登记", "case_info": "来信人补充", "case_merged": "来信合并", "case_extended": "延期", "case_extend_ask": "申请延期",
 }
 
 type instance struct {
