@@ -173,7 +173,7 @@ func (c *CMS) caseCreate(w http.ResponseWriter, r *http.Request) error {
 	sub := cases.Submission{Channel: cases.Phone, By: actor(r).Login, Kind: cases.Kind(f.Get("kind")), Category: f.Get("category"),
 		Title: f.Get("title"), Text: f.Values.Get("text"), Confidential: f.Get("confidential") == "1", Consent: f.Get("consent") == "1",
 		Anonymous: f.Get("anonymous") == "1", Key: "phone-" + f.Get("key"),
-		Writer: cases.Writer{Name: f.Get("name"), Mobile: f.Get("mobile"), Mail: f.Get("mail"), Address: f.Get("address")}}
+		Writer: cases.Writer{Name: f.Get("name"), Mobile: f.Get("mobile"), Mail: f.Get("mail"), Address: f.Get("address"), Area: f.Get("area")}}
 	k, err := c.opts.Cases.Submit(r.Context(), sub)
 	if inv, ok := errors.AsType[*cases.Invalid](err); ok {
 		if inv.Field != "" {
