@@ -171,8 +171,9 @@ func (p *Portal) Routes(mux *http.ServeMux, kit *web.Kit, publicURL string) {
 	cms.New(o).Routes(mux)
 }
 
-// Run publishes scheduled articles when their time comes and runs the
-// daily inspection, until ctx ends.
+// Run publishes scheduled articles when their time comes, runs the
+// daily inspection, takes citizens' SMS and mail and OA's steps of their
+// cases from the queue, and publishes the cases' events, until ctx ends.
 func (p *Portal) Run(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() { defer close(done); p.inspectLoop(ctx) }()
@@ -181,12 +182,12 @@ func (p *Portal) Run(ctx context.Context) error {
 		outDone := make(chan struct{})
 		go func() { defer close(outDone); p.cases.Outbox().Run(ctx, p.opts.Queue) }()
 		defer func() { <-outDone }()
-		c, err := queue.Consume(p.opts.Queue, SMSChannel, p.cases.HandleOA)
+		c, err := queue.Consume(p.opts.Queue, Channel, p.cases.HandleOA)
 		if err != nil {
 			return fmt.Errorf("portal: read oa.case: %w", err)
 		}
 		defer c.Stop()
-		mc, err := queue.Consume(p.opts.Queue, MailChannel, p.handleMail)
+		mc, err := queue.Consume(p.opts.Queue, Channel, p.handleMail)
 		if err != nil {
 			return fmt.Errorf("portal: read mail.case: %w", err)
 		}

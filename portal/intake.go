@@ -13,14 +13,15 @@ import (
 	"nanhu/queue/contract"
 )
 
-// SMSChannel is the channel the portal reads sms.inbound on, beside
-// notification routing's: every received SMS reaches both, and each takes
-// its own (staff replies there, citizens' texts here).
-const SMSChannel = "portal"
+// Channel is the channel the portal reads its topics on: sms.inbound
+// (beside notification routing's channel: every received SMS reaches
+// both, and each takes its own, staff replies there, citizens' texts
+// here), oa.case and mail.case.
+const Channel = "portal"
 
 // consumeSMS reads citizens' texts from the queue until ctx ends.
 func (p *Portal) consumeSMS(ctx context.Context) error {
-	c, err := queue.Consume(p.opts.Queue, SMSChannel, p.handleSMS)
+	c, err := queue.Consume(p.opts.Queue, Channel, p.handleSMS)
 	if err != nil {
 		return fmt.Errorf("portal: read sms.inbound: %w", err)
 	}
@@ -133,9 +134,6 @@ func leadingCode(text string) (code, rest string, ok bool) {
 	}
 	return cases.NormalCode(b.String()), rest, true
 }
-
-// MailChannel is the channel the portal reads mail.case on.
-const MailChannel = "portal"
 
 // handleMail takes a mail the mail server handed over: a subject that
 // carries a case's 查询码 adds the text to that case, any other mail
