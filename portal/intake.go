@@ -91,8 +91,8 @@ func (p *Portal) handleSMS(ctx context.Context, m contract.SMSInbound) error {
 	if err != nil {
 		return err
 	}
-	return p.sendSMS(ctx, mobile, "【"+name+"】您的短信来信已收到，工单编号 "+c.Number+"，查询码 "+c.Code+
-		"。补充情况请以查询码开头回复本号码，也可在网站“来信查询”中查看办理情况。", "case-"+c.Code+"-opened", "case.opened")
+	p.log.Info("case opened by SMS", "number", c.Number) // the store texts the 查询码
+	return nil
 }
 
 // ratingReply reads an SMS reply of one digit 1–5 (full-width too) as a

@@ -133,7 +133,7 @@ func New(ctx context.Context, opts Options) (*Portal, error) {
 				return nil, err
 			}
 			so.Letters = &site.Letters{Store: p.cases, Limiter: opts.Limiter, Send: p.sendSMS, UnratedAs: co.UnratedAs}
-			so.Open311 = open311.New(open311.Options{Store: p.cases, Agency: opts.Site.Sponsor, Notify: p.tellOpened,
+			so.Open311 = open311.New(open311.Options{Store: p.cases, Agency: opts.Site.Sponsor,
 				Logger: opts.Logger.With("part", "open311")})
 		}
 	}
@@ -166,7 +166,7 @@ func (p *Portal) Routes(mux *http.ServeMux, kit *web.Kit, publicURL string) {
 		o.Accounts = p.accounts
 	}
 	if p.cases != nil {
-		o.Keys, o.Cases, o.SendSMS, o.SiteName = p.cases, p.cases, p.sendSMS, p.site.Name()
+		o.Keys, o.Cases = p.cases, p.cases
 	}
 	cms.New(o).Routes(mux)
 }
@@ -261,16 +261,4 @@ func (p *Portal) Cases() *cases.Store { return p.cases }
 func (p *Portal) sendSMS(ctx context.Context, to, text, key, reason string) error {
 	return queue.Publish(ctx, p.opts.Queue, contract.NotifySMS{V: contract.NotifySMSVersion, ID: contract.NewID(), To: "+86" + to, Text: text,
 		IdempotencyKey: key, Reason: reason})
-}
-
-// tellOpened sends the writer of a case opened through Open311 its
-// 查询码, when they gave a mobile.
-func (p *Portal) tellOpened(ctx context.Context, c cases.Case) {
-	if c.Writer.Mobile == "" {
-		return
-	}
-	text := "【" + p.site.Name() + "】您的来信已收到，工单编号 " + c.Number + "，查询码 " + c.Code + "。可在网站“来信查询”中查看办理情况。"
-	if err := p.sendSMS(ctx, c.Writer.Mobile, text, "case-"+c.Code+"-opened", "case.opened"); err != nil {
-		p.log.Error("send a case's code", "case", c.Number, "err", err)
-	}
 }

@@ -377,25 +377,30 @@ func TestPortalLetterByMail(t *testing.T) {
 	if err := st.HandleOA(ctx, contract.OACase{V: 1, ID: contract.NewID(), Case: c.ID, Action: contract.CaseAccepted, By: "梁晓燕"}); err != nil {
 		t.Fatal(err)
 	}
+	// (The writer's mailbox keeps the last mail: first the 查询码, then this.)
 	var got []byte
+	var subject, text string
 	waitFor(t, 60*time.Second, "the acceptance mailed to the writer", func() bool {
 		remote.mu.Lock()
-		defer remote.mu.Unlock()
 		got = remote.got[from]
-		return got != nil
+		remote.mu.Unlock()
+		if got == nil {
+			return false
+		}
+		m, err := mail.CreateReader(bytes.NewReader(got))
+		if err != nil {
+			t.Fatal(err)
+		}
+		subject, _ = m.Header.Subject()
+		p, err := m.NextPart()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(p.Body)
+		text = string(b)
+		return strings.Contains(text, "已受理")
 	})
-	m, err := mail.CreateReader(bytes.NewReader(got))
-	if err != nil {
-		t.Fatal(err)
-	}
-	subject, _ := m.Header.Subject()
-	p, err := m.NextPart()
-	if err != nil {
-		t.Fatal(err)
-	}
-	text, _ := io.ReadAll(p.Body)
-	if !strings.Contains(subject, c.Number) || !strings.Contains(string(text), "已受理") || !strings.Contains(string(text), c.Code) ||
-		!bytes.Contains(got, []byte("DKIM-Signature:")) {
+	if !strings.Contains(subject, c.Number) || !strings.Contains(text, c.Code) || !bytes.Contains(got, []byte("DKIM-Signature:")) {
 		t.Fatalf("the mail to the writer: %s\n%s", subject, text)
 	}
 	send("回复：查询码 "+strings.ToLower(c.Code), "补充：是小区北门，不是南门。")

@@ -54,6 +54,20 @@ func (s *Store) tell(ctx context.Context, tx *sql.Tx, c Case, what, text string)
 		Text: "【" + s.opts.Sign + "】" + text, IdempotencyKey: "case-" + c.Code + "-" + what, Reason: "case." + what})
 }
 
+// openedText is what the writer of a new case is told, by its channel.
+func openedText(c Case) string {
+	tail := "，工单编号 " + c.Number + "，查询码 " + c.Code + "。"
+	switch {
+	case c.Kind == Disclosure:
+		return "您的政府信息公开申请已收到" + tail + "可在网站“来信查询”中查看办理情况。"
+	case c.Channel == Phone:
+		return "您的电话来信已登记" + tail + "可在网站“来信查询”中查看办理情况。"
+	case c.Channel == SMS:
+		return "您的短信来信已收到" + tail + "补充情况请以查询码开头回复本号码，也可在网站“来信查询”中查看办理情况。"
+	}
+	return "您的来信已收到" + tail + "可在网站“来信查询”中查看办理情况。"
+}
+
 // citizenText is the SMS the citizen gets when OA reports action.
 func (s *Store) citizenText(c Case, action string) string {
 	head := "您的来信《" + short(c.Title) + "》（工单编号 " + c.Number + "）"

@@ -39,8 +39,8 @@ func TestHandlingThroughOA(t *testing.T) {
 		t.Fatal(err)
 	}
 	topics, bodies := outboxOf(t, s)
-	if len(topics) != 1 || topics[0] != contract.TopicPortalCase {
-		t.Fatalf("outbox after a submission: %v", topics)
+	if len(topics) != 2 || topics[0] != contract.TopicPortalCase || topics[1] != contract.TopicNotifySMS || !strings.Contains(bodies[1], c.Code) {
+		t.Fatalf("outbox after a submission: %v %v", topics, bodies)
 	}
 	// 保密: the writer's identity never leaves for OA.
 	for _, secret := range []string{"张三", "13957311111", "新塍镇\"", "address"} {
@@ -75,7 +75,8 @@ func TestHandlingThroughOA(t *testing.T) {
 			sms = append(sms, bodies[i])
 		}
 	}
-	if len(sms) != 3 || !strings.Contains(sms[0], "已受理") || !strings.Contains(sms[1], "已答复") || !strings.Contains(sms[2], "已办结") {
+	if len(sms) != 4 || !strings.Contains(sms[0], "已登记") || !strings.Contains(sms[1], "已受理") || !strings.Contains(sms[2], "已答复") ||
+		!strings.Contains(sms[3], "已办结") {
 		t.Fatalf("the citizen's SMS: %v", sms)
 	}
 	for _, m := range sms {

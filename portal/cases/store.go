@@ -554,7 +554,7 @@ func (s *Store) Submit(ctx context.Context, sub Submission) (Case, error) {
 		return Case{}, err
 	}
 	var id int64
-	var number string
+	var number, code string
 	var wrong *wrongCode
 	// Grouped: submissions that arrive together share one fsync; each is
 	// whole or not at all.
@@ -584,7 +584,7 @@ func (s *Store) Submit(ctx context.Context, sub Submission) (Case, error) {
 		}
 		var err error
 		for tries := 0; ; tries++ {
-			code := newCode()
+			code = newCode()
 			err = tx.QueryRowContext(ctx, `INSERT INTO cases (number, code, channel, kind, category, name, mobile, mail, address, area, confidential, anonymous, consent,
 				title, text, state, received, due, duplicate_of, key, lat, long, api_key, month) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 				ON CONFLICT (code) DO NOTHING RETURNING id`,
@@ -621,9 +621,14 @@ func (s *Store) Submit(ctx context.Context, sub Submission) (Case, error) {
 				return fmt.Errorf("cases: an attachment: %w", err)
 			}
 		}
-		opened := Case{ID: id, Number: number, Channel: sub.Channel, Kind: sub.Kind, Category: sub.Category, Writer: sub.Writer, Confidential: sub.Confidential,
-			Anonymous: sub.Anonymous, Title: sub.Title, Text: sub.Text, Received: now, Due: due}
-		return s.announce(ctx, tx, opened, contract.CaseOpened, nil)
+		opened := Case{ID: id, Number: number, Code: code, Channel: sub.Channel, Kind: sub.Kind, Category: sub.Category, Writer: sub.Writer,
+			Confidential: sub.Confidential, Anonymous: sub.Anonymous, Title: sub.Title, Text: sub.Text, Received: now, Due: due}
+		if err := s.announce(ctx, tx, opened, contract.CaseOpened, nil); err != nil {
+			return err
+		}
+		// The writer gets the 查询码 by SMS (and mail) too, sent once from
+		// the outbox whatever happens after the commit.
+		return s.tell(ctx, tx, opened, "opened", openedText(opened))
 	})
 	if wrong != nil {
 		return Case{}, s.countWrong(ctx, wrong) // counted after the rollback, in a transaction of its own

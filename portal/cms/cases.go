@@ -167,7 +167,7 @@ func (c *CMS) caseNew(w http.ResponseWriter, r *http.Request) error {
 }
 
 // caseCreate is an operator's 代录 of a letter taken by phone. The
-// caller is told the 查询码 on the line, and gets it by SMS.
+// caller is told the 查询码 on the line; the store sends it by SMS.
 func (c *CMS) caseCreate(w http.ResponseWriter, r *http.Request) error {
 	f := web.NewForm(r)
 	sub := cases.Submission{Channel: cases.Phone, By: actor(r).Login, Kind: cases.Kind(f.Get("kind")), Category: f.Get("category"),
@@ -183,12 +183,6 @@ func (c *CMS) caseCreate(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err != nil {
 		return err
-	}
-	if c.opts.SendSMS != nil && k.Writer.Mobile != "" {
-		text := "【" + c.opts.SiteName + "】您的电话来信已登记，工单编号 " + k.Number + "，查询码 " + k.Code + "。可在网站“来信查询”中查看办理情况。"
-		if err := c.opts.SendSMS(r.Context(), k.Writer.Mobile, text, "case-"+k.Code+"-opened", "case.opened"); err != nil {
-			c.log.Error("send a phone case's code", "case", k.Number, "err", err)
-		}
 	}
 	return c.renderCaseNew(w, r, caseNewView{Form: &web.Form{}, Done: &k}, http.StatusOK)
 }

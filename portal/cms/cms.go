@@ -58,12 +58,9 @@ type Options struct {
 	// Keys, when set, are the Open311 clients' keys.
 	Keys Keys
 	// Cases, when set, opens the case office's pages (来信): the list,
-	// 代录, merging and 来信选登. SendSMS texts a phone writer the 查询码;
-	// SiteName signs it.
-	Cases    CaseDesk
-	SendSMS  func(ctx context.Context, to, text, key, reason string) error
-	SiteName string
-	Logger   *slog.Logger
+	// 代录, merging and 来信选登.
+	Cases  CaseDesk
+	Logger *slog.Logger
 }
 
 // CMS serves the editing desk.

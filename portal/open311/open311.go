@@ -42,9 +42,6 @@ type Options struct {
 	Store Store
 	// Agency is agency_responsible: 嘉兴市秀洲区人民政府.
 	Agency string
-	// Notify tells a writer who gave a mobile their 查询码 by SMS
-	// (optional).
-	Notify func(ctx context.Context, c cases.Case)
 	Logger *slog.Logger
 }
 
@@ -451,9 +448,6 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) {
 		h.log.Error("open311: open a case", "err", err)
 		fail(w, r, format, http.StatusInternalServerError, "the service is unavailable; try again later")
 		return
-	}
-	if h.opts.Notify != nil {
-		h.opts.Notify(ctx, c)
 	}
 	notice := fmt.Sprintf("来信已收到，查询码 %s，答复期限 %s。", c.Code, c.Due.In(china).Format("2006-01-02"))
 	out := []created{{ServiceRequestID: c.Number, ServiceNotice: notice}}

@@ -77,9 +77,5 @@ func (s *Site) applySubmit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	text := "【" + s.info().Name + "】您的政府信息公开申请已收到，工单编号 " + c.Number + "，查询码 " + c.Code + "。可在网站“来信查询”中查看办理情况。"
-	if err := s.letters.Send(ctx, c.Writer.Mobile, text, "case-"+c.Code+"-opened", "case.opened"); err != nil {
-		s.log.Error("send an application's code", "case", c.Number, "err", err)
-	}
 	return s.renderApply(w, r, &applyView{Case: &c}, http.StatusOK)
 }

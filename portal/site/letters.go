@@ -250,12 +250,6 @@ func (s *Site) letterSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	// The 查询码 by SMS too; the case is on disk already, so a failure
-	// here loses nothing: the page shows the code.
-	text := "【" + s.info().Name + "】您的来信已收到，工单编号 " + c.Number + "，查询码 " + c.Code + "。可在网站“来信查询”中查看办理情况。"
-	if err := s.letters.Send(ctx, c.Writer.Mobile, text, "case-"+c.Code+"-opened", "case.opened"); err != nil {
-		s.log.Error("send a case's code", "case", c.Number, "err", err)
-	}
 	private(w)
 	v := &letterView{chrome: s.letterChrome(r, "来信已收到"), Case: &c}
 	return s.kit.RenderStatus(w, r, s.pages["xiexin-done"], http.StatusOK, web.View{Title: "来信已收到", Data: v})
