@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -79,11 +80,7 @@ func (s *Store) HandlePortal(ctx context.Context, ev contract.PortalCase) error 
 // caseMerged ends the flow of a case the dispatcher merged into another:
 // its open tasks are cancelled, and the document says where it went.
 func (s *Store) caseMerged(ctx context.Context, ev contract.PortalCase) error {
-	return s.begin(ctx, System, func(o *op) error {
-		o.src = "portal"
-		if seen, err := caseSeen(o.ctx, o.tx, ev.ID, o.now); err != nil || seen {
-			return err
-		}
+	return s.portalEvent(ctx, ev, func(o *op) error {
 		r, err := s.caseOf(o.ctx, o.tx, ev.Case)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
@@ -106,15 +103,20 @@ func (s *Store) caseMerged(ctx context.Context, ev contract.PortalCase) error {
 	})
 }
 
-// caseSeen records the event's id in tx and reports whether it was
-// handled before.
-func caseSeen(ctx context.Context, tx *sql.Tx, id string, now time.Time) (bool, error) {
-	res, err := tx.ExecContext(ctx, `INSERT INTO actions_done (id, at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING`, "portal.case/"+id, ts(now))
-	if err != nil {
-		return false, err
-	}
-	n, _ := res.RowsAffected()
-	return n == 0, nil
+// portalEvent carries out fn for a portal.case event as one action of
+// the engine, once: an event whose id was handled before does nothing.
+func (s *Store) portalEvent(ctx context.Context, ev contract.PortalCase, fn func(o *op) error) error {
+	return s.begin(ctx, System, func(o *op) error {
+		o.src = "portal"
+		res, err := o.tx.ExecContext(o.ctx, `INSERT INTO actions_done (id, at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING`, "portal.case/"+ev.ID, ts(o.now))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // handled before
+		}
+		return fn(o)
+	})
 }
 
 func (s *Store) caseOrgan() string {
@@ -131,11 +133,7 @@ func (s *Store) openCase(ctx context.Context, ev contract.PortalCase, key, round
 	if err != nil {
 		return err
 	}
-	return s.begin(ctx, System, func(o *op) error {
-		o.src = "portal"
-		if seen, err := caseSeen(o.ctx, o.tx, ev.ID, o.now); err != nil || seen {
-			return err
-		}
+	return s.portalEvent(ctx, ev, func(o *op) error {
 		prev, err := s.caseOf(o.ctx, o.tx, ev.Case)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
@@ -162,7 +160,7 @@ func (s *Store) openCase(ctx context.Context, ev contract.PortalCase, key, round
 			d.Remark = "来信人对答复不满意，申请重办：" + ev.Note
 		case RoundRectify:
 			d.Title = "【整改】" + title
-			d.Remark = fmt.Sprintf("来信人评价为「%s」%s，须整改并回访。", ratingName(ev.Rating), noteSuffix(ev.Note))
+			d.Remark = fmt.Sprintf("来信人评价为「%s」%s，须整改并回访。", contract.RatingName(ev.Rating), noteSuffix(ev.Note))
 			d.HandleBy = ""
 		}
 		return o.startCase(def, d, info, title, text, at, people)
@@ -211,14 +209,6 @@ func (o *op) startCase(def *flow.Def, d *Document, info CaseInfo, title, text, a
 		a.People = map[string][]string{at: people}
 	}
 	return o.enter(at, a, 0, map[string]int{})
-}
-
-func ratingName(n int) string {
-	names := [...]string{"", "非常满意", "满意", "基本满意", "不满意", "非常不满意"}
-	if n < 1 || n > 5 {
-		return ""
-	}
-	return names[n]
 }
 
 func noteSuffix(note string) string {
@@ -288,11 +278,7 @@ func (s *Store) Case(ctx context.Context, doc int64) (c CaseInfo, ok bool, err e
 // caseInfo notes what the citizen added on the running round of the
 // case: in its 正文 and the trail, and to whoever holds its task.
 func (s *Store) caseInfo(ctx context.Context, ev contract.PortalCase) error {
-	return s.begin(ctx, System, func(o *op) error {
-		o.src = "portal"
-		if seen, err := caseSeen(o.ctx, o.tx, ev.ID, o.now); err != nil || seen {
-			return err
-		}
+	return s.portalEvent(ctx, ev, func(o *op) error {
 		r, err := s.caseOf(o.ctx, o.tx, ev.Case)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil // a case OA never heard of (opened before this version)
@@ -323,10 +309,7 @@ func (s *Store) caseInfo(ctx context.Context, ev contract.PortalCase) error {
 // answered the case.
 func (s *Store) caseRated(ctx context.Context, ev contract.PortalCase) error {
 	if ev.Rating < 4 {
-		return s.begin(ctx, System, func(o *op) error {
-			if seen, err := caseSeen(o.ctx, o.tx, ev.ID, o.now); err != nil || seen {
-				return err
-			}
+		return s.portalEvent(ctx, ev, func(o *op) error {
 			_, err := o.tx.ExecContext(o.ctx, `UPDATE cases SET rating = ? WHERE case_id = ? AND round IN (?, ?)`, ev.Rating, ev.Case, RoundHandle, RoundRework)
 			return err
 		})
@@ -490,7 +473,7 @@ func (o *op) extendApproved() error {
 	if err := o.trail("case_extended", "", "", fmt.Sprintf("延期 %d 个工作日，答复期限改为 %s", days, newBy), map[string]any{"document": of}); err != nil {
 		return err
 	}
-	return o.tellPortalDays(contract.CaseExtended, "", days)
+	return o.tell(contract.CaseExtended, "", "", days)
 }
 
 // caseAssigned tells the portal the case went to the departments of
@@ -498,7 +481,7 @@ func (o *op) extendApproved() error {
 func (o *op) caseAssigned(people []string) error {
 	var depts []string
 	for _, p := range people {
-		if d := o.chart.DeptName(o.chart.FirstDept(p)); d != "" && !contains(depts, d) {
+		if d := o.chart.DeptName(o.chart.FirstDept(p)); d != "" && !slices.Contains(depts, d) {
 			depts = append(depts, d)
 		}
 	}
@@ -512,15 +495,6 @@ func (o *op) caseAssigned(people []string) error {
 		note += "；协办：" + strings.Join(depts[1:], "、")
 	}
 	return o.tellPortal(contract.CaseAssigned, note, depts[0])
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // caseRejected is what 不同意 at the first step of a 来信 document means:
@@ -542,10 +516,6 @@ func (o *op) caseRejected(reason string) (string, error) {
 // carries, in the action's transaction. 整改 rounds tell nothing: the
 // citizen's case is answered already.
 func (o *op) tellPortal(action, note, dept string) error { return o.tell(action, note, dept, 0) }
-
-func (o *op) tellPortalDays(action, note string, days int) error {
-	return o.tell(action, note, "", days)
-}
 
 func (o *op) tell(action, note, dept string, days int) error {
 	r, err := scanCaseRow(o.tx.QueryRowContext(o.ctx, `SELECT `+caseCols+` FROM cases WHERE doc = ?`, o.doc.ID))

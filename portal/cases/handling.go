@@ -98,27 +98,19 @@ func short(title string) string {
 	return title
 }
 
+// oaSteps are the steps an oa.case action makes.
+var oaSteps = map[string]string{contract.CaseAccepted: "accept", contract.CaseRejected: "reject", contract.CaseAssigned: "assign",
+	contract.CaseExtended: "extend", contract.CaseReplied: "reply", contract.CaseClosed: "close"}
+
 // HandleOA carries out an oa.case event: the case's state moves, the
 // trail gets its line and the citizen an SMS at 受理, 不予受理, 答复 and
 // 办结. An event handled before changes nothing.
 func (s *Store) HandleOA(ctx context.Context, ev contract.OACase) error {
-	st := Step{By: ev.By, Note: ev.Note, Days: ev.Days, Dept: ev.Dept, Key: "oa.case/" + ev.ID}
-	switch ev.Action {
-	case contract.CaseAccepted:
-		st.Action = "accept"
-	case contract.CaseRejected:
-		st.Action = "reject"
-	case contract.CaseAssigned:
-		st.Action = "assign"
-	case contract.CaseExtended:
-		st.Action = "extend"
-	case contract.CaseReplied:
-		st.Action = "reply"
-	case contract.CaseClosed:
-		st.Action = "close"
-	default:
+	action, ok := oaSteps[ev.Action]
+	if !ok {
 		return fmt.Errorf("cases: oa.case action %q", ev.Action)
 	}
+	st := Step{Action: action, By: ev.By, Note: ev.Note, Days: ev.Days, Dept: ev.Dept, Key: "oa.case/" + ev.ID}
 	if c, err := s.Get(ctx, ev.Case); err == nil && c.MergedInto != 0 {
 		return nil // merged: its handling goes on as the other case's
 	}

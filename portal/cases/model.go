@@ -13,7 +13,11 @@
 // only: 已受理, 办理中, 已答复, 已办结, 不予受理.
 package cases
 
-import "time"
+import (
+	"time"
+
+	"nanhu/queue/contract"
+)
 
 // Channel is how a case came in.
 type Channel string
@@ -166,7 +170,7 @@ type Case struct {
 }
 
 // Ratings are the five levels of 好差评, Ratings[1] to Ratings[5].
-var Ratings = [...]string{"", "非常满意", "满意", "基本满意", "不满意", "非常不满意"}
+var Ratings = contract.Ratings
 
 // File is an attachment of a case.
 type File struct {
@@ -219,12 +223,7 @@ func (k Kind) Name() string { return KindNames[k] }
 func (s State) Name() string { return StateNames[s] }
 
 // RatingName is the citizen's rating in words ("" until rated).
-func (c Case) RatingName() string {
-	if c.Rating < 1 || c.Rating >= len(Ratings) {
-		return ""
-	}
-	return Ratings[c.Rating]
-}
+func (c Case) RatingName() string { return contract.RatingName(c.Rating) }
 
 // ActionName is the trail line's action in words.
 func (e Event) ActionName() string { return ActionName(e.Action) }

@@ -31,6 +31,7 @@ import (
 	"nanhu/internal/workcal"
 	"nanhu/portal/cases"
 	"nanhu/portal/content"
+	"nanhu/queue/contract"
 )
 
 //go:embed templates static
@@ -203,12 +204,7 @@ func New(opts Options) (*Site, error) {
 			"letters":    func() bool { return s.letters != nil },
 			"kindName":   func(k cases.Kind) string { return cases.KindNames[k] },
 			"caseAction": cases.ActionName,
-			"rating": func(n int) string {
-				if n < 1 || n >= len(cases.Ratings) {
-					return ""
-				}
-				return cases.Ratings[n]
-			},
+			"rating":     contract.RatingName,
 			// ratings are the five levels by number, for the form.
 			"ratings": func() map[int]string {
 				m := map[int]string{}

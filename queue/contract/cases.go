@@ -21,6 +21,18 @@ const (
 	CaseMerged    = "merged"     // the dispatcher merged it into another case (Note is that case's 工单编号)
 )
 
+// Ratings are the five levels of 好差评 a PortalCase's Rating names,
+// Ratings[1] (非常满意) to Ratings[5] (非常不满意).
+var Ratings = [...]string{"", "非常满意", "满意", "基本满意", "不满意", "非常不满意"}
+
+// RatingName is level n in words, "" when n is none of the five.
+func RatingName(n int) string {
+	if n < 1 || n >= len(Ratings) {
+		return ""
+	}
+	return Ratings[n]
+}
+
 // PortalCaseTypes are the types of a PortalCase.
 var PortalCaseTypes = []string{CaseOpened, CaseInfoAdded, CaseRated, CaseReopened, CaseMerged}
 
