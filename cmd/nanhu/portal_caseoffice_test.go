@@ -125,6 +125,7 @@ func TestPortalCaseOffice(t *testing.T) {
 		t.Fatalf("the published letter: %s", page)
 	}
 	citizen.shot("published")
+	phoneWidth(t, citizen, "laixin", "/laixin", fmt.Sprintf("/laixin/%d", first.ID))
 
 	// 保密: the identity stays with the case office.
 	secret := enter("新城街道夜间施工噪音扰民", "新城街道某工地每天夜里十一点以后还在施工，噪音很大，影响休息。", true)
@@ -184,6 +185,8 @@ func TestPortalApplication(t *testing.T) {
 	c.visit(eval[string](c, `[...document.querySelectorAll('a')].find(a => a.textContent.trim() === '信息公开目录').getAttribute('href')`))
 	c.click("a[href='/yishenqing']")
 	pageRules(t, c, "application")
+	phoneWidth(t, c, "application", "/yishenqing")
+	c.visit("/yishenqing")
 	c.do(chromedp.Click(chromedp.CSS("input[name=applicant][value=org]")))
 	c.typeInto("#name", "陈律师")
 	c.typeInto("#org_name", "嘉兴南湖律师事务所")

@@ -204,16 +204,7 @@ func TestPortalLetter(t *testing.T) {
 	}
 	c.shot("lookup-replied")
 	// At phone width: the form and the lookup fit.
-	c.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)))
-	for _, p := range []string{"/xiexin", "/chaxun"} {
-		c.visit(p)
-		if w := eval[int](c, `document.documentElement.scrollWidth`); w > 400 {
-			c.shot("too-wide")
-			t.Fatalf("%s is %d px wide on a phone", p, w)
-		}
-		c.shot(strings.Trim(p, "/") + "-phone")
-	}
-	c.do(chromedp.EmulateViewport(1366, 768))
+	phoneWidth(t, c, "letter", "/xiexin", "/chaxun")
 
 	// The citizen rates the answer 不满意 by replying "4" to the SMS: a
 	// 整改 with its 回访 opens for 何平.
@@ -418,6 +409,22 @@ func TestPortalLetterByMail(t *testing.T) {
 	}
 }
 
+// phoneWidth checks that the pages fit a phone's width (390 px) and saves
+// a screenshot of each, then goes back to a desktop's width.
+func phoneWidth(t *testing.T, b *browser, name string, paths ...string) {
+	t.Helper()
+	b.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)))
+	defer b.do(chromedp.EmulateViewport(1366, 768))
+	for _, p := range paths {
+		b.visit(p)
+		if w := eval[int](b, `document.documentElement.scrollWidth`); w > 400 {
+			b.shot(name + "-too-wide")
+			t.Fatalf("%s is %d px wide on a phone", p, w)
+		}
+		b.shot(name + "-phone")
+	}
+}
+
 // TestPortalJiandu: the 网上监督 page counts the cases as they are — a
 // department's on-time rate as a chart with its numbers beside it, the
 // satisfaction, the categories, a month's trend — filters by department
@@ -498,4 +505,5 @@ func TestPortalJiandu(t *testing.T) {
 	if len(rows) != 3 || rows[1][0] != "区城市管理局" || rows[1][1] != "3" || rows[2][0] != "合计" {
 		t.Fatalf("the export's departments: %v", rows)
 	}
+	phoneWidth(t, b, "jiandu", "/jiandu")
 }

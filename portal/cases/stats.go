@@ -114,7 +114,9 @@ func (s *Store) Stats(ctx context.Context, from, to time.Time, dept string) (Sta
 		q += ` AND dept = ?`
 		args = append(args, dept)
 	}
-	rows, err := s.db.Reader().QueryContext(ctx, q+` GROUP BY month, dept`, args...)
+	// Groups emptied by cases that moved (a department assigned) are
+	// left in the rollup at zero: not a department with no cases.
+	rows, err := s.db.Reader().QueryContext(ctx, q+` GROUP BY month, dept HAVING sum(received) > 0`, args...)
 	if err != nil {
 		return st, fmt.Errorf("cases: statistics: %w", err)
 	}
