@@ -363,34 +363,40 @@ func TestPortalLetterByMail(t *testing.T) {
 		var doc int64
 		return ts.oa.Docs().DB().QueryRow(`SELECT doc FROM cases WHERE case_id = ?`, c.ID).Scan(&doc) == nil
 	})
-	// Accepted: the writer, who gave only a mail address, is told by mail
-	// through the outbound queue.
+	// The writer, who gave only a mail address, is told by mail through
+	// the outbound queue: the 查询码 first (the test's mailbox keeps the
+	// last mail of each recipient, so the next is sent once this is in).
+	mailed := func(want string) (subject, text string, raw []byte) {
+		t.Helper()
+		waitFor(t, 60*time.Second, "a mail to the writer saying "+want, func() bool {
+			remote.mu.Lock()
+			raw = remote.got[from]
+			remote.mu.Unlock()
+			if raw == nil {
+				return false
+			}
+			m, err := mail.CreateReader(bytes.NewReader(raw))
+			if err != nil {
+				t.Fatal(err)
+			}
+			subject, _ = m.Header.Subject()
+			p, err := m.NextPart()
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(p.Body)
+			text = string(b)
+			return strings.Contains(text, want)
+		})
+		return subject, text, raw
+	}
+	if _, text, _ := mailed("已收到"); !strings.Contains(text, c.Code) {
+		t.Fatalf("the acknowledgement: %s", text)
+	}
 	if err := st.HandleOA(ctx, contract.OACase{V: 1, ID: contract.NewID(), Case: c.ID, Action: contract.CaseAccepted, By: "梁晓燕"}); err != nil {
 		t.Fatal(err)
 	}
-	// (The writer's mailbox keeps the last mail: first the 查询码, then this.)
-	var got []byte
-	var subject, text string
-	waitFor(t, 60*time.Second, "the acceptance mailed to the writer", func() bool {
-		remote.mu.Lock()
-		got = remote.got[from]
-		remote.mu.Unlock()
-		if got == nil {
-			return false
-		}
-		m, err := mail.CreateReader(bytes.NewReader(got))
-		if err != nil {
-			t.Fatal(err)
-		}
-		subject, _ = m.Header.Subject()
-		p, err := m.NextPart()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(p.Body)
-		text = string(b)
-		return strings.Contains(text, "已受理")
-	})
+	subject, text, got := mailed("已受理")
 	if !strings.Contains(subject, c.Number) || !strings.Contains(text, c.Code) || !bytes.Contains(got, []byte("DKIM-Signature:")) {
 		t.Fatalf("the mail to the writer: %s\n%s", subject, text)
 	}
