@@ -27,5 +27,5 @@ trap 'rm -rf "$tmp"' EXIT
 go build -o "$tmp/nanhu" ./cmd/nanhu
 go build -o "$tmp/oabench" ./bench/oabench
 echo "nanhu $(git rev-parse --short HEAD 2>/dev/null || echo worktree), $(nproc) cores, $(date -u +%F)"
-"$tmp/oabench" -nanhu "$tmp/nanhu" -dir "$BENCH_DIR/oabench" \
+"$tmp/oabench" -nanhu "$tmp/nanhu" -data "$BENCH_DIR/oabench" \
 	-workers "${WORKERS:-32}" -rate "${RATE:-200}" -users "${USERS:-50}" -duration "${DURATION:-20s}"

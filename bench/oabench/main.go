@@ -46,7 +46,7 @@ import (
 
 var (
 	nanhuBin = flag.String("nanhu", "./nanhu", "the nanhu binary")
-	dir      = flag.String("dir", "/var/tmp/oabench", "the data folder to fill (emptied first)")
+	dir      = flag.String("data", "/var/tmp/oabench", "the data folder to fill (emptied first; not -dir, which a dependency of searchtext defines globally)")
 	people   = flag.Int("people", 2000, "people")
 	docs     = flag.Int("docs", 100000, "documents of history")
 	tasks    = flag.Int("tasks", 1000000, "tasks of history")
@@ -334,11 +334,12 @@ func prepare() (map[string]string, []liveTask) {
 	insFTS, _ := tx.Prepare(`INSERT INTO documents_fts (docid, tokens) VALUES (?, ?)`)
 	insInst, _ := tx.Prepare(`INSERT INTO instances (id, doc, flow, flow_version, status, started, ended) VALUES (?, ?, '基准', ?, ?, ?, ?)`)
 	insTok, _ := tx.Prepare(`INSERT INTO tokens (instance, node, state) VALUES (?, ?, ?)`)
-	insTask, _ := tx.Prepare(`INSERT INTO tasks (instance, doc, token, node, kind, assignee, state, created, done, done_by, action, sender, origin)
-		VALUES (?, ?, ?, ?, 'task', ?, ?, ?, ?, ?, ?, ?, 0)`)
+	insTask, _ := tx.Prepare(`INSERT INTO tasks (instance, doc, token, node, kind, assignee, state, created, done, done_by, action, sender, origin, urg)
+		VALUES (?, ?, ?, ?, 'task', ?, ?, ?, ?, ?, ?, ?, 0, ?)`)
 	insAcc, _ := tx.Prepare(`INSERT OR IGNORE INTO access (doc, login) VALUES (?, ?)`)
 	now := time.Now().UTC()
 	urg := []string{"", "", "", "加急", "特急"}
+	rank := func(id int) int { return [...]int{2, 2, 2, 1, 0}[id%len(urg)] } // the engine's urg of a task of document id
 	perDoc := *tasks / *docs
 	addDoc := func(id int, starter string, running bool) int64 {
 		title := fmt.Sprintf("关于第%d项工作的请示", id)
@@ -369,7 +370,7 @@ func prepare() (map[string]string, []liveTask) {
 		at := now.Add(-time.Duration(*docs-i) * time.Minute).Format(time.RFC3339Nano)
 		for k := range perDoc {
 			who := logins[(i*7+k)%len(logins)]
-			_, err := insTask.Exec(i, i, tok, "review", who, "done", at, at, who, "approve", starter)
+			_, err := insTask.Exec(i, i, tok, "review", who, "done", at, at, who, "approve", starter, rank(i))
 			check(err)
 			_, err = insAcc.Exec(i, who)
 			check(err)
@@ -385,9 +386,9 @@ func prepare() (map[string]string, []liveTask) {
 		check(err)
 		tok, _ := res.LastInsertId()
 		at := now.Format(time.RFC3339Nano)
-		_, err = insTask.Exec(id, id, tok, "draft", who, "done", at, at, who, "approve", who)
+		_, err = insTask.Exec(id, id, tok, "draft", who, "done", at, at, who, "approve", who, rank(id))
 		check(err)
-		res, err = insTask.Exec(id, id, tok+0, "review", who, "open", at, "", "", "", who)
+		res, err = insTask.Exec(id, id, tok+0, "review", who, "open", at, "", "", "", who, rank(id))
 		check(err)
 		tid, _ := res.LastInsertId()
 		out = append(out, liveTask{tid, who})

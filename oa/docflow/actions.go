@@ -840,6 +840,7 @@ func (s *Store) Plan(ctx context.Context, login string, taskID int64) ([]RouteOp
 func (s *Store) MarkOpened(ctx context.Context, login string, docID int64) error {
 	_, err := s.db.Writer().ExecContext(ctx, `UPDATE tasks SET opened = ? WHERE doc = ? AND assignee = ? AND state = 'open' AND opened = ''`,
 		ts(s.now()), docID, login)
+	s.changed()
 	return err
 }
 
@@ -1062,6 +1063,7 @@ func (s *Store) Delegate(ctx context.Context, principal, delegate, flowKey strin
 // principal.
 func (s *Store) Revoke(ctx context.Context, principal string, id int64) error {
 	res, err := s.db.Writer().ExecContext(ctx, `UPDATE delegations SET revoked = ? WHERE id = ? AND principal = ? AND revoked = ''`, ts(s.now()), id, principal)
+	s.changed()
 	if err != nil {
 		return err
 	}

@@ -19,7 +19,9 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"nanhu/internal/sqlitedb"
@@ -77,10 +79,18 @@ type Store struct {
 	chart   *org.Chart
 	chartAt time.Time
 
-	flowMu sync.Mutex
-	flows  map[string]*flow.Def // "key@version"
+	flowMu      sync.Mutex
+	flows       map[string]*flow.Def // "key@version"
+	flowList    []FlowInfo           // Flows' answer, of generation flowListGen
+	flowListGen uint64
+	flowListAt  time.Time
 
 	wake chan struct{} // the outbox has rows
+
+	// gen counts the commits to oa.db; todos keeps the 待办 pages read
+	// in the current one.
+	gen   atomic.Uint64
+	todos todoCache
 
 	jobs      chan *job     // actions for the committer
 	closed    chan struct{} // closed by Close
@@ -132,6 +142,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	db, err := sqlitedb.Open(ctx, sqlitedb.Options{
 		Path: filepath.Join(opts.DataDir, FileName), Synchronous: sqlitedb.Full, Migrations: migrations,
 		Readers: 4, ForeignKeys: true, Logger: opts.Logger,
+		StatementCache: 128, // an action runs some twenty statements, the same each time: kept prepared
 	})
 	if err != nil {
 		return nil, err
@@ -210,7 +221,9 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		tx.Rollback()
 		return err
 	}
-	if err := tx.Commit(); err != nil {
+	err = tx.Commit()
+	s.changed() // even when the commit failed: what happened is read again
+	if err != nil {
 		return fmt.Errorf("docflow: commit: %w", err)
 	}
 	return nil
@@ -259,7 +272,28 @@ type FlowInfo struct {
 }
 
 // Flows are the latest version of every flow.
+// The list is kept for up to two seconds while oa.db is unchanged (a
+// flow published by another process shows within that time).
 func (s *Store) Flows(ctx context.Context) ([]FlowInfo, error) {
+	gen := s.gen.Load()
+	s.flowMu.Lock()
+	if s.flowList != nil && s.flowListGen == gen && time.Since(s.flowListAt) < 2*time.Second {
+		out := slices.Clone(s.flowList)
+		s.flowMu.Unlock()
+		return out, nil
+	}
+	s.flowMu.Unlock()
+	out, err := s.readFlows(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.flowMu.Lock()
+	s.flowList, s.flowListGen, s.flowListAt = out, gen, time.Now()
+	s.flowMu.Unlock()
+	return slices.Clone(out), nil
+}
+
+func (s *Store) readFlows(ctx context.Context) ([]FlowInfo, error) {
 	rows, err := s.db.Reader().QueryContext(ctx, `SELECT key, name, kind, version, published, published_by FROM flows f
 		WHERE version = (SELECT max(version) FROM flows WHERE key = f.key) ORDER BY kind, key`)
 	if err != nil {

@@ -234,7 +234,9 @@ func (s *Store) runGroup(group []*job) {
 			return
 		}
 	}
-	if err := tx.Commit(); err != nil {
+	err = tx.Commit()
+	s.changed()
+	if err != nil {
 		fail(fmt.Errorf("docflow: commit: %w", err))
 		return
 	}
@@ -462,9 +464,9 @@ func (o *op) addTask(nt newTask) (int64, error) {
 		due = o.due(nt.node)
 	}
 	res, err := o.tx.ExecContext(o.ctx, `INSERT INTO tasks (instance, doc, token, node, kind, assignee, on_behalf, delegation, state,
-		ord, added, before_of, after_of, alt_of, origin, sender, created, due) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		ord, added, before_of, after_of, alt_of, origin, sender, created, due, urg) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		o.inst.ID, o.doc.ID, nt.token, nt.node.ID, nt.kind, assignee, behalf, delegation, nt.state, nt.ord, nt.added,
-		nt.beforeOf, nt.afterOf, nt.altOf, nt.origin, o.actor, ts(o.now), due)
+		nt.beforeOf, nt.afterOf, nt.altOf, nt.origin, o.actor, ts(o.now), due, urgencyRank(o.doc.Urgency))
 	if err != nil {
 		return 0, err
 	}

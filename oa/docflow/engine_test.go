@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -520,5 +521,56 @@ func TestShouwenWalk(t *testing.T) {
 	rows, err := s.Register(ctx, "wufang", RegisterFilter{Kind: "收文"})
 	if err != nil || len(rows) != 1 || rows[0].FromUnit != "嘉兴市人民政府" {
 		t.Fatalf("收文登记簿: %+v %v", rows, err)
+	}
+}
+
+// TestTodoOrder: 待办 lists 特急, then 加急, then the rest, each by
+// deadline and age, from the tasks' own urgency rank, which follows a
+// change of the document's urgency.
+func TestTodoOrder(t *testing.T) {
+	s, _ := openStore(t)
+	ctx := context.Background()
+	var ids []int64
+	for _, u := range []string{"", "加急", "特急", ""} {
+		d, _, err := s.Create(ctx, "huanglei", Draft{Flow: "发文", Type: "通知", Title: "关于" + u + "事项的通知", Urgency: u,
+			Organ: "qzf", MainTo: []string{"区政府各部门"}, Body: "正文。"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, d.ID)
+	}
+	order := func() []int64 {
+		ts, err := s.TodosPage(ctx, "huanglei", 0, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []int64
+		for _, x := range ts {
+			out = append(out, x.Doc)
+		}
+		return out
+	}
+	want := []int64{ids[2], ids[1], ids[0], ids[3]}
+	if got := order(); !slices.Equal(got, want) {
+		t.Fatalf("待办 order %v, want %v (特急, 加急, then by age)", got, want)
+	}
+	if got, _ := s.TodosPage(ctx, "huanglei", 1, 2); len(got) != 2 || got[0].Doc != ids[1] || got[1].Doc != ids[0] {
+		t.Fatalf("the page from offset 1: %+v", got)
+	}
+	d, err := s.Document(ctx, ids[3])
+	if err != nil {
+		t.Fatal(err)
+	}
+	dr := Draft{Flow: "发文", Type: d.Type, Title: d.Title, Urgency: "特急", Organ: d.Organ, MainTo: d.MainTo, Body: d.Body}
+	if err := s.Update(ctx, "huanglei", ids[3], dr); err != nil {
+		t.Fatal(err)
+	}
+	want = []int64{ids[2], ids[3], ids[1], ids[0]}
+	if got := order(); !slices.Equal(got, want) {
+		t.Fatalf("after the last became 特急: %v, want %v", got, want)
+	}
+	n, r, err := s.OpenCounts(ctx, "huanglei")
+	if err != nil || n != 4 || r != 0 {
+		t.Fatalf("OpenCounts = %d, %d, %v; want 4, 0", n, r, err)
 	}
 }

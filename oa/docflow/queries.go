@@ -77,8 +77,17 @@ func (s *Store) Task(ctx context.Context, id int64) (Task, error) {
 	return ts[0], nil
 }
 
-// urgencyOrder sorts 特急 first, then 加急, then 平件.
-const urgencyOrder = `CASE d.urgency WHEN '特急' THEN 0 WHEN '加急' THEN 1 ELSE 2 END`
+// urgencyRank is the order of an urgency in the 待办 list, as the
+// tasks' urg column keeps it: 特急, then 加急, then the rest.
+func urgencyRank(u string) int {
+	switch u {
+	case "特急":
+		return 0
+	case "加急":
+		return 1
+	}
+	return 2
+}
 
 // Todos are login's open tasks (待办): by urgency, then deadline (those
 // without one last), then age.
@@ -87,20 +96,32 @@ func (s *Store) Todos(ctx context.Context, login string, limit int) ([]Task, err
 }
 
 // TodosPage is a page of Todos: limit tasks from offset.
+// Pages are kept until oa.db changes (todoCache).
 func (s *Store) TodosPage(ctx context.Context, login string, offset, limit int) ([]Task, error) {
-	rows, err := s.db.Reader().QueryContext(ctx, taskViewQuery+` WHERE t.assignee = ? AND t.state = 'open' AND t.kind = 'task'
-		ORDER BY `+urgencyOrder+`, t.due = '', t.due, t.id LIMIT ? OFFSET ?`, login, limit, offset)
-	if err != nil {
-		return nil, err
-	}
-	return s.scanTasks(ctx, rows)
+	return s.cachedTodos(ctx, login, offset, limit, func() ([]Task, error) {
+		// The order is tasks_todo's: only the page's rows are joined to
+		// their documents.
+		rows, err := s.db.Reader().QueryContext(ctx, taskViewQuery+` WHERE t.assignee = ? AND t.state = 'open' AND t.kind = 'task'
+			ORDER BY t.urg, t.due = '', t.due, t.id LIMIT ? OFFSET ?`, login, limit, offset)
+		if err != nil {
+			return nil, fmt.Errorf("docflow: 待办 of %s: %w", login, err)
+		}
+		return s.scanTasks(ctx, rows)
+	})
 }
 
-// OpenCount counts login's open tasks of kind (task: 待办, read: 待阅).
-func (s *Store) OpenCount(ctx context.Context, login, kind string) (int, error) {
-	var n int
-	err := s.db.Reader().QueryRowContext(ctx, `SELECT count(*) FROM tasks WHERE assignee = ? AND state = 'open' AND kind = ?`, login, kind).Scan(&n)
-	return n, err
+// OpenCounts counts login's open tasks: 待办 and 待阅 (传阅).
+// They are kept until oa.db changes (todoCache).
+func (s *Store) OpenCounts(ctx context.Context, login string) (tasks, reads int, err error) {
+	return s.cachedCounts(ctx, login, func() (tasks, reads int, err error) {
+		// Two counts in tasks_todo, read from the index alone.
+		err = s.db.Reader().QueryRowContext(ctx, `SELECT (SELECT count(*) FROM tasks WHERE assignee = ?1 AND state = 'open' AND kind = 'task'),
+			(SELECT count(*) FROM tasks WHERE assignee = ?1 AND state = 'open' AND kind = 'read')`, login).Scan(&tasks, &reads)
+		if err != nil {
+			err = fmt.Errorf("docflow: open tasks of %s: %w", login, err)
+		}
+		return tasks, reads, err
+	})
 }
 
 // Reads are login's unread 传阅 (待阅).

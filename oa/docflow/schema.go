@@ -262,4 +262,17 @@ CREATE INDEX cases_case ON cases(case_id);
 ALTER TABLE cases ADD COLUMN extend_days INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE cases ADD COLUMN extend_of INTEGER NOT NULL DEFAULT 0;
 `,
+	// 4: the 待办 list in its order from an index: each task carries its
+	// document's urgency as a rank (0 特急, 1 加急, 2 平件), set when the
+	// task is made and kept by a trigger when the document's urgency
+	// changes, so a page of a person's 待办 reads only the rows it shows.
+	`
+ALTER TABLE tasks ADD COLUMN urg INTEGER NOT NULL DEFAULT 2;
+UPDATE tasks SET urg = (SELECT CASE d.urgency WHEN '特急' THEN 0 WHEN '加急' THEN 1 ELSE 2 END FROM documents d WHERE d.id = tasks.doc)
+	WHERE doc IN (SELECT id FROM documents WHERE urgency IN ('特急', '加急'));
+CREATE INDEX tasks_todo ON tasks(assignee, kind, urg, due = '', due, id) WHERE state = 'open';
+CREATE TRIGGER tasks_urg AFTER UPDATE OF urgency ON documents WHEN NEW.urgency IS NOT OLD.urgency BEGIN
+	UPDATE tasks SET urg = CASE NEW.urgency WHEN '特急' THEN 0 WHEN '加急' THEN 1 ELSE 2 END WHERE doc = NEW.id;
+END;
+`,
 }

@@ -120,4 +120,8 @@ CREATE INDEX oa_roles_role ON oa_roles(role, organ);
 	`
 ALTER TABLE users ADD COLUMN unlocked_at TEXT NOT NULL DEFAULT '';
 `,
+	// 7: a user's extra addresses found by login, for reading one user.
+	`
+CREATE INDEX user_addresses_login ON user_addresses(login);
+`,
 }

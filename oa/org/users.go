@@ -324,10 +324,14 @@ func loadUsers(ctx context.Context, q querier, login string) ([]User, error) {
 	if err != nil {
 		return nil, err
 	}
-	// "? = ''" selects everything when no login is given.
-	const filter = ` WHERE (? = '' OR login = ?)`
+	// Every user when no login is given; one user by the tables' login
+	// indexes otherwise (an "? = '' OR" filter would scan them all).
+	filter, args := ``, []any{}
+	if login != "" {
+		filter, args = ` WHERE login = ?`, []any{login}
+	}
 	rows, err := q.QueryContext(ctx,
-		`SELECT login, name, mobile, disabled, quota_bytes, created, auth_epoch FROM users`+filter+` ORDER BY login`, login, login)
+		`SELECT login, name, mobile, disabled, quota_bytes, created, auth_epoch FROM users`+filter+` ORDER BY login`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -352,7 +356,7 @@ func loadUsers(ctx context.Context, q querier, login string) ([]User, error) {
 		return nil, err
 	}
 	each := func(query string, fn func(u *User, v1, v2 string)) error {
-		rows, err := q.QueryContext(ctx, query, login, login)
+		rows, err := q.QueryContext(ctx, query, args...)
 		if err != nil {
 			return err
 		}

@@ -110,7 +110,7 @@ type oaHomeView struct {
 	Pager  web.Pager
 	Tab    string
 	Tabs   []option
-	Todos  []taskRowView
+	Rows   template.HTML // the table's rows of 待办, 待阅 or 已办
 	Docs   []docRowView
 	Counts map[string]int
 	Flows  []docflow.FlowInfo
@@ -123,6 +123,36 @@ type taskRowView struct {
 	Urgent               bool
 	Sender               string
 	OnBehalfName         string
+}
+
+// taskRow is a row of the 待办, 待阅 or 已办 table: what it shows, and
+// the key under which it is kept rendered.
+type taskRow struct {
+	Doc                                        int64
+	Title, Number, OnBehalfName, Step, Urgency string
+	Sender, Created, Due, DoneAction, DoneAt   string
+	Urgent, Overdue, DoneTab                   bool
+}
+
+// rows are the table rows of ts, each rendered once and kept.
+func (p *Pages) rows(ts []taskRowView, doneTab bool) (template.HTML, error) {
+	hs := make([]template.HTML, len(ts))
+	n := 0
+	for i, t := range ts {
+		h, err := p.frags.render(p.tmpl.oaHome, "taskrow", taskRow{Doc: t.Doc, Title: t.Title, Number: t.Number,
+			OnBehalfName: t.OnBehalfName, Step: t.Step, Urgency: t.Urgency, Sender: t.Sender, Created: t.Created,
+			Due: t.Due, DoneAction: t.DoneAction, DoneAt: t.DoneAt, Urgent: t.Urgent, Overdue: t.Overdue, DoneTab: doneTab})
+		if err != nil {
+			return "", err
+		}
+		hs[i], n = h, n+len(h)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, h := range hs {
+		b.WriteString(string(h))
+	}
+	return template.HTML(b.String()), nil
 }
 
 type docRowView struct {
@@ -182,10 +212,7 @@ func (p *Pages) oaHome(w http.ResponseWriter, r *http.Request) error {
 			v.Tab = tab
 		}
 	}
-	if v.Counts["todo"], err = d.OpenCount(ctx, login, "task"); err != nil {
-		return err
-	}
-	if v.Counts["read"], err = d.OpenCount(ctx, login, "read"); err != nil {
+	if v.Counts["todo"], v.Counts["read"], err = d.OpenCounts(ctx, login); err != nil {
 		return err
 	}
 	for _, t := range oaTabs {
@@ -202,19 +229,28 @@ func (p *Pages) oaHome(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		v.Todos, v.Empty = p.taskRows(c, todos), "暂无待办。"
+		if v.Rows, err = p.rows(p.taskRows(c, todos), false); err != nil {
+			return err
+		}
+		v.Empty = "暂无待办。"
 	case "read":
 		reads, err := d.Reads(ctx, login, 300)
 		if err != nil {
 			return err
 		}
-		v.Todos, v.Empty = p.taskRows(c, reads), "暂无待阅。"
+		if v.Rows, err = p.rows(p.taskRows(c, reads), false); err != nil {
+			return err
+		}
+		v.Empty = "暂无待阅。"
 	case "done":
 		ts, err := d.Done(ctx, login, 100)
 		if err != nil {
 			return err
 		}
-		v.Todos, v.Empty = p.taskRows(c, ts), "还没有办理过公文。"
+		if v.Rows, err = p.rows(p.taskRows(c, ts), true); err != nil {
+			return err
+		}
+		v.Empty = "还没有办理过公文。"
 	case "drafts":
 		ds, err := d.Drafts(ctx, login, 100)
 		if err != nil {

@@ -11,8 +11,6 @@ import (
 	"context"
 	"embed"
 	"log/slog"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"nanhu/internal/daemon"
@@ -102,10 +100,9 @@ type Pages struct {
 	org   *org.Directory
 	log   *slog.Logger
 	prefs prefsCache
-	// items are rendered to-do list items, by their contents.
-	items     sync.Map
-	itemCount atomic.Int64
-	tmpl      struct {
+	// frags are rendered list items and table rows, by their contents.
+	frags fragments
+	tmpl  struct {
 		workbench, people, person, personNew, personCreated, departments, mail, system        *web.Page
 		oaHome, docNew, doc, docPrint, search, delegations, register, leader, flows, flowEdit *web.Page
 	}

@@ -274,30 +274,17 @@ func (c *prefsCache) forget(login string) {
 	c.mu.Unlock()
 }
 
-// maxItems bounds the rendered to-do items kept.
-const maxItems = 20000
-
-// todoItems are the list items of todos. Each is rendered once by the
-// page's "todo" template and kept under its own contents (a changed to-do
-// is another key), for the same to-dos are shown on every view of the
-// 工作台.
+// todoItems are the list items of todos, each rendered by the page's
+// "todo" template once and kept (the same to-dos are shown on every view
+// of the 工作台).
 func (p *Pages) todoItems(todos []todoView) (template.HTML, error) {
 	var b strings.Builder
 	for _, t := range todos {
-		h, ok := p.items.Load(t)
-		if !ok {
-			html, err := p.tmpl.workbench.Fragment("todo", t)
-			if err != nil {
-				return "", err
-			}
-			if p.itemCount.Add(1) > maxItems {
-				p.items.Clear()
-				p.itemCount.Store(0)
-			}
-			p.items.Store(t, html)
-			h = html
+		h, err := p.frags.render(p.tmpl.workbench, "todo", t)
+		if err != nil {
+			return "", err
 		}
-		b.WriteString(string(h.(template.HTML)))
+		b.WriteString(string(h))
 	}
 	return template.HTML(b.String()), nil
 }

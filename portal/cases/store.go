@@ -317,7 +317,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	db, err := sqlitedb.Open(ctx, sqlitedb.Options{Path: opts.Path, Synchronous: sqlitedb.Full, Migrations: migrations, Readers: 4, ForeignKeys: true, Logger: opts.Logger})
+	db, err := sqlitedb.Open(ctx, sqlitedb.Options{Path: opts.Path, Synchronous: sqlitedb.Full, Migrations: migrations, Readers: 4, ForeignKeys: true, StatementCache: 64, Logger: opts.Logger})
 	if err != nil {
 		return nil, fmt.Errorf("cases: %w", err)
 	}

@@ -1,0 +1,40 @@
+package pages
+
+import (
+	"html/template"
+	"sync"
+	"sync/atomic"
+
+	"nanhu/internal/web"
+)
+
+// maxFragments bounds the rendered fragments kept.
+const maxFragments = 20000
+
+// fragments are rendered pieces of pages, a to-do list item or a row of
+// the 待办 table, kept under their own contents: the key is the
+// fragment's data, a comparable struct of exactly what it shows, so a
+// changed item is another key and nothing kept is ever stale. When full,
+// it starts again empty.
+type fragments struct {
+	m sync.Map
+	n atomic.Int64
+}
+
+// render is template name of page applied to data, from the kept ones
+// when it was rendered before.
+func (f *fragments) render(page *web.Page, name string, data any) (template.HTML, error) {
+	if h, ok := f.m.Load(data); ok {
+		return h.(template.HTML), nil
+	}
+	h, err := page.Fragment(name, data)
+	if err != nil {
+		return "", err
+	}
+	if f.n.Add(1) > maxFragments {
+		f.m.Clear()
+		f.n.Store(0)
+	}
+	f.m.Store(data, h)
+	return h, nil
+}
