@@ -96,7 +96,7 @@ func (p *people) AuthenticateToken(ctx context.Context, token string) (web.Perso
 		}
 		return web.Person{}, webErr(err)
 	}
-	return p.person(ctx, u)
+	return p.principal(ctx, u)
 }
 
 func (p *people) Person(ctx context.Context, login string) (web.Person, error) {

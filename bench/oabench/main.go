@@ -182,47 +182,80 @@ func main() {
 	fmt.Printf("approve at %d actions/s (%d actions): p50 %s, p90 %s, p99 %s, max %s, %d failed\n",
 		*rate, total, pct(lat, 50), pct(lat, 90), pct(lat, 99), pct(lat, 100), fails.Load())
 
-	// 3. The 待办 page of the person with 300 open tasks.
+	// 3. The 待办 page of the person with 300 open tasks: alone, then
+	// while approvals go on at -rate a second (each commit makes the
+	// server read the page again).
 	jar, _ := cookiejar.New(nil)
 	page := &http.Client{Jar: jar, Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
 	signIn(page, base, "u0001")
-	lat = nil
-	fails.Store(0)
-	ctx, cancel = context.WithTimeout(context.Background(), *duration)
-	start = time.Now()
-	var pages atomic.Int64
-	for range *users {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ctx.Err() == nil {
-				t0 := time.Now()
-				resp, err := page.Get(base + "/oa")
-				if err != nil {
-					fails.Add(1)
-					continue
-				}
-				b, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != 200 || !bytes.Contains(b, []byte("待办（300）")) {
-					if fails.Add(1) < 3 {
-						log.Printf("待办 page: %s %.200s", resp.Status, b)
+	pagePhase := func(label string, approvals bool) {
+		var lat []time.Duration
+		var fails, pages, acted atomic.Int64
+		ctx, cancel := context.WithTimeout(context.Background(), *duration)
+		defer cancel()
+		var wg sync.WaitGroup
+		if approvals {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				tick := time.NewTicker(time.Second / time.Duration(*rate))
+				defer tick.Stop()
+				for ctx.Err() == nil {
+					<-tick.C
+					select {
+					case t := <-next:
+						wg.Add(1)
+						go func() {
+							defer wg.Done()
+							if _, err := approve(t); err == nil {
+								acted.Add(1)
+							}
+						}()
+					default:
+						log.Fatal("out of live tasks: raise -live")
 					}
-					continue
 				}
-				d := time.Since(t0)
-				pages.Add(1)
-				mu.Lock()
-				lat = append(lat, d)
-				mu.Unlock()
-			}
-		}()
+			}()
+		}
+		start := time.Now()
+		for range *users {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for ctx.Err() == nil {
+					t0 := time.Now()
+					resp, err := page.Get(base + "/oa")
+					if err != nil {
+						fails.Add(1)
+						continue
+					}
+					b, _ := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != 200 || !bytes.Contains(b, []byte("待办（300）")) {
+						if fails.Add(1) < 3 {
+							log.Printf("待办 page: %s %.200s", resp.Status, b)
+						}
+						continue
+					}
+					d := time.Since(t0)
+					pages.Add(1)
+					mu.Lock()
+					lat = append(lat, d)
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		el := time.Since(start)
+		extra := ""
+		if approvals {
+			extra = fmt.Sprintf(", %d approvals done meanwhile (%.0f/s)", acted.Load(), float64(acted.Load())/el.Seconds())
+		}
+		fmt.Printf("待办 page, 300 open tasks, %d users%s (%s): %.0f pages/s, p50 %s, p99 %s, %d failed%s\n",
+			*users, label, el.Round(time.Second), float64(pages.Load())/el.Seconds(), pct(lat, 50), pct(lat, 99), fails.Load(), extra)
 	}
-	wg.Wait()
-	cancel()
-	el = time.Since(start)
-	fmt.Printf("待办 page, 300 open tasks, %d users (%s): %.0f pages/s, p50 %s, p99 %s, %d failed\n",
-		*users, el.Round(time.Second), float64(pages.Load())/el.Seconds(), pct(lat, 50), pct(lat, 99), fails.Load())
+	pagePhase("", false)
+	pagePhase(fmt.Sprintf(" with approvals at %d/s", *rate), true)
 	fmt.Printf("oa.db on disk: %.1f MB before the run, %.1f MB after (%d documents, %d tasks of history, %d people)\n",
 		float64(size)/(1<<20), float64(fileSize(filepath.Join(*dir, docflow.FileName))+fileSize(filepath.Join(*dir, docflow.FileName+"-wal")))/(1<<20),
 		*docs, *tasks, *people)

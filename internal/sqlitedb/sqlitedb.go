@@ -88,6 +88,14 @@ type Options struct {
 	// StatementCache is how many prepared statements each connection keeps
 	// (the driver's default when 0).
 	StatementCache int
+	// Checkpoint, when above zero, moves WAL checkpoints off the writer:
+	// the writer's connection stops checkpointing at commit, and a
+	// connection of its own copies the WAL back into the file (PASSIVE:
+	// it blocks neither readers nor the writer) every Checkpoint. A
+	// writer that commits often, with synchronous=FULL, then no longer
+	// waits for the copy and its fsync of the database file every 1000
+	// pages. Zero leaves checkpoints to SQLite.
+	Checkpoint time.Duration
 	// Logger receives a line per migration applied and per file mode
 	// tightened; nil discards them.
 	Logger *slog.Logger
@@ -99,6 +107,11 @@ type DB struct {
 	writer *sql.DB
 	reader *sql.DB // nil when the store has no reader pool
 	group  grouper // Group's committer, started by the first call
+	// ckpt is the background checkpointer's connection (Checkpoint);
+	// ckptStop stops it and ckptDone is closed when it has.
+	ckpt     *sql.DB
+	ckptStop chan struct{}
+	ckptDone chan struct{}
 }
 
 // Open opens (creating when needed) the store at opts.Path and brings its
@@ -163,7 +176,68 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		rd.SetMaxIdleConns(opts.Readers) // keep them: a new connection reads the schema again
 		db.reader = rd
 	}
+	if opts.Checkpoint > 0 {
+		if err := db.startCheckpoints(ctx, q, opts.Checkpoint, log); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open %s: %w", opts.Path, err)
+		}
+	}
 	return db, nil
+}
+
+// checkpoint copies the WAL back into the database file, and restarts
+// it when it has grown past maxWAL frames.
+func (db *DB) checkpoint(log *slog.Logger) {
+	var busy, frames, done int
+	if err := db.ckpt.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &done); err != nil {
+		log.Warn("checkpoint", "file", filepath.Base(db.path), "err", err)
+		return
+	}
+	// A writer that never stops keeps the WAL from starting again at its
+	// beginning, and it grows; past maxWAL frames, RESTART copies what is
+	// left (little, after the passive runs) and makes the next write
+	// start the WAL again, holding the writer back meanwhile through its
+	// busy timeout.
+	if frames > maxWAL {
+		if err := db.ckpt.QueryRow(`PRAGMA wal_checkpoint(RESTART)`).Scan(&busy, &frames, &done); err != nil {
+			log.Warn("checkpoint", "file", filepath.Base(db.path), "mode", "restart", "err", err)
+		}
+	}
+}
+
+// maxWAL is the WAL's length in frames (pages) past which the
+// background checkpointer restarts it.
+const maxWAL = 4096
+
+// startCheckpoints turns the writer's own checkpoints off and starts the
+// background checkpointer. Should the pool ever replace the writer's
+// connection, the new one checkpoints at commit again as SQLite does by
+// default: slower, never wrong.
+func (db *DB) startCheckpoints(ctx context.Context, q url.Values, every time.Duration, log *slog.Logger) error {
+	if _, err := db.writer.ExecContext(ctx, `PRAGMA wal_autocheckpoint = 0`); err != nil {
+		return fmt.Errorf("turn the writer's checkpoints off: %w", err)
+	}
+	c, err := sql.Open("sqlite3", uri(db.path)+"?"+q.Encode())
+	if err != nil {
+		return err
+	}
+	c.SetMaxOpenConns(1)
+	c.SetMaxIdleConns(1)
+	db.ckpt, db.ckptStop, db.ckptDone = c, make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(db.ckptDone)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-db.ckptStop:
+				return
+			case <-t.C:
+			}
+			db.checkpoint(log)
+		}
+	}()
+	return nil
 }
 
 // privateFiles makes the store's folder (0700) and creates the file 0600
@@ -281,8 +355,13 @@ func (db *DB) Path() string { return db.path }
 func (db *DB) Close() error {
 	db.stopGroups()
 	var err error
+	if db.ckpt != nil {
+		close(db.ckptStop)
+		<-db.ckptDone
+		err = db.ckpt.Close()
+	}
 	if db.reader != nil {
-		err = db.reader.Close()
+		err = errors.Join(err, db.reader.Close())
 	}
 	return errors.Join(err, db.writer.Close())
 }

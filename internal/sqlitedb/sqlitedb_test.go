@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 var testMigrations = []string{
@@ -227,5 +230,55 @@ func TestOddPath(t *testing.T) {
 	}
 	if err := Backup(context.Background(), db.Path(), filepath.Join(dir, "copy#1.db"), nil); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestBackgroundCheckpoint: with Checkpoint, the writer leaves the WAL
+// alone at commit (more than SQLite's 1000 pages pile up between two
+// background runs); past maxWAL frames, the checkpointer copies it back
+// and the next write starts the WAL again; every row written is read
+// back after a reopen.
+func TestBackgroundCheckpoint(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.db")
+	ctx := context.Background()
+	db, err := Open(ctx, Options{Path: path, Synchronous: Full, Migrations: testMigrations, Readers: 1, Checkpoint: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var auto int
+	if err := db.Writer().QueryRow(`PRAGMA wal_autocheckpoint`).Scan(&auto); err != nil || auto != 0 {
+		t.Fatalf("writer's wal_autocheckpoint = %d, %v; want 0", auto, err)
+	}
+	big := strings.Repeat("南湖", 2000) // 12 KB: three pages a row
+	for i := range 1500 {
+		if _, err := db.Writer().Exec(`INSERT INTO t (v) VALUES (?)`, fmt.Sprint(i, big)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	walFrames := func() (frames, done int) {
+		t.Helper()
+		var busy int
+		if err := db.ckpt.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &done); err != nil {
+			t.Fatal(err)
+		}
+		return frames, done
+	}
+	if frames, _ := walFrames(); frames <= maxWAL {
+		t.Fatalf("WAL frames %d: want more than %d left by the writer", frames, maxWAL)
+	}
+	db.checkpoint(slog.New(slog.DiscardHandler))
+	if _, err := db.Writer().Exec(`INSERT INTO t (v) VALUES ('after')`); err != nil {
+		t.Fatal(err)
+	}
+	if frames, done := walFrames(); frames > 10 || done != frames {
+		t.Fatalf("after the checkpointer's restart, WAL frames %d, checkpointed %d: want the WAL started again", frames, done)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db = open(t, path, testMigrations)
+	var n int
+	if err := db.Reader().QueryRow(`SELECT count(*) FROM t`).Scan(&n); err != nil || n != 1501 {
+		t.Fatalf("%d rows after reopening (%v), want 1501", n, err)
 	}
 }

@@ -161,7 +161,9 @@ func (o *op) mayEdit(login string) error {
 	if o.inst.Status != "running" {
 		return errf("gone", "流程已经结束，公文不能再修改。")
 	}
-	open, err := o.tasksWhere(`instance = ? AND kind = 'task' AND state = 'open' AND assignee = ?`, o.inst.ID, login)
+	// By the document's tasks (tasks_instance), not by the person's,
+	// who may hold hundreds: the unary + keeps assignee out of the plan.
+	open, err := o.tasksWhere(`instance = ? AND kind = 'task' AND state = 'open' AND +assignee = ?`, o.inst.ID, login)
 	if err != nil {
 		return err
 	}

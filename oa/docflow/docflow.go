@@ -142,7 +142,8 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	db, err := sqlitedb.Open(ctx, sqlitedb.Options{
 		Path: filepath.Join(opts.DataDir, FileName), Synchronous: sqlitedb.Full, Migrations: migrations,
 		Readers: 4, ForeignKeys: true, Logger: opts.Logger,
-		StatementCache: 128, // an action runs some twenty statements, the same each time: kept prepared
+		StatementCache: 128,                    // an action runs some twenty statements, the same each time: kept prepared
+		Checkpoint:     250 * time.Millisecond, // the committer does not wait for checkpoints
 	})
 	if err != nil {
 		return nil, err

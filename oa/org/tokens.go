@@ -85,25 +85,25 @@ func (d *Directory) CreateToken(ctx context.Context, login, name string) (string
 // AuthenticateToken returns the enabled user whose token this is, or
 // ErrBadCredentials (ErrDisabled for a disabled owner). It records when the
 // token was last used, at most once a minute.
-func (d *Directory) AuthenticateToken(ctx context.Context, token string) (User, error) {
+func (d *Directory) AuthenticateToken(ctx context.Context, token string) (Principal, error) {
 	bad := errorf(ErrBadCredentials, "unknown API token")
 	if !strings.HasPrefix(token, TokenPrefix) || len(token) > 200 {
-		return User{}, bad
+		return Principal{}, bad
 	}
 	var id, login, last string
 	err := d.ro.QueryRowContext(ctx, `SELECT id, login, last_used FROM api_tokens WHERE hash = ?`, tokenHash(token)).Scan(&id, &login, &last)
 	if errors.Is(err, sql.ErrNoRows) {
-		return User{}, bad
+		return Principal{}, bad
 	}
 	if err != nil {
-		return User{}, fmt.Errorf("org: authenticate a token: %w", err)
+		return Principal{}, fmt.Errorf("org: authenticate a token: %w", err)
 	}
-	u, err := d.User(ctx, login)
+	u, err := d.Principal(ctx, login)
 	if err != nil {
-		return User{}, err
+		return Principal{}, err
 	}
 	if u.Disabled {
-		return User{}, errorf(ErrDisabled, "account %q is disabled", login)
+		return Principal{}, errorf(ErrDisabled, "account %q is disabled", login)
 	}
 	now := time.Now().UTC()
 	if t, _ := time.Parse(time.RFC3339, last); now.Sub(t) > time.Minute {

@@ -267,7 +267,32 @@ func (p *Pages) oaHome(w http.ResponseWriter, r *http.Request) error {
 	if v.Flows, err = d.Flows(ctx); err != nil {
 		return err
 	}
-	return p.kit.Render(w, r, p.tmpl.oaHome, web.View{Title: "公文", Data: v})
+	var body template.HTML
+	if v.Docs == nil {
+		// The lists of tasks are kept rendered under all they show.
+		var flows strings.Builder
+		for _, f := range v.Flows {
+			flows.WriteString(f.Key + "\x1f" + f.Name + "\x1f" + f.Kind + "\x1e")
+		}
+		key := homeKey{Query: r.URL.RawQuery, Tab: v.Tab, Counts: [2]int{v.Counts["todo"], v.Counts["read"]}, Rows: v.Rows,
+			Empty: v.Empty, Flows: flows.String()}
+		body, err = p.frags.renderKey(key, p.tmpl.oaHome, "home", v)
+	} else {
+		body, err = p.tmpl.oaHome.Fragment("home", v)
+	}
+	if err != nil {
+		return err
+	}
+	return p.kit.Render(w, r, p.tmpl.oaHome, web.View{Title: "公文", Data: body})
+}
+
+// homeKey is what the 公文 page's lists of tasks show, the key under
+// which one is kept rendered.
+type homeKey struct {
+	Query, Tab   string
+	Counts       [2]int
+	Rows         template.HTML
+	Empty, Flows string
 }
 
 // ---- a new document ------------------------------------------------------

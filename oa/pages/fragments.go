@@ -8,8 +8,11 @@ import (
 	"nanhu/internal/web"
 )
 
-// maxFragments bounds the rendered fragments kept.
-const maxFragments = 20000
+// maxFragments and maxFragmentBytes bound the rendered fragments kept.
+const (
+	maxFragments     = 20000
+	maxFragmentBytes = 32 << 20
+)
 
 // fragments are rendered pieces of pages, a to-do list item or a row of
 // the 待办 table, kept under their own contents: the key is the
@@ -17,24 +20,32 @@ const maxFragments = 20000
 // changed item is another key and nothing kept is ever stale. When full,
 // it starts again empty.
 type fragments struct {
-	m sync.Map
-	n atomic.Int64
+	m     sync.Map
+	n     atomic.Int64
+	bytes atomic.Int64
 }
 
 // render is template name of page applied to data, from the kept ones
 // when it was rendered before.
 func (f *fragments) render(page *web.Page, name string, data any) (template.HTML, error) {
-	if h, ok := f.m.Load(data); ok {
+	return f.renderKey(data, page, name, data)
+}
+
+// renderKey is render with another key than the data: a comparable
+// value that changes whenever what the data shows does.
+func (f *fragments) renderKey(key any, page *web.Page, name string, data any) (template.HTML, error) {
+	if h, ok := f.m.Load(key); ok {
 		return h.(template.HTML), nil
 	}
 	h, err := page.Fragment(name, data)
 	if err != nil {
 		return "", err
 	}
-	if f.n.Add(1) > maxFragments {
+	if f.n.Add(1) > maxFragments || f.bytes.Add(int64(len(h))) > maxFragmentBytes {
 		f.m.Clear()
 		f.n.Store(0)
+		f.bytes.Store(0)
 	}
-	f.m.Store(data, h)
+	f.m.Store(key, h)
 	return h, nil
 }
