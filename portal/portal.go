@@ -175,6 +175,9 @@ func (p *Portal) Routes(mux *http.ServeMux, kit *web.Kit, publicURL string) {
 // daily inspection, takes citizens' SMS and mail and OA's steps of their
 // cases from the queue, and publishes the cases' events, until ctx ends.
 func (p *Portal) Run(ctx context.Context) error {
+	// Search's index in memory is built now rather than at the first
+	// visitor's search.
+	go p.store.WarmSearch(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); p.inspectLoop(ctx) }()
 	defer func() { <-done }()

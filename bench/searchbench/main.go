@@ -28,6 +28,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -247,6 +248,20 @@ func main() {
 	type tally struct{ truth, found, right int }
 	byKind := map[string]*[2]tally{}
 	var kinds []string
+	// Nanhu's index in memory is built on the first search (serve
+	// builds it at start): its time and the heap it takes.
+	var m0, m1 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m0)
+	t1 := time.Now()
+	if _, err := st.Search(ctx, content.Query{Text: "政务"}); err != nil {
+		log.Fatal(err)
+	}
+	built := time.Since(t1)
+	runtime.GC()
+	runtime.ReadMemStats(&m1)
+	log.Printf("nanhu: index in memory built in %s, heap %.0f MB", built.Round(time.Millisecond), float64(int64(m1.HeapAlloc)-int64(m0.HeapAlloc))/(1<<20))
+
 	var both [2]tally
 	for _, q := range queries {
 		truth := map[int]bool{}
@@ -278,6 +293,10 @@ func main() {
 			nanhu[idOf[id]] = true
 		}
 		rows.Close()
+		// Search (the index in memory) must count exactly FTS4's matches.
+		if res, err := st.Search(ctx, content.Query{Text: q.text}); err != nil || res.Total != len(nanhu) {
+			log.Fatalf("%q: Search counts %d (%v), FTS4 matches %d", q.text, res.Total, err, len(nanhu))
+		}
 		req := bleve.NewSearchRequestOptions(bleveQuery(q), *docs, 0, false)
 		res, err := bi.Search(req)
 		if err != nil {

@@ -77,6 +77,11 @@ type Store struct {
 	stats    indexStats
 	statsGen int64
 	statsSet bool
+
+	// mem is search's index in memory (memindex.go), synced at
+	// generation memGen-1.
+	mem    memIndex
+	memGen atomic.Int64
 }
 
 // Open opens portal.db.

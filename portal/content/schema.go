@@ -135,4 +135,16 @@ var migrations = []string{
 			CASE WHEN s.c1body = '' THEN 0 ELSE length(s.c1body) - length(replace(s.c1body, ' ', '')) + 1 END,
 			CASE WHEN s.c2files = '' THEN 0 ELSE length(s.c2files) - length(replace(s.c2files, ' ', '')) + 1 END
 		FROM live l JOIN search_content s ON s.docid = l.id;`,
+	// search_log: the articles whose search entry changed, in order, for
+	// the index in memory (memindex.go) to apply what changed since it
+	// last looked. Triggers write it in the transaction of the change;
+	// it keeps the last 20,000 (an index further behind is built again).
+	`CREATE TABLE search_log (
+		seq INTEGER PRIMARY KEY AUTOINCREMENT,
+		id  INTEGER NOT NULL
+	);
+	CREATE TRIGGER search_docs_added AFTER INSERT ON search_docs BEGIN INSERT INTO search_log (id) VALUES (NEW.id); END;
+	CREATE TRIGGER search_docs_changed AFTER UPDATE ON search_docs BEGIN INSERT INTO search_log (id) VALUES (NEW.id); END;
+	CREATE TRIGGER search_docs_removed AFTER DELETE ON search_docs BEGIN INSERT INTO search_log (id) VALUES (OLD.id); END;
+	CREATE TRIGGER search_log_kept AFTER INSERT ON search_log BEGIN DELETE FROM search_log WHERE seq <= NEW.seq - 20000; END;`,
 }

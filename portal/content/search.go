@@ -117,7 +117,7 @@ func (s *Store) Search(ctx context.Context, q Query) (Results, error) {
 	res := Results{Terms: Terms(q.Text)}
 	var match []string
 	for _, t := range res.Terms {
-		if m := searchtext.MatchQuery(searchtext.Simplified(t)); m != "" {
+		if m := matchOf(t); m != "" {
 			match = append(match, m)
 		}
 	}
@@ -127,6 +127,40 @@ func (s *Store) Search(ctx context.Context, q Query) (Results, error) {
 	if q.Limit <= 0 || q.Limit > 50 {
 		q.Limit = 10
 	}
+	// The index in memory answers, unless a term is a prefix or the
+	// index cannot be read; FTS4 then does.
+	var all []ranked
+	if phrases, ok := phrasesOf(match); ok && s.syncSearch(ctx) {
+		res.Total, all = s.mem.search(phrases, q)
+	} else {
+		var err error
+		if res.Total, all, err = s.searchFTS(ctx, q, match); err != nil {
+			return res, err
+		}
+	}
+	if q.Offset >= len(all) {
+		return res, nil
+	}
+	for _, r := range all[q.Offset:min(len(all), q.Offset+q.Limit)] {
+		var js string
+		var col int64
+		if err := s.db.Reader().QueryRowContext(ctx, `SELECT column_id, fields FROM live WHERE id = ?`, r.id).Scan(&col, &js); err != nil {
+			return res, fmt.Errorf("portal: search hit %d: %w", r.id, err)
+		}
+		var f Fields
+		if err := json.Unmarshal([]byte(js), &f); err != nil {
+			return res, err
+		}
+		res.Hits = append(res.Hits, Hit{ID: r.id, Column: col, Published: fromMS(r.pub),
+			Title: Highlight(f.Title, res.Terms, 0), Snippet: Highlight(snippetText(f, res.Terms), res.Terms, 120)})
+	}
+	return res, nil
+}
+
+// searchFTS ranks the hits of match (searchtext's FTS expressions) in
+// FTS4, as the index in memory ranks them, when that index cannot
+// answer (a one-character term: a prefix of the tokens).
+func (s *Store) searchFTS(ctx context.Context, q Query, match []string) (total int, best []ranked, err error) {
 	where := `search MATCH ?`
 	args := []any{strings.Join(match, " ")} // FTS4's standard syntax: terms side by side must all be there
 	from := `search JOIN search_docs d ON d.id = search.docid`
@@ -149,12 +183,12 @@ func (s *Store) Search(ctx context.Context, q Query) (Results, error) {
 	}
 	st, err := s.searchStats(ctx)
 	if err != nil {
-		return res, err
+		return 0, nil, err
 	}
 	rows, err := s.db.Reader().QueryContext(ctx, `SELECT d.id, matchinfo(search, 'pcx'), d.published_at, d.len_title, d.len_body, d.len_files
 		FROM `+from+` WHERE `+where, args...)
 	if err != nil {
-		return res, fmt.Errorf("portal: search %q: %w", q.Text, err)
+		return 0, nil, fmt.Errorf("portal: search %q: %w", q.Text, err)
 	}
 	// Only the page asked for is ranked in full: the best offset+limit
 	// hits are kept in a heap as the rows go by.
@@ -165,34 +199,17 @@ func (s *Store) Search(ctx context.Context, q Query) (Results, error) {
 		var lens [3]float64
 		if err := rows.Scan(&r.id, &info, &r.pub, &lens[0], &lens[1], &lens[2]); err != nil {
 			rows.Close()
-			return res, err
+			return 0, nil, err
 		}
 		r.score = bm25(info, lens, st)
 		top.add(r)
-		res.Total++
+		total++
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return res, fmt.Errorf("portal: search %q: %w", q.Text, err)
+		return 0, nil, fmt.Errorf("portal: search %q: %w", q.Text, err)
 	}
-	all := top.sorted()
-	if q.Offset >= len(all) {
-		return res, nil
-	}
-	for _, r := range all[q.Offset:min(len(all), q.Offset+q.Limit)] {
-		var js string
-		var col int64
-		if err := s.db.Reader().QueryRowContext(ctx, `SELECT column_id, fields FROM live WHERE id = ?`, r.id).Scan(&col, &js); err != nil {
-			return res, fmt.Errorf("portal: search hit %d: %w", r.id, err)
-		}
-		var f Fields
-		if err := json.Unmarshal([]byte(js), &f); err != nil {
-			return res, err
-		}
-		res.Hits = append(res.Hits, Hit{ID: r.id, Column: col, Published: fromMS(r.pub),
-			Title: Highlight(f.Title, res.Terms, 0), Snippet: Highlight(snippetText(f, res.Terms), res.Terms, 120)})
-	}
-	return res, nil
+	return total, top.sorted(), nil
 }
 
 // snippetText is the text a hit's snippet is cut from: the body, or all
@@ -396,4 +413,50 @@ func Highlight(text string, terms []string, width int) template.HTML {
 		b.WriteString("…")
 	}
 	return template.HTML(b.String())
+}
+
+// matchOf is a query term as searchtext's FTS expression ("" when it
+// has nothing to find).
+func matchOf(term string) string { return searchtext.MatchQuery(searchtext.Simplified(term)) }
+
+// phrasesOf are the token lists of searchtext's MATCH expressions (each
+// a quoted phrase); ok is false when one is a prefix (`字*`), which only
+// FTS4 answers.
+func phrasesOf(match []string) (phrases [][]string, ok bool) {
+	for _, m := range match {
+		if !strings.HasPrefix(m, `"`) || !strings.HasSuffix(m, `"`) || len(m) < 2 {
+			return nil, false
+		}
+		toks := strings.Fields(m[1 : len(m)-1])
+		if len(toks) == 0 {
+			return nil, false
+		}
+		phrases = append(phrases, toks)
+	}
+	return phrases, true
+}
+
+// WarmSearch builds search's index in memory, which the first search
+// would otherwise build.
+func (s *Store) WarmSearch(ctx context.Context) {
+	t := time.Now()
+	if s.syncSearch(ctx) {
+		s.log.Info("search index in memory built", "took", time.Since(t).Round(time.Millisecond))
+	}
+}
+
+// syncSearch brings the index in memory up to date when the portal has
+// changed since it was last; false when it cannot be read (FTS4 then
+// answers, and the reason is logged).
+func (s *Store) syncSearch(ctx context.Context) bool {
+	gen := s.Generation()
+	if s.memGen.Load() == gen+1 { // memGen is the generation synced, plus one (0: never)
+		return true
+	}
+	if err := s.mem.sync(ctx, s.db.Reader()); err != nil {
+		s.log.Warn("portal: search index in memory", "err", err)
+		return false
+	}
+	s.memGen.Store(gen + 1)
+	return true
 }
