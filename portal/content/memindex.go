@@ -28,8 +28,9 @@ import (
 // or more characters is its bigrams side by side) are found from the
 // positions, as FTS4 finds them.
 type memIndex struct {
-	mu    sync.RWMutex
-	built bool
+	building sync.Mutex // held by the one whole build under way
+	mu       sync.RWMutex
+	built    bool
 	seq   int64           // the last search_log entry applied
 	docs  []memDoc        // by slot
 	slots map[int64]int32 // article id → its live slot
@@ -38,6 +39,17 @@ type memIndex struct {
 	lens  [3]float64 // sums of the live docs' field lengths
 	dead  int
 	sect  map[int64]string // column id → section
+
+	// add's scratch: an article's tokens and their positions.
+	occ   map[string]*occ
+	order []*occ
+	spare []occ
+}
+
+// occ is a token's positions in an article's three fields.
+type occ struct {
+	tok string
+	pos [3][]uint32
 }
 
 type memDoc struct {
@@ -54,33 +66,53 @@ type memPosting struct {
 // sync brings the index up to date with portal.db: built whole the
 // first time (or when half of it is dead, or when search_log no longer
 // holds all that changed since), else from the entries of search_log
-// since the last sync.
-func (m *memIndex) sync(ctx context.Context, db *sql.DB) error {
+// since the last sync. A whole build is made aside, searches going on
+// meanwhile; ok is false while one is under way (FTS4 then answers).
+func (m *memIndex) sync(ctx context.Context, db *sql.DB) (ok bool, err error) {
+	m.mu.RLock()
+	whole := !m.built || (m.dead > 1000 && m.dead > m.live)
+	m.mu.RUnlock()
+	if whole {
+		if !m.building.TryLock() {
+			return false, nil
+		}
+		defer m.building.Unlock()
+		fresh := &memIndex{}
+		if err := fresh.build(ctx, db); err != nil {
+			return false, err
+		}
+		m.mu.Lock()
+		m.docs, m.slots, m.terms, m.live, m.lens, m.dead = fresh.docs, fresh.slots, fresh.terms, fresh.live, fresh.lens, fresh.dead
+		m.seq, m.sect, m.built = fresh.seq, fresh.sect, true
+		m.mu.Unlock()
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer tx.Rollback()
 	var first, last int64
 	if err := tx.QueryRowContext(ctx, `SELECT coalesce(min(seq), 0), coalesce(max(seq), 0) FROM search_log`).Scan(&first, &last); err != nil {
-		return fmt.Errorf("portal: search log: %w", err)
+		return false, fmt.Errorf("portal: search log: %w", err)
 	}
-	if m.built && last == m.seq {
-		return nil
+	if last == m.seq {
+		return true, nil
+	}
+	if first > m.seq+1 {
+		// Further behind than the log keeps: build again next time.
+		m.built = false
+		return false, nil
 	}
 	if err := m.loadSections(ctx, tx); err != nil {
-		return err
-	}
-	if !m.built || (first > m.seq+1 && m.seq < last) || (m.dead > 1000 && m.dead > m.live) {
-		return m.build(ctx, tx, last)
+		return false, err
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT l.id, d.id IS NOT NULL, coalesce(d.column_id, 0), coalesce(d.published_at, 0),
-		coalesce(d.len_title, 0), coalesce(d.len_body, 0), coalesce(d.len_files, 0), coalesce(s.title, ''), coalesce(s.body, ''), coalesce(s.files, '')
-		FROM search_log l LEFT JOIN search_docs d ON d.id = l.id LEFT JOIN search s ON s.docid = l.id WHERE l.seq > ?`, m.seq)
+		coalesce(d.len_title, 0), coalesce(d.len_body, 0), coalesce(d.len_files, 0), coalesce(s.c0title, ''), coalesce(s.c1body, ''), coalesce(s.c2files, '')
+		FROM search_log l LEFT JOIN search_docs d ON d.id = l.id LEFT JOIN search_content s ON s.docid = l.id WHERE l.seq > ?`, m.seq)
 	if err != nil {
-		return fmt.Errorf("portal: search changes: %w", err)
+		return false, fmt.Errorf("portal: search changes: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -88,7 +120,7 @@ func (m *memIndex) sync(ctx context.Context, db *sql.DB) error {
 		var present bool
 		var title, body, files string
 		if err := rows.Scan(&d.id, &present, &d.column, &d.pub, &d.lens[0], &d.lens[1], &d.lens[2], &title, &body, &files); err != nil {
-			return err
+			return false, err
 		}
 		m.remove(d.id)
 		if present {
@@ -96,10 +128,10 @@ func (m *memIndex) sync(ctx context.Context, db *sql.DB) error {
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return err
+		return false, err
 	}
 	m.seq = last
-	return nil
+	return true, nil
 }
 
 func (m *memIndex) loadSections(ctx context.Context, tx *sql.Tx) error {
@@ -120,12 +152,25 @@ func (m *memIndex) loadSections(ctx context.Context, tx *sql.Tx) error {
 	return rows.Err()
 }
 
-// build makes the index again from every row of search.
-func (m *memIndex) build(ctx context.Context, tx *sql.Tx, seq int64) error {
-	m.docs, m.slots, m.terms = nil, map[int64]int32{}, map[string]*memPosting{}
-	m.live, m.lens, m.dead = 0, [3]float64{}, 0
-	rows, err := tx.QueryContext(ctx, `SELECT d.id, d.column_id, d.published_at, d.len_title, d.len_body, d.len_files, s.title, s.body, s.files
-		FROM search_docs d JOIN search s ON s.docid = d.id ORDER BY d.id`)
+// build makes the index from every row of search, in one read
+// transaction, into m, which nobody else uses yet.
+func (m *memIndex) build(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM search_log`).Scan(&m.seq); err != nil {
+		return fmt.Errorf("portal: search log: %w", err)
+	}
+	if err := m.loadSections(ctx, tx); err != nil {
+		return err
+	}
+	m.slots, m.terms = map[int64]int32{}, map[string]*memPosting{}
+	// search_content is FTS4's own table of the rows: read as a table,
+	// not through the index a row at a time.
+	rows, err := tx.QueryContext(ctx, `SELECT d.id, d.column_id, d.published_at, d.len_title, d.len_body, d.len_files, s.c0title, s.c1body, s.c2files
+		FROM search_docs d JOIN search_content s ON s.docid = d.id ORDER BY d.id`)
 	if err != nil {
 		return fmt.Errorf("portal: read search: %w", err)
 	}
@@ -141,7 +186,6 @@ func (m *memIndex) build(ctx context.Context, tx *sql.Tx, seq int64) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("portal: read search: %w", err)
 	}
-	m.seq, m.built = seq, true
 	return nil
 }
 
@@ -170,27 +214,47 @@ func (m *memIndex) add(d memDoc, fields [3]string) {
 	for j := range d.lens {
 		m.lens[j] += float64(d.lens[j])
 	}
-	type occ struct{ pos [3][]uint32 }
-	seen := map[string]*occ{}
-	var order []string
+	if m.occ == nil {
+		m.occ = map[string]*occ{}
+	}
+	clear(m.occ)
+	order := m.order[:0]
 	for j, f := range fields {
-		for p, tok := range strings.Fields(f) {
-			o := seen[tok]
-			if o == nil {
-				o = &occ{}
-				seen[tok] = o
-				order = append(order, tok)
+		p := uint32(0)
+		for i := 0; i < len(f); {
+			for i < len(f) && f[i] == ' ' {
+				i++
 			}
-			o.pos[j] = append(o.pos[j], uint32(p))
+			k := i
+			for k < len(f) && f[k] != ' ' {
+				k++
+			}
+			if k == i {
+				break
+			}
+			o := m.occ[f[i:k]] // a lookup by a piece of f does not copy it
+			if o == nil {
+				if len(m.spare) == 0 {
+					m.spare = make([]occ, 256)
+				}
+				o = &m.spare[0]
+				m.spare = m.spare[1:]
+				*o = occ{tok: f[i:k]}
+				m.occ[o.tok] = o
+				order = append(order, o)
+			}
+			o.pos[j] = append(o.pos[j], p)
+			p++
+			i = k
 		}
 	}
+	m.order = order
 	var buf [binary.MaxVarintLen64]byte
-	for _, tok := range order {
-		o := seen[tok]
-		pt := m.terms[tok]
+	for _, o := range order {
+		pt := m.terms[o.tok]
 		if pt == nil {
 			pt = &memPosting{last: -1}
-			m.terms[tok] = pt
+			m.terms[strings.Clone(o.tok)] = pt // not the row's string, which the index would keep whole
 		}
 		put := func(v uint64) { pt.data = append(pt.data, buf[:binary.PutUvarint(buf[:], v)]...) }
 		put(uint64(slot - pt.last))

@@ -446,15 +446,18 @@ func (s *Store) WarmSearch(ctx context.Context) {
 }
 
 // syncSearch brings the index in memory up to date when the portal has
-// changed since it was last; false when it cannot be read (FTS4 then
-// answers, and the reason is logged).
+// changed since it was last; false while it is being built, or when it
+// cannot be read (FTS4 then answers, and the reason is logged).
 func (s *Store) syncSearch(ctx context.Context) bool {
 	gen := s.Generation()
 	if s.memGen.Load() == gen+1 { // memGen is the generation synced, plus one (0: never)
 		return true
 	}
-	if err := s.mem.sync(ctx, s.db.Reader()); err != nil {
+	ok, err := s.mem.sync(ctx, s.db.Reader())
+	if err != nil {
 		s.log.Warn("portal: search index in memory", "err", err)
+	}
+	if !ok {
 		return false
 	}
 	s.memGen.Store(gen + 1)
