@@ -126,8 +126,8 @@ func sizeWords(n int64) string {
 const maxText = 1 << 20
 
 // ExtractText is the text of a file where it has text Nanhu can read: the
-// paragraphs of a .docx, the cells of a .xlsx, a .txt as it is. The other
-// kinds give "".
+// paragraphs of a .docx, the cells of a .xlsx, the text a .pdf's pages
+// show (pdf.go), a .txt as it is. The other kinds give "".
 func ExtractText(k Kind, data []byte) string {
 	switch k.Ext {
 	case Text.Ext:
@@ -139,6 +139,8 @@ func ExtractText(k Kind, data []byte) string {
 		return zipPart(data, func(n string) bool { return n == "word/document.xml" }, wordText)
 	case Xlsx.Ext:
 		return zipPart(data, func(n string) bool { return n == "xl/sharedStrings.xml" }, sheetText)
+	case PDF.Ext:
+		return pdfText(data)
 	}
 	return ""
 }

@@ -574,3 +574,27 @@ func TestTodoOrder(t *testing.T) {
 		t.Fatalf("OpenCounts = %d, %d, %v; want 4, 0", n, r, err)
 	}
 }
+
+// TestSearchPDFBody: a 正文 uploaded as a PDF (printed by Chromium) is
+// found by the words it shows, a two-character word included.
+func TestSearchPDFBody(t *testing.T) {
+	s, _ := openStore(t)
+	ctx := context.Background()
+	d := draft(t, s, "huanglei")
+	pdf, err := os.ReadFile("../../internal/officefile/testdata/chromium-notice.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.UploadBody(ctx, "huanglei", d.ID, "正文.pdf", pdf); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"隐患排查", "责任制"} {
+		found, err := s.Search(ctx, "huanglei", q, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(found) != 1 || found[0].ID != d.ID {
+			t.Fatalf("%q found %+v, want document %d", q, found, d.ID)
+		}
+	}
+}
