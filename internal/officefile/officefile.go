@@ -127,7 +127,8 @@ const maxText = 1 << 20
 
 // ExtractText is the text of a file where it has text Nanhu can read: the
 // paragraphs of a .docx, the cells of a .xlsx, the text a .pdf's pages
-// show (pdf.go), a .txt as it is. The other kinds give "".
+// show (pdf.go), the text of a .wps (wps.go), a .txt as it is. The other
+// kinds give "".
 func ExtractText(k Kind, data []byte) string {
 	switch k.Ext {
 	case Text.Ext:
@@ -141,6 +142,8 @@ func ExtractText(k Kind, data []byte) string {
 		return zipPart(data, func(n string) bool { return n == "xl/sharedStrings.xml" }, sheetText)
 	case PDF.Ext:
 		return pdfText(data)
+	case WPS.Ext:
+		return wpsText(data)
 	}
 	return ""
 }
