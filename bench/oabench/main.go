@@ -33,6 +33,8 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -50,7 +52,7 @@ var (
 	people   = flag.Int("people", 2000, "people")
 	docs     = flag.Int("docs", 100000, "documents of history")
 	tasks    = flag.Int("tasks", 1000000, "tasks of history")
-	live     = flag.Int("live", 40000, "documents waiting for an approval")
+	live     = flag.Int("live", 80000, "documents waiting for an approval")
 	workers  = flag.Int("workers", 32, "concurrent clients of the sustained phase")
 	duration = flag.Duration("duration", 20*time.Second, "length of each phase")
 	rate     = flag.Int("rate", 200, "actions/s of the fixed-rate phase")
@@ -150,6 +152,15 @@ func main() {
 	el := time.Since(start)
 	fmt.Printf("approve, sustained (%d workers, %s): %d actions, %.0f actions/s, p50 %s, p99 %s, %d failed\n",
 		*workers, el.Round(time.Second), n.Load(), float64(n.Load())/el.Seconds(), pct(lat, 50), pct(lat, 99), fails.Load())
+
+	// 1b. Sustained again, the load from wrk (one thread, 32
+	// connections), which takes far less of the two cores than this
+	// program's client does; every answer must be a 200.
+	if wrkPath, err := exec.LookPath("wrk"); err == nil {
+		wrkApprove(wrkPath, base, tokens, next)
+	} else {
+		fmt.Println("approve, sustained through wrk: skipped (no wrk on PATH)")
+	}
 
 	// 2. Fixed rate, open loop.
 	lat = nil
@@ -255,6 +266,26 @@ func main() {
 			*users, label, el.Round(time.Second), float64(pages.Load())/el.Seconds(), pct(lat, 50), pct(lat, 99), fails.Load(), extra)
 	}
 	pagePhase("", false)
+	if wrkPath, err := exec.LookPath("wrk"); err == nil {
+		u, _ := url.Parse(base)
+		var cookie []string
+		for _, c := range jar.Cookies(u) {
+			cookie = append(cookie, c.Name+"="+c.Value)
+		}
+		out, err := exec.Command(wrkPath, "-t1", "-c", fmt.Sprint(*users), "-d", duration.String(), "--latency",
+			"-H", "Cookie: "+strings.Join(cookie, "; "), base+"/oa").CombinedOutput()
+		if err != nil {
+			log.Fatalf("wrk: %v\n%s", err, out)
+		}
+		field := func(re string) string {
+			if m := regexp.MustCompile(re).FindStringSubmatch(string(out)); m != nil {
+				return m[1]
+			}
+			return "0"
+		}
+		fmt.Printf("待办 page through wrk, %d connections (%s): %s pages/s, p50 %s, p99 %s, %s failed\n", *users, duration,
+			field(`Requests/sec:\s+([\d.]+)`), field(`(?m)^\s+50%\s+(\S+)`), field(`(?m)^\s+99%\s+(\S+)`), field(`Non-2xx or 3xx responses: (\d+)`))
+	}
 	pagePhase(fmt.Sprintf(" with approvals at %d/s", *rate), true)
 	fmt.Printf("oa.db on disk: %.1f MB before the run, %.1f MB after (%d documents, %d tasks of history, %d people)\n",
 		float64(size)/(1<<20), float64(fileSize(filepath.Join(*dir, docflow.FileName))+fileSize(filepath.Join(*dir, docflow.FileName+"-wal")))/(1<<20),
@@ -463,4 +494,61 @@ func check(err error) {
 	if err != nil {
 		log.Fatal(err)
 	}
+}
+
+// wrkLua approves one task a request, in the order of the file its
+// argument names (a task id and its assignee's token a line).
+const wrkLua = `
+local tasks, i = {}, 0
+function init(args)
+  for line in io.lines(args[1]) do
+    local id, tok = line:match("(%d+) (%S+)")
+    tasks[#tasks + 1] = {id, tok}
+  end
+end
+function request()
+  i = i + 1
+  local t = tasks[math.min(i, #tasks)]
+  return wrk.format("POST", "/api/v1/oa/tasks/" .. t[1] .. "/actions",
+    {["Authorization"] = "Bearer " .. t[2], ["Content-Type"] = "application/json"},
+    '{"action":"approve","opinion":"同意。"}')
+end
+`
+
+// wrkApprove runs the sustained approvals through wrk, on tasks taken
+// from next (leaving enough for the phases after it).
+func wrkApprove(wrkPath, base string, tokens map[string]string, next chan liveTask) {
+	dir, err := os.MkdirTemp("", "oabench-wrk")
+	check(err)
+	defer os.RemoveAll(dir)
+	var list strings.Builder
+	n := len(next) - 3**rate*int(duration.Seconds()) - 1000
+	for range max(n, 0) {
+		t := <-next
+		fmt.Fprintf(&list, "%d %s\n", t.id, tokens[t.login])
+	}
+	check(os.WriteFile(filepath.Join(dir, "tasks"), []byte(list.String()), 0o600))
+	check(os.WriteFile(filepath.Join(dir, "approve.lua"), []byte(wrkLua), 0o600))
+	out, err := exec.Command(wrkPath, "-t1", "-c", fmt.Sprint(*workers), "-d", duration.String(), "--latency",
+		"-s", filepath.Join(dir, "approve.lua"), base, "--", filepath.Join(dir, "tasks")).CombinedOutput()
+	if err != nil {
+		log.Fatalf("wrk: %v\n%s", err, out)
+	}
+	text := string(out)
+	field := func(re string) string {
+		if m := regexp.MustCompile(re).FindStringSubmatch(text); m != nil {
+			return m[1]
+		}
+		return "?"
+	}
+	done, _ := strconv.Atoi(field(`(\d+) requests in`))
+	if done > max(n, 0) {
+		log.Fatalf("wrk sent %d approvals for %d tasks: raise -live", done, n)
+	}
+	bad := field(`Non-2xx or 3xx responses: (\d+)`)
+	if bad == "?" {
+		bad = "0"
+	}
+	fmt.Printf("approve, sustained through wrk (%d connections, %s): %d actions, %s actions/s, p50 %s, p99 %s, %s failed\n",
+		*workers, duration, done, field(`Requests/sec:\s+([\d.]+)`), field(`(?m)^\s+50%\s+(\S+)`), field(`(?m)^\s+99%\s+(\S+)`), bad)
 }

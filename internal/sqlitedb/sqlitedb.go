@@ -88,13 +88,14 @@ type Options struct {
 	// StatementCache is how many prepared statements each connection keeps
 	// (the driver's default when 0).
 	StatementCache int
-	// Checkpoint, when above zero, moves WAL checkpoints off the writer:
-	// the writer's connection stops checkpointing at commit, and a
-	// connection of its own copies the WAL back into the file (PASSIVE:
-	// it blocks neither readers nor the writer) every Checkpoint. A
-	// writer that commits often, with synchronous=FULL, then no longer
-	// waits for the copy and its fsync of the database file every 1000
-	// pages. Zero leaves checkpoints to SQLite.
+	// Checkpoint, when above zero, moves most of the WAL checkpoints'
+	// work off the writer: a connection of its own copies the WAL back
+	// into the file every Checkpoint (PASSIVE: it blocks neither readers
+	// nor the writer), and the writer checkpoints at commit only once the
+	// WAL is 8192 pages long, not 1000, when little is left to copy. A
+	// writer that commits often, with synchronous=FULL, then seldom waits
+	// for the copy and its fsync of the database file. Zero leaves
+	// checkpoints to SQLite.
 	Checkpoint time.Duration
 	// Logger receives a line per migration applied and per file mode
 	// tightened; nil discards them.
@@ -185,37 +186,28 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	return db, nil
 }
 
-// checkpoint copies the WAL back into the database file, and restarts
-// it when it has grown past maxWAL frames.
+// checkpoint copies the WAL back into the database file (PASSIVE: it
+// blocks neither readers nor the writer).
 func (db *DB) checkpoint(log *slog.Logger) {
 	var busy, frames, done int
 	if err := db.ckpt.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &done); err != nil {
 		log.Warn("checkpoint", "file", filepath.Base(db.path), "err", err)
-		return
-	}
-	// A writer that never stops keeps the WAL from starting again at its
-	// beginning, and it grows; past maxWAL frames, RESTART copies what is
-	// left (little, after the passive runs) and makes the next write
-	// start the WAL again, holding the writer back meanwhile through its
-	// busy timeout.
-	if frames > maxWAL {
-		if err := db.ckpt.QueryRow(`PRAGMA wal_checkpoint(RESTART)`).Scan(&busy, &frames, &done); err != nil {
-			log.Warn("checkpoint", "file", filepath.Base(db.path), "mode", "restart", "err", err)
-		}
 	}
 }
 
-// maxWAL is the WAL's length in frames (pages) past which the
-// background checkpointer restarts it.
-const maxWAL = 4096
+// writerCheckpoint is the WAL's length in frames (pages) past which the
+// writer checkpoints at commit, as SQLite's writers do past 1000: with
+// the background checkpointer's copies made, little is left to copy
+// then, and the WAL starts again at its beginning at the next write.
+const writerCheckpoint = 8192
 
-// startCheckpoints turns the writer's own checkpoints off and starts the
-// background checkpointer. Should the pool ever replace the writer's
-// connection, the new one checkpoints at commit again as SQLite does by
-// default: slower, never wrong.
+// startCheckpoints leaves the writer's own checkpoints for a long WAL
+// and starts the background checkpointer. Should the pool ever replace
+// the writer's connection, the new one checkpoints every 1000 pages as
+// SQLite does by default: slower, never wrong.
 func (db *DB) startCheckpoints(ctx context.Context, q url.Values, every time.Duration, log *slog.Logger) error {
-	if _, err := db.writer.ExecContext(ctx, `PRAGMA wal_autocheckpoint = 0`); err != nil {
-		return fmt.Errorf("turn the writer's checkpoints off: %w", err)
+	if _, err := db.writer.ExecContext(ctx, fmt.Sprintf(`PRAGMA wal_autocheckpoint = %d`, writerCheckpoint)); err != nil {
+		return fmt.Errorf("set the writer's checkpoints: %w", err)
 	}
 	c, err := sql.Open("sqlite3", uri(db.path)+"?"+q.Encode())
 	if err != nil {

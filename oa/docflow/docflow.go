@@ -143,7 +143,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		Path: filepath.Join(opts.DataDir, FileName), Synchronous: sqlitedb.Full, Migrations: migrations,
 		Readers: 4, ForeignKeys: true, Logger: opts.Logger,
 		StatementCache: 128,                    // an action runs some twenty statements, the same each time: kept prepared
-		Checkpoint:     250 * time.Millisecond, // the committer does not wait for checkpoints
+		Checkpoint:     250 * time.Millisecond, // the committer seldom waits for checkpoints
 	})
 	if err != nil {
 		return nil, err
