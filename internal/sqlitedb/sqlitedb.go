@@ -88,6 +88,11 @@ type Options struct {
 	// StatementCache is how many prepared statements each connection keeps
 	// (the driver's default when 0).
 	StatementCache int
+	// WriterCache is the writer's page cache in KiB (SQLite's 2,000 KiB
+	// when 0): a writer whose every transaction reads pages of many
+	// indexes of a big file keeps them, instead of reading them from the
+	// file again.
+	WriterCache int
 	// Checkpoint, when above zero, moves most of the WAL checkpoints'
 	// work off the writer: a connection of its own copies the WAL back
 	// into the file every Checkpoint (PASSIVE: it blocks neither readers
@@ -148,7 +153,14 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	if opts.StatementCache > 0 {
 		q.Set("_stmt_cache_size", strconv.Itoa(opts.StatementCache))
 	}
-	w, err := sql.Open("sqlite3", uri(opts.Path)+"?"+q.Encode())
+	wq := url.Values{}
+	for k, v := range q {
+		wq[k] = v
+	}
+	if opts.WriterCache > 0 {
+		wq.Set("_cache_size", strconv.Itoa(-opts.WriterCache))
+	}
+	w, err := sql.Open("sqlite3", uri(opts.Path)+"?"+wq.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", opts.Path, err)
 	}

@@ -144,6 +144,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		Readers: 4, ForeignKeys: true, Logger: opts.Logger,
 		StatementCache: 128,                    // an action runs some twenty statements, the same each time: kept prepared
 		Checkpoint:     250 * time.Millisecond, // the committer seldom waits for checkpoints
+		WriterCache:    64 << 10,               // an action reads pages of a dozen indexes of the tasks
 	})
 	if err != nil {
 		return nil, err

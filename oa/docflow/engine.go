@@ -215,7 +215,10 @@ func (s *Store) runGroup(group []*job) {
 			fail(err)
 			return
 		}
-		o := &op{s: s, ctx: j.ctx, tx: tx, now: s.now(), chart: j.chart, actor: j.actor}
+		// The job's context was checked above; its statements do not
+		// watch it (go-sqlite3 starts a goroutine a statement to do so),
+		// as an action half done is rolled back to its savepoint anyway.
+		o := &op{s: s, ctx: context.WithoutCancel(j.ctx), tx: tx, now: s.now(), chart: j.chart, actor: j.actor}
 		err := j.fn(o)
 		if err == nil {
 			err = o.finish()
