@@ -3,6 +3,7 @@ package docflow
 import (
 	"context"
 	"sync"
+	"time"
 
 	"nanhu/oa/org"
 )
@@ -38,6 +39,13 @@ func (c *todoCache) valid(gen uint64, chart *org.Chart) {
 		c.pages = map[todoKey][]Task{}
 	}
 }
+
+// Generation changes with every commit to oa.db: what was read at one
+// generation is good until the next.
+func (s *Store) Generation() uint64 { return s.gen.Load() }
+
+// Now is the store's clock: what "overdue" is measured against.
+func (s *Store) Now() time.Time { return s.now() }
 
 // changed starts a new generation of the store: what readers keep of
 // it is read again. It is called after every commit to oa.db.

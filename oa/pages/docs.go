@@ -201,9 +201,17 @@ func (p *Pages) oaHome(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	login := web.LoginOf(r)
 	d := p.opts.Docs
+	gen := d.Generation() // before anything is read
 	c, err := d.Chart(ctx)
 	if err != nil {
 		return err
+	}
+	// The lists of tasks are kept rendered for the person and the page
+	// asked for, as long as oa.db and the chart (the names) are unchanged,
+	// and for the minute: a deadline passing shows as 已超期 within it.
+	key := homePage{Login: login, Query: r.URL.RawQuery, Gen: gen, Chart: c, Minute: d.Now().Unix() / 60}
+	if body, ok := p.frags.m.Load(key); ok {
+		return p.kit.Render(w, r, p.tmpl.oaHome, web.View{Title: "公文", Data: body})
 	}
 	tab := r.URL.Query().Get("tab")
 	v := oaHomeView{Tab: "todo", Counts: map[string]int{}}
@@ -274,9 +282,11 @@ func (p *Pages) oaHome(w http.ResponseWriter, r *http.Request) error {
 		for _, f := range v.Flows {
 			flows.WriteString(f.Key + "\x1f" + f.Name + "\x1f" + f.Kind + "\x1e")
 		}
-		key := homeKey{Query: r.URL.RawQuery, Tab: v.Tab, Counts: [2]int{v.Counts["todo"], v.Counts["read"]}, Rows: v.Rows,
+		hk := homeKey{Query: r.URL.RawQuery, Tab: v.Tab, Counts: [2]int{v.Counts["todo"], v.Counts["read"]}, Rows: v.Rows,
 			Empty: v.Empty, Flows: flows.String()}
-		body, err = p.frags.renderKey(key, p.tmpl.oaHome, "home", v)
+		if body, err = p.frags.renderKey(hk, p.tmpl.oaHome, "home", v); err == nil {
+			p.frags.keep(key, body)
+		}
 	} else {
 		body, err = p.tmpl.oaHome.Fragment("home", v)
 	}
@@ -284,6 +294,15 @@ func (p *Pages) oaHome(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return p.kit.Render(w, r, p.tmpl.oaHome, web.View{Title: "公文", Data: body})
+}
+
+// homePage is a person's view of the 公文 page's lists at one generation
+// of oa.db, one chart and one minute: the key under which it is kept.
+type homePage struct {
+	Login, Query string
+	Gen          uint64
+	Chart        *org.Chart
+	Minute       int64
 }
 
 // homeKey is what the 公文 page's lists of tasks show, the key under

@@ -41,11 +41,16 @@ func (f *fragments) renderKey(key any, page *web.Page, name string, data any) (t
 	if err != nil {
 		return "", err
 	}
+	f.keep(key, h)
+	return h, nil
+}
+
+// keep keeps h under key.
+func (f *fragments) keep(key any, h template.HTML) {
 	if f.n.Add(1) > maxFragments || f.bytes.Add(int64(len(h))) > maxFragmentBytes {
 		f.m.Clear()
 		f.n.Store(0)
 		f.bytes.Store(0)
 	}
 	f.m.Store(key, h)
-	return h, nil
 }
