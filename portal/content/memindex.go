@@ -31,14 +31,14 @@ type memIndex struct {
 	building sync.Mutex // held by the one whole build under way
 	mu       sync.RWMutex
 	built    bool
-	seq   int64           // the last search_log entry applied
-	docs  []memDoc        // by slot
-	slots map[int64]int32 // article id → its live slot
-	terms map[string]*memPosting
-	live  int
-	lens  [3]float64 // sums of the live docs' field lengths
-	dead  int
-	sect  map[int64]string // column id → section
+	seq      int64           // the last search_log entry applied
+	docs     []memDoc        // by slot
+	slots    map[int64]int32 // article id → its live slot
+	terms    map[string]*memPosting
+	live     int
+	lens     [3]float64 // sums of the live docs' field lengths
+	dead     int
+	sect     map[int64]string // column id → section
 
 	// add's scratch: an article's tokens and their positions.
 	occ   map[string]*occ
