@@ -85,7 +85,8 @@ type Store struct {
 	flowListGen uint64
 	flowListAt  time.Time
 
-	wake chan struct{} // the outbox has rows
+	wake        chan struct{} // the outbox has rows
+	outboxSwept time.Time     // when PublishOutbox last forgot old events (its goroutine's)
 
 	// gen counts the commits to oa.db; todos keeps the 待办 pages read
 	// in the current one.

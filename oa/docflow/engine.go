@@ -140,7 +140,17 @@ func (s *Store) begin(ctx context.Context, actor string, fn func(o *op) error) e
 	if err != nil {
 		return err
 	}
-	j := &job{ctx: ctx, actor: actor, chart: chart, fn: fn, done: make(chan error, 1)}
+	if err := s.inGroup(ctx, &job{ctx: ctx, actor: actor, chart: chart, fn: fn}); err != nil {
+		return err
+	}
+	s.kick()
+	return nil
+}
+
+// inGroup runs j in the committer's next group transaction and waits for
+// its outcome.
+func (s *Store) inGroup(ctx context.Context, j *job) error {
+	j.done = make(chan error, 1)
 	select {
 	case s.jobs <- j:
 	case <-s.closed:
@@ -150,11 +160,7 @@ func (s *Store) begin(ctx context.Context, actor string, fn func(o *op) error) e
 	}
 	// Once queued, the job runs: wait for its outcome even if ctx ends,
 	// so that an answer never contradicts what was committed.
-	err = <-j.done
-	if err == nil {
-		s.kick()
-	}
-	return err
+	return <-j.done
 }
 
 // job is one action waiting for the committer.

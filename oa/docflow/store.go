@@ -220,11 +220,22 @@ const KeepPublished = 2 * time.Minute
 // PublishOutbox publishes what waits in the outbox, oldest first, and
 // marks it published. An event may go out twice (after a crash, every
 // event kept is published again); consumers deduplicate on its id.
+//
+// The outbox's own bookkeeping (marking events published, forgetting old
+// ones) rides in the committer's group transactions instead of costing a
+// durable commit of its own beside each group.
 func (s *Store) PublishOutbox(ctx context.Context, p Publisher) (int, error) {
 	total := 0
 	defer func() {
-		// Forget what was published long enough ago to have been handled.
-		s.db.Writer().ExecContext(ctx, `DELETE FROM outbox WHERE published != '' AND published < ?`, ts(s.now().Add(-KeepPublished)))
+		// Forget what was published long enough ago to have been handled,
+		// a few times within KeepPublished.
+		if now := s.now(); now.Sub(s.outboxSwept) > KeepPublished/4 {
+			s.outboxSwept = now
+			s.inGroup(ctx, &job{ctx: ctx, fn: func(o *op) error {
+				_, err := o.tx.ExecContext(o.ctx, `DELETE FROM outbox WHERE published != '' AND published < ?`, ts(now.Add(-KeepPublished)))
+				return err
+			}})
+		}
 	}()
 	for {
 		rows, err := s.db.Writer().QueryContext(ctx, `SELECT id, topic, body FROM outbox WHERE published = '' ORDER BY id LIMIT 200`)
@@ -267,7 +278,11 @@ func (s *Store) PublishOutbox(ctx context.Context, p Publisher) (int, error) {
 			args[i] = id
 		}
 		args = append([]any{ts(s.now())}, args...)
-		if _, err := s.db.Writer().ExecContext(ctx, `UPDATE outbox SET published = ? WHERE id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, args...); err != nil {
+		err = s.inGroup(ctx, &job{ctx: ctx, fn: func(o *op) error {
+			_, err := o.tx.ExecContext(o.ctx, `UPDATE outbox SET published = ? WHERE id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, args...)
+			return err
+		}})
+		if err != nil {
 			return total, err
 		}
 		total += len(run)
