@@ -295,12 +295,7 @@ func main() {
 		if err != nil {
 			log.Fatalf("wrk: %v\n%s", err, out)
 		}
-		field := func(re string) string {
-			if m := regexp.MustCompile(re).FindStringSubmatch(string(out)); m != nil {
-				return m[1]
-			}
-			return "0"
-		}
+		field := func(re string) string { return wrkField(string(out), re, "0") }
 		fmt.Printf("待办 page through wrk, %d connections (%s): %s pages/s, p50 %s, p99 %s, %s failed\n", *users, duration,
 			field(`Requests/sec:\s+([\d.]+)`), field(`(?m)^\s+50%\s+(\S+)`), field(`(?m)^\s+99%\s+(\S+)`), field(`Non-2xx or 3xx responses: (\d+)`))
 	}
@@ -553,12 +548,7 @@ func wrkApprove(wrkPath, base string, tokens map[string]string, next chan liveTa
 		log.Fatalf("wrk: %v\n%s", err, out)
 	}
 	text := string(out)
-	field := func(re string) string {
-		if m := regexp.MustCompile(re).FindStringSubmatch(text); m != nil {
-			return m[1]
-		}
-		return "?"
-	}
+	field := func(re string) string { return wrkField(text, re, "?") }
 	done, _ := strconv.Atoi(field(`(\d+) requests in`))
 	if done > max(n, 0) {
 		log.Fatalf("wrk sent %d approvals for %d tasks: raise -live", done, n)
@@ -569,4 +559,12 @@ func wrkApprove(wrkPath, base string, tokens map[string]string, next chan liveTa
 	}
 	fmt.Printf("approve, sustained through wrk (%d connections, %s): %d actions, %s actions/s, p50 %s, p99 %s, %s failed\n",
 		*workers, duration, done, field(`Requests/sec:\s+([\d.]+)`), field(`(?m)^\s+50%\s+(\S+)`), field(`(?m)^\s+99%\s+(\S+)`), bad)
+}
+
+// wrkField is the first group of re in wrk's output, or none.
+func wrkField(out, re, none string) string {
+	if m := regexp.MustCompile(re).FindStringSubmatch(out); m != nil {
+		return m[1]
+	}
+	return none
 }
