@@ -312,6 +312,14 @@ func TestDelegationWindow(t *testing.T) {
 	if open(t, s, "zhangwei", d.ID).ID != task.ID {
 		t.Fatal("the task did not come back")
 	}
+	// A view that read the task while it was still 李娜's, and asks
+	// after the tick gave it back, still finds it 张伟's.
+	if back, err := s.delegationEnded(ctx, task.ID, "zhangwei"); err != nil || !back {
+		t.Fatalf("delegationEnded after the hand-back = %v, %v; want true", back, err)
+	}
+	if back, _ := s.delegationEnded(ctx, task.ID, "lina"); back {
+		t.Fatal("the task counts as 李娜's own after the hand-back")
+	}
 	// A new delegation, acted on within its window, then 收回 takes back
 	// what is left.
 	id, err = s.Delegate(ctx, "zhangwei", "lina", "", c.Now(), time.Time{})

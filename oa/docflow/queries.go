@@ -380,7 +380,7 @@ func (s *Store) ViewOf(ctx context.Context, login string, id int64) (*View, erro
 			} else if t.OnBehalf == login {
 				// The principal's own task once the delegation ended or was
 				// revoked, before the next tick gives it back.
-				back, err := s.delegationEnded(ctx, t.ID)
+				back, err := s.delegationEnded(ctx, t.ID, login)
 				if err != nil {
 					return nil, err
 				}
@@ -715,11 +715,18 @@ func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) 
 
 // delegationEnded tells whether the delegation that gave task its
 // assignee has ended or been revoked.
-func (s *Store) delegationEnded(ctx context.Context, task int64) (bool, error) {
+func (s *Store) delegationEnded(ctx context.Context, task int64, principal string) (bool, error) {
 	var ends, revoked string
 	err := s.db.Reader().QueryRowContext(ctx, `SELECT d.ends, d.revoked FROM tasks t JOIN delegations d ON d.id = t.delegation WHERE t.id = ?`, task).Scan(&ends, &revoked)
 	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
+		// No delegation any more: the tick may have given the task back
+		// since the caller read it, and then it is the principal's.
+		var mine bool
+		err := s.db.Reader().QueryRowContext(ctx, `SELECT assignee = ? AND state = 'open' FROM tasks WHERE id = ?`, principal, task).Scan(&mine)
+		if errors.Is(err, sql.ErrNoRows) {
+			return false, nil
+		}
+		return mine, err
 	}
 	if err != nil {
 		return false, fmt.Errorf("docflow: read the delegation of task %d: %w", task, err)
