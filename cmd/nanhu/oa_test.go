@@ -61,6 +61,14 @@ func TestFawenInBrowser(t *testing.T) {
 	hl.shot("draft-saved")
 	approve(hl, "核稿：杨静")
 
+	// 杨静 finds it in her 待办, its step, its sender and its link.
+	yjList := as("yangjing")
+	yjList.visit("/oa")
+	if row := yjList.text("table tbody"); !strings.Contains(row, title) || !strings.Contains(row, "核稿") || !strings.Contains(row, "黄磊") {
+		t.Fatalf("杨静's 待办: %q", row)
+	}
+	yjList.shot("yangjing-todo")
+
 	// 杨静 核稿 and sends it to two heads for 会签.
 	yj := open("yangjing", "核稿")
 	yj.shot("review")
