@@ -840,10 +840,15 @@ func (s *Store) Plan(ctx context.Context, login string, taskID int64) ([]RouteOp
 // MarkOpened records that the assignee has opened their tasks on a
 // document (after which the sender can no longer 撤回).
 func (s *Store) MarkOpened(ctx context.Context, login string, docID int64) error {
-	_, err := s.db.Writer().ExecContext(ctx, `UPDATE tasks SET opened = ? WHERE doc = ? AND assignee = ? AND state = 'open' AND opened = ''`,
+	res, err := s.db.Writer().ExecContext(ctx, `UPDATE tasks SET opened = ? WHERE doc = ? AND assignee = ? AND state = 'open' AND opened = ''`,
 		ts(s.now()), docID, login)
-	s.changed()
-	return err
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n > 0 { // a view of a document already opened changes nothing
+		s.changed()
+	}
+	return nil
 }
 
 // Tick does what time does: tasks whose deadline passed are reminded,

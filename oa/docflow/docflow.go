@@ -19,7 +19,6 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -79,19 +78,14 @@ type Store struct {
 	chart   *org.Chart
 	chartAt time.Time
 
-	flowMu      sync.Mutex
-	flows       map[string]*flow.Def // "key@version"
-	flowList    []FlowInfo           // Flows' answer, of generation flowListGen
-	flowListGen uint64
-	flowListAt  time.Time
+	flowMu sync.Mutex
+	flows  map[string]*flow.Def // "key@version"
 
 	wake        chan struct{} // the outbox has rows
 	outboxSwept time.Time     // when PublishOutbox last forgot old events (its goroutine's)
 
-	// gen counts the commits to oa.db; todos keeps the 待办 pages read
-	// in the current one.
-	gen   atomic.Uint64
-	todos todoCache
+	// gen counts the commits to oa.db (Generation), for the pages' caches.
+	gen atomic.Uint64
 
 	jobs      chan *job     // actions for the committer
 	closed    chan struct{} // closed by Close
@@ -214,6 +208,17 @@ func (s *Store) ForgetChart() {
 	s.chartMu.Unlock()
 }
 
+// Generation changes with every commit to oa.db: what was read at one
+// generation is good until the next.
+func (s *Store) Generation() uint64 { return s.gen.Load() }
+
+// changed starts a new generation. It is called after every commit to
+// oa.db.
+func (s *Store) changed() { s.gen.Add(1) }
+
+// Now is the store's clock: what "overdue" is measured against.
+func (s *Store) Now() time.Time { return s.now() }
+
 // write runs fn in one IMMEDIATE transaction.
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.db.Writer().BeginTx(ctx, nil)
@@ -275,28 +280,7 @@ type FlowInfo struct {
 }
 
 // Flows are the latest version of every flow.
-// The list is kept for up to two seconds while oa.db is unchanged (a
-// flow published by another process shows within that time).
 func (s *Store) Flows(ctx context.Context) ([]FlowInfo, error) {
-	gen := s.gen.Load()
-	s.flowMu.Lock()
-	if s.flowList != nil && s.flowListGen == gen && time.Since(s.flowListAt) < 2*time.Second {
-		out := slices.Clone(s.flowList)
-		s.flowMu.Unlock()
-		return out, nil
-	}
-	s.flowMu.Unlock()
-	out, err := s.readFlows(ctx)
-	if err != nil {
-		return nil, err
-	}
-	s.flowMu.Lock()
-	s.flowList, s.flowListGen, s.flowListAt = out, gen, time.Now()
-	s.flowMu.Unlock()
-	return slices.Clone(out), nil
-}
-
-func (s *Store) readFlows(ctx context.Context) ([]FlowInfo, error) {
 	rows, err := s.db.Reader().QueryContext(ctx, `SELECT key, name, kind, version, published, published_by FROM flows f
 		WHERE version = (SELECT max(version) FROM flows WHERE key = f.key) ORDER BY kind, key`)
 	if err != nil {

@@ -95,33 +95,27 @@ func (s *Store) Todos(ctx context.Context, login string, limit int) ([]Task, err
 	return s.TodosPage(ctx, login, 0, limit)
 }
 
-// TodosPage is a page of Todos: limit tasks from offset.
-// Pages are kept until oa.db changes (todoCache).
+// TodosPage is a page of Todos: limit tasks from offset, in the order
+// of tasks_todo, so that only the page's rows are joined to their
+// documents.
 func (s *Store) TodosPage(ctx context.Context, login string, offset, limit int) ([]Task, error) {
-	return s.cachedTodos(ctx, login, offset, limit, func() ([]Task, error) {
-		// The order is tasks_todo's: only the page's rows are joined to
-		// their documents.
-		rows, err := s.db.Reader().QueryContext(ctx, taskViewQuery+` WHERE t.assignee = ? AND t.state = 'open' AND t.kind = 'task'
-			ORDER BY t.urg, t.due = '', t.due, t.id LIMIT ? OFFSET ?`, login, limit, offset)
-		if err != nil {
-			return nil, fmt.Errorf("docflow: 待办 of %s: %w", login, err)
-		}
-		return s.scanTasks(ctx, rows)
-	})
+	rows, err := s.db.Reader().QueryContext(ctx, taskViewQuery+` WHERE t.assignee = ? AND t.state = 'open' AND t.kind = 'task'
+		ORDER BY t.urg, t.due = '', t.due, t.id LIMIT ? OFFSET ?`, login, limit, offset)
+	if err != nil {
+		return nil, fmt.Errorf("docflow: 待办 of %s: %w", login, err)
+	}
+	return s.scanTasks(ctx, rows)
 }
 
-// OpenCounts counts login's open tasks: 待办 and 待阅 (传阅).
-// They are kept until oa.db changes (todoCache).
+// OpenCounts counts login's open tasks, 待办 and 待阅 (传阅), from
+// tasks_todo alone.
 func (s *Store) OpenCounts(ctx context.Context, login string) (tasks, reads int, err error) {
-	return s.cachedCounts(ctx, login, func() (tasks, reads int, err error) {
-		// Two counts in tasks_todo, read from the index alone.
-		err = s.db.Reader().QueryRowContext(ctx, `SELECT (SELECT count(*) FROM tasks WHERE assignee = ?1 AND state = 'open' AND kind = 'task'),
-			(SELECT count(*) FROM tasks WHERE assignee = ?1 AND state = 'open' AND kind = 'read')`, login).Scan(&tasks, &reads)
-		if err != nil {
-			err = fmt.Errorf("docflow: open tasks of %s: %w", login, err)
-		}
-		return tasks, reads, err
-	})
+	err = s.db.Reader().QueryRowContext(ctx, `SELECT (SELECT count(*) FROM tasks WHERE assignee = ?1 AND state = 'open' AND kind = 'task'),
+		(SELECT count(*) FROM tasks WHERE assignee = ?1 AND state = 'open' AND kind = 'read')`, login).Scan(&tasks, &reads)
+	if err != nil {
+		err = fmt.Errorf("docflow: open tasks of %s: %w", login, err)
+	}
+	return tasks, reads, err
 }
 
 // Reads are login's unread 传阅 (待阅).

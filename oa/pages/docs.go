@@ -136,23 +136,13 @@ type taskRow struct {
 
 // rows are the table rows of ts, each rendered once and kept.
 func (p *Pages) rows(ts []taskRowView, doneTab bool) (template.HTML, error) {
-	hs := make([]template.HTML, len(ts))
-	n := 0
+	rs := make([]taskRow, len(ts))
 	for i, t := range ts {
-		h, err := p.frags.render(p.tmpl.oaHome, "taskrow", taskRow{Doc: t.Doc, Title: t.Title, Number: t.Number,
-			OnBehalfName: t.OnBehalfName, Step: t.Step, Urgency: t.Urgency, Sender: t.Sender, Created: t.Created,
-			Due: t.Due, DoneAction: t.DoneAction, DoneAt: t.DoneAt, Urgent: t.Urgent, Overdue: t.Overdue, DoneTab: doneTab})
-		if err != nil {
-			return "", err
-		}
-		hs[i], n = h, n+len(h)
+		rs[i] = taskRow{Doc: t.Doc, Title: t.Title, Number: t.Number, OnBehalfName: t.OnBehalfName, Step: t.Step, Urgency: t.Urgency,
+			Sender: t.Sender, Created: t.Created, Due: t.Due, DoneAction: t.DoneAction, DoneAt: t.DoneAt, Urgent: t.Urgent,
+			Overdue: t.Overdue, DoneTab: doneTab}
 	}
-	var b strings.Builder
-	b.Grow(n)
-	for _, h := range hs {
-		b.WriteString(string(h))
-	}
-	return template.HTML(b.String()), nil
+	return renderEach(&p.frags, p.tmpl.oaHome, "taskrow", rs)
 }
 
 type docRowView struct {
@@ -210,7 +200,7 @@ func (p *Pages) oaHome(w http.ResponseWriter, r *http.Request) error {
 	// asked for, as long as oa.db and the chart (the names) are unchanged,
 	// and for the minute: a deadline passing shows as 已超期 within it.
 	key := homePage{Login: login, Query: r.URL.RawQuery, Gen: gen, Chart: c, Minute: d.Now().Unix() / 60}
-	if body, ok := p.frags.m.Load(key); ok {
+	if body, ok := p.frags.get(key); ok {
 		return p.kit.Render(w, r, p.tmpl.oaHome, web.View{Title: "公文", Data: body})
 	}
 	tab := r.URL.Query().Get("tab")

@@ -2,6 +2,7 @@ package pages
 
 import (
 	"html/template"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -34,8 +35,8 @@ func (f *fragments) render(page *web.Page, name string, data any) (template.HTML
 // renderKey is render with another key than the data: a comparable
 // value that changes whenever what the data shows does.
 func (f *fragments) renderKey(key any, page *web.Page, name string, data any) (template.HTML, error) {
-	if h, ok := f.m.Load(key); ok {
-		return h.(template.HTML), nil
+	if h, ok := f.get(key); ok {
+		return h, nil
 	}
 	h, err := page.Fragment(name, data)
 	if err != nil {
@@ -43,6 +44,34 @@ func (f *fragments) renderKey(key any, page *web.Page, name string, data any) (t
 	}
 	f.keep(key, h)
 	return h, nil
+}
+
+// get is what is kept under key.
+func (f *fragments) get(key any) (template.HTML, bool) {
+	h, ok := f.m.Load(key)
+	if !ok {
+		return "", false
+	}
+	return h.(template.HTML), true
+}
+
+// renderEach is render of every item, one after the other.
+func renderEach[T any](f *fragments, page *web.Page, name string, items []T) (template.HTML, error) {
+	hs := make([]template.HTML, len(items))
+	n := 0
+	for i, it := range items {
+		h, err := f.render(page, name, it)
+		if err != nil {
+			return "", err
+		}
+		hs[i], n = h, n+len(h)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, h := range hs {
+		b.WriteString(string(h))
+	}
+	return template.HTML(b.String()), nil
 }
 
 // keep keeps h under key.

@@ -278,13 +278,5 @@ func (c *prefsCache) forget(login string) {
 // "todo" template once and kept (the same to-dos are shown on every view
 // of the 工作台).
 func (p *Pages) todoItems(todos []todoView) (template.HTML, error) {
-	var b strings.Builder
-	for _, t := range todos {
-		h, err := p.frags.render(p.tmpl.workbench, "todo", t)
-		if err != nil {
-			return "", err
-		}
-		b.WriteString(string(h))
-	}
-	return template.HTML(b.String()), nil
+	return renderEach(&p.frags, p.tmpl.workbench, "todo", todos)
 }
