@@ -177,7 +177,9 @@ func (p *Portal) Routes(mux *http.ServeMux, kit *web.Kit, publicURL string) {
 func (p *Portal) Run(ctx context.Context) error {
 	// Search's index in memory is built now rather than at the first
 	// visitor's search.
-	go p.store.WarmSearch(ctx)
+	warm := make(chan struct{})
+	go func() { defer close(warm); p.store.WarmSearch(ctx) }()
+	defer func() { <-warm }()
 	done := make(chan struct{})
 	go func() { defer close(done); p.inspectLoop(ctx) }()
 	defer func() { <-done }()

@@ -114,24 +114,31 @@ func (m *memIndex) sync(ctx context.Context, db *sql.DB) (ok bool, err error) {
 	if err != nil {
 		return false, fmt.Errorf("portal: search changes: %w", err)
 	}
+	if err := m.apply(rows); err != nil {
+		return false, fmt.Errorf("portal: search changes: %w", err)
+	}
+	m.seq = last
+	return true, nil
+}
+
+// apply takes rows of (id, present, column, date, the three lengths, the
+// three fields' tokens): each article's old slot is dropped, and a
+// present one indexed again.
+func (m *memIndex) apply(rows *sql.Rows) error {
 	defer rows.Close()
 	for rows.Next() {
 		var d memDoc
 		var present bool
 		var title, body, files string
 		if err := rows.Scan(&d.id, &present, &d.column, &d.pub, &d.lens[0], &d.lens[1], &d.lens[2], &title, &body, &files); err != nil {
-			return false, err
+			return err
 		}
 		m.remove(d.id)
 		if present {
 			m.add(d, [3]string{title, body, files})
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return false, err
-	}
-	m.seq = last
-	return true, nil
+	return rows.Err()
 }
 
 func (m *memIndex) loadSections(ctx context.Context, tx *sql.Tx) error {
@@ -169,21 +176,12 @@ func (m *memIndex) build(ctx context.Context, db *sql.DB) error {
 	m.slots, m.terms = map[int64]int32{}, map[string]*memPosting{}
 	// search_content is FTS4's own table of the rows: read as a table,
 	// not through the index a row at a time.
-	rows, err := tx.QueryContext(ctx, `SELECT d.id, d.column_id, d.published_at, d.len_title, d.len_body, d.len_files, s.c0title, s.c1body, s.c2files
+	rows, err := tx.QueryContext(ctx, `SELECT d.id, 1, d.column_id, d.published_at, d.len_title, d.len_body, d.len_files, s.c0title, s.c1body, s.c2files
 		FROM search_docs d JOIN search_content s ON s.docid = d.id ORDER BY d.id`)
 	if err != nil {
 		return fmt.Errorf("portal: read search: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var d memDoc
-		var title, body, files string
-		if err := rows.Scan(&d.id, &d.column, &d.pub, &d.lens[0], &d.lens[1], &d.lens[2], &title, &body, &files); err != nil {
-			return err
-		}
-		m.add(d, [3]string{title, body, files})
-	}
-	if err := rows.Err(); err != nil {
+	if err := m.apply(rows); err != nil {
 		return fmt.Errorf("portal: read search: %w", err)
 	}
 	return nil
@@ -340,6 +338,7 @@ type phraseHits struct {
 func (m *memIndex) phrase(toks []string) phraseHits {
 	var h phraseHits
 	cs := make([]*cursor, len(toks))
+	idx := make([]int, len(toks)) // adjacent's, for every slot
 	for i, t := range toks {
 		p := m.terms[t]
 		if p == nil {
@@ -374,7 +373,7 @@ func (m *memIndex) phrase(toks []string) phraseHits {
 		if !m.docs[hi].dead {
 			var tf [3]uint16
 			for j := range tf {
-				tf[j] = uint16(min(adjacent(cs, j), math.MaxUint16))
+				tf[j] = uint16(min(adjacent(cs, j, idx), math.MaxUint16))
 			}
 			if tf[0]+tf[1]+tf[2] > 0 {
 				h.slots = append(h.slots, hi)
@@ -391,13 +390,13 @@ func (m *memIndex) phrase(toks []string) phraseHits {
 }
 
 // adjacent counts the places in field j where the cursors' tokens stand
-// one after another.
-func adjacent(cs []*cursor, j int) int {
+// one after another; idx is its scratch, one per cursor.
+func adjacent(cs []*cursor, j int, idx []int) int {
 	if len(cs) == 1 {
 		return int(cs[0].tf[j])
 	}
 	n := 0
-	idx := make([]int, len(cs))
+	clear(idx)
 	for _, p := range cs[0].e.pos[j] {
 		all := true
 		for k := 1; k < len(cs) && all; k++ {
