@@ -117,59 +117,51 @@ func main() {
 		return time.Since(start), nil
 	}
 
-	// 0. A warm-up of 3 s, not counted: the server's caches and the
-	// file's pages in memory, as on a server that has been running.
-	{
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	// closedLoop approves with -workers clients, each sending the next
+	// as soon as the last is answered, for d.
+	var mu sync.Mutex
+	closedLoop := func(d time.Duration) (n, fails int64, lat []time.Duration) {
+		var nn, ff atomic.Int64
+		ctx, cancel := context.WithTimeout(context.Background(), d)
+		defer cancel()
 		var wg sync.WaitGroup
 		for range *workers {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				for ctx.Err() == nil {
-					approve(<-next)
+					t, ok := <-next
+					if !ok {
+						return
+					}
+					d, err := approve(t)
+					if err != nil {
+						if ff.Add(1) < 5 {
+							log.Print(err)
+						}
+						continue
+					}
+					nn.Add(1)
+					mu.Lock()
+					lat = append(lat, d)
+					mu.Unlock()
 				}
 			}()
 		}
 		wg.Wait()
-		cancel()
+		return nn.Load(), ff.Load(), lat
 	}
 
+	// 0. A warm-up of 3 s, not counted: the server's caches and the
+	// file's pages in memory, as on a server that has been running.
+	closedLoop(3 * time.Second)
+
 	// 1. Sustained: closed loop.
-	var n, fails atomic.Int64
-	var lat []time.Duration
-	var mu sync.Mutex
-	ctx, cancel := context.WithTimeout(context.Background(), *duration)
-	var wg sync.WaitGroup
 	start := time.Now()
-	for range *workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ctx.Err() == nil {
-				t, ok := <-next
-				if !ok {
-					return
-				}
-				d, err := approve(t)
-				if err != nil {
-					if fails.Add(1) < 5 {
-						log.Print(err)
-					}
-					continue
-				}
-				n.Add(1)
-				mu.Lock()
-				lat = append(lat, d)
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	cancel()
+	n, failed, lat := closedLoop(*duration)
 	el := time.Since(start)
 	fmt.Printf("approve, sustained (%d workers, %s): %d actions, %.0f actions/s, p50 %s, p99 %s, %d failed\n",
-		*workers, el.Round(time.Second), n.Load(), float64(n.Load())/el.Seconds(), pct(lat, 50), pct(lat, 99), fails.Load())
+		*workers, el.Round(time.Second), n, float64(n)/el.Seconds(), pct(lat, 50), pct(lat, 99), failed)
 
 	// 1b. Sustained again, the load from wrk (one thread, 32
 	// connections), which takes far less of the two cores than this
@@ -182,7 +174,8 @@ func main() {
 
 	// 2. Fixed rate, open loop.
 	lat = nil
-	fails.Store(0)
+	var fails atomic.Int64
+	var wg sync.WaitGroup
 	total := int(duration.Seconds()) * *rate
 	tick := time.NewTicker(time.Second / time.Duration(*rate))
 	for i := 0; i < total; i++ {

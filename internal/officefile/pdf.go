@@ -5,11 +5,11 @@ import (
 	"compress/zlib"
 	"encoding/hex"
 	"io"
+	"nanhu/internal/searchtext"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -54,7 +54,10 @@ type pdfDoc struct {
 	cmaps    map[int]*cmap
 }
 
-var objRe = regexp.MustCompile(`(\d+)\s+(\d+)\s+obj\b`)
+var (
+	objRe     = regexp.MustCompile(`(\d+)\s+(\d+)\s+obj\b`)
+	trailerRe = regexp.MustCompile(`trailer\s*<<`)
+)
 
 func pdfText(data []byte) string {
 	d := &pdfDoc{objs: map[int]any{}, cmaps: map[int]*cmap{}}
@@ -115,7 +118,7 @@ func (d *pdfDoc) encrypted(data []byte) bool {
 			return true
 		}
 	}
-	for _, i := range regexp.MustCompile(`trailer\s*<<`).FindAllIndex(data, 16) {
+	for _, i := range trailerRe.FindAllIndex(data, 16) {
 		p := &pdfParser{b: data[i[1]-2:]}
 		if t, ok := p.value(0).(pdfDict); ok && t["Encrypt"] != nil {
 			return true
@@ -426,20 +429,7 @@ func (d *pdfDoc) decode(s pdfStream) []byte {
 			}
 			data = out
 		case pdfName("ASCIIHexDecode"), pdfName("AHx"):
-			h := bytes.Map(func(r rune) rune {
-				if strings.ContainsRune("0123456789abcdefABCDEF", r) {
-					return r
-				}
-				return -1
-			}, bytes.TrimSuffix(bytes.TrimSpace(data), []byte(">")))
-			if len(h)%2 == 1 {
-				h = append(h, '0')
-			}
-			out := make([]byte, len(h)/2)
-			if _, err := hex.Decode(out, h); err != nil {
-				return nil
-			}
-			data = out
+			data = hexBytes(bytes.TrimSuffix(bytes.TrimSpace(data), []byte(">")))
 		default:
 			return nil
 		}
@@ -525,21 +515,11 @@ func (p *pdfParser) token(depth int) (v any, op string, ok bool) {
 		for p.i < len(p.b) && p.b[p.i] != '>' {
 			p.i++
 		}
-		h := bytes.Map(func(r rune) rune {
-			if strings.ContainsRune("0123456789abcdefABCDEF", r) {
-				return r
-			}
-			return -1
-		}, p.b[s:p.i])
+		h := hexBytes(p.b[s:p.i])
 		if p.i < len(p.b) {
 			p.i++ // >
 		}
-		if len(h)%2 == 1 {
-			h = append(h, '0')
-		}
-		out := make([]byte, len(h)/2)
-		hex.Decode(out, h)
-		return string(out), "", true
+		return string(h), "", true
 	case c == '[':
 		p.i++
 		var arr []any
@@ -806,11 +786,25 @@ func parseCMap(data []byte) *cmap {
 	return cm
 }
 
-// isHan reports whether r is a Chinese character (or kana, hangul):
-// text written without spaces.
-func isHan(r rune) bool {
-	return unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r) || unicode.Is(unicode.Hangul, r) ||
-		(r >= 0x2E80 && r <= 0x2FDF) // radicals, before unifyRadicals maps them
+// isHan reports whether r is written without spaces (searchtext's CJK),
+// or a CJK radical, which unifyRadicals maps to a character later.
+func isHan(r rune) bool { return searchtext.IsCJK(r) || (r >= 0x2E80 && r <= 0x2FDF) }
+
+// hexBytes are the bytes of PDF hex digits, anything else between them
+// ignored and an odd last digit followed by 0, as PDF reads them.
+func hexBytes(b []byte) []byte {
+	h := bytes.Map(func(r rune) rune {
+		if strings.ContainsRune("0123456789abcdefABCDEF", r) {
+			return r
+		}
+		return -1
+	}, b)
+	if len(h)%2 == 1 {
+		h = append(h, '0')
+	}
+	out := make([]byte, len(h)/2)
+	hex.Decode(out, h) // only hex digits are left
+	return out
 }
 
 // codeLen is the length of the code that starts s, by the codespace

@@ -33,6 +33,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net/url"
 	"os"
@@ -153,10 +154,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	if opts.StatementCache > 0 {
 		q.Set("_stmt_cache_size", strconv.Itoa(opts.StatementCache))
 	}
-	wq := url.Values{}
-	for k, v := range q {
-		wq[k] = v
-	}
+	wq := maps.Clone(q) // the writer's own: its page cache
 	if opts.WriterCache > 0 {
 		wq.Set("_cache_size", strconv.Itoa(-opts.WriterCache))
 	}
